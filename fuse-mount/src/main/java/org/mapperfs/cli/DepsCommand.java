@@ -1,0 +1,19 @@
+package org.mapperfs.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "deps", description = "List the files and devices a device uses.")
+final class DepsCommand extends ControlVerb {
+    @Parameters(paramLabel = "NAME")
+    String name;
+
+    DepsCommand(Context context) {
+        super(context);
+    }
+
+    @Override
+    String command() {
+        return "deps " + name;
+    }
+}

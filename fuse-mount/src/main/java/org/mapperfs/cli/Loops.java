@@ -1,0 +1,70 @@
+package org.mapperfs.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Loop devices: which are attached to which file (from /sys), and losetup. */
+final class Loops {
+    private Loops() {}
+
+    /** A loop device and the file behind it. */
+    record Loop(String device, Path backingFile) {}
+
+    static List<Loop> all() {
+        List<Loop> loops = new ArrayList<>();
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(Path.of("/sys/block"), "loop*")) {
+            for (Path dir : dirs) {
+                Path backing = dir.resolve("loop/backing_file");
+                if (Files.exists(backing)) {
+                    String file = Files.readString(backing, StandardCharsets.UTF_8).strip();
+                    if (file.endsWith(" (deleted)")) {
+                        file = file.substring(0, file.length() - " (deleted)".length());
+                    }
+                    loops.add(new Loop("/dev/" + dir.getFileName(), Path.of(file)));
+                }
+            }
+        } catch (IOException e) {
+            // no /sys/block: no loop devices
+        }
+        return loops;
+    }
+
+    static List<Loop> attachedTo(Path file) {
+        return all().stream().filter(l -> l.backingFile().equals(file)).toList();
+    }
+
+    /** Loop devices on files of the mount at {@code mountPoint}. */
+    static List<Loop> under(Path mountPoint) {
+        return all().stream().filter(l -> mountPoint.equals(l.backingFile().getParent())).toList();
+    }
+
+    /** Runs losetup; returns its output, or throws with its message. */
+    static String losetup(String... args) throws CliException {
+        List<String> command = new ArrayList<>();
+        command.add("losetup");
+        command.addAll(List.of(args));
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new CliException(String.join(" ", command) + " did not finish in 60 s");
+            }
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            if (p.exitValue() != 0) {
+                throw new CliException(out.isEmpty() ? String.join(" ", command) + " failed" : out);
+            }
+            return out;
+        } catch (IOException e) {
+            throw new CliException("cannot run losetup (package mount): " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException("interrupted");
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package org.mapperfs.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "ls", description = "List the devices with their state and size.")
+final class LsCommand extends ControlVerb {
+    @Option(names = "--tree", description = "Show which device stands on which.")
+    boolean tree;
+
+    LsCommand(Context context) {
+        super(context);
+    }
+
+    @Override
+    String command() {
+        return tree ? "ls --tree" : "ls";
+    }
+}

@@ -1,0 +1,86 @@
+package org.mapperfs.cli;
+
+import java.nio.file.Path;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/**
+ * {@code mapperfs}: the daemon ({@code mount}, {@code unmount}), dmsetup's verbs as a thin client
+ * of the control file, and {@code attach}/{@code detach} for loop devices. Exit codes: 0 ok,
+ * 1 failure, 2 usage.
+ */
+@Command(name = "mapperfs", mixinStandardHelpOptions = true, version = "mapperfs 0.1.0",
+        description = "A device mapper in user space: dmsetup tables, one FUSE mount, loop devices.",
+        subcommands = {
+            MountCommand.class, UnmountCommand.class,
+            CreateCommand.class, LoadCommand.class, ClearCommand.class,
+            SuspendCommand.class, ResumeCommand.class, RemoveCommand.class, RenameCommand.class,
+            MessageCommand.class, TableCommand.class, StatusCommand.class, InfoCommand.class,
+            LsCommand.class, DepsCommand.class, WaitCommand.class, TargetsCommand.class,
+            AttachCommand.class, DetachCommand.class,
+        })
+public final class Main implements Runnable {
+    static final int OK = 0;
+    static final int FAILURE = 1;
+    static final int USAGE = 2;
+
+    final Context context;
+
+    Main(Context context) {
+        this.context = context;
+    }
+
+    @Option(names = {"-m", "--mount"}, scope = ScopeType.INHERIT, paramLabel = "MNT",
+            description = "The mapperfs mount point (default: $MAPPERFS_MOUNT or /run/mapperfs).")
+    void mount(Path mount) {
+        context.mountOption = mount;
+    }
+
+    @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces of errors.")
+    void verbose(boolean verbose) {
+        context.verbose = verbose;
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(new CommandLine(this), "a command is required");
+    }
+
+    /** A command line whose commands share one {@link Context}. */
+    static CommandLine commandLine(Context context) {
+        CommandLine.IFactory defaults = CommandLine.defaultFactory();
+        CommandLine cl = new CommandLine(new Main(context), new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> cls) throws Exception {
+                if (ContextAware.class.isAssignableFrom(cls)) {
+                    return cls.getDeclaredConstructor(Context.class).newInstance(context);
+                }
+                return defaults.create(cls);
+            }
+        });
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof CliException) {
+                commandLine.getErr().println("mapperfs: " + e.getMessage());
+            } else {
+                commandLine.getErr().println("mapperfs: " + e);
+            }
+            if (context.verbose) {
+                e.printStackTrace(commandLine.getErr());
+            }
+            return FAILURE;
+        });
+        cl.setParameterExceptionHandler((e, args) -> {
+            e.getCommandLine().getErr().println("mapperfs: " + e.getMessage());
+            e.getCommandLine().getErr().println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName()
+                    + " --help' for more information.");
+            return USAGE;
+        });
+        return cl;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine(new Context()).execute(args));
+    }
+}

@@ -1,0 +1,174 @@
+package org.mapperfs.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.mapperfs.core.MapperException;
+import org.mapperfs.fuse.Daemon;
+import org.mapperfs.fuse.Mounts;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * Starts the daemon. By default it runs in the background and this command returns once the
+ * mount is ready (or prints why it failed); {@code --foreground} runs it in this process.
+ */
+@Command(name = "mount", description = "Mount mapperfs and restore the devices of its state folder.")
+final class MountCommand implements Callable<Integer>, ContextAware {
+    static final String JAVA_OPTS_ENV = "MAPPERFS_DAEMON_JAVA_OPTS";
+    static final String DEFAULT_JAVA_OPTS = "-Xms32m -Xmx128m -XX:+UseSerialGC -XX:MaxMetaspaceSize=64m";
+    private static final long READY_TIMEOUT_MILLIS = 30_000;
+
+    private final Context context;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(arity = "0..1", paramLabel = "MNT", description = "Mount point (default: -m, $MAPPERFS_MOUNT or /run/mapperfs).")
+    Path mount;
+
+    @Option(names = "--state", paramLabel = "DIR",
+            description = "Where device tables are kept (default: /var/lib/mapperfs/<mount point>).")
+    Path state;
+
+    @Option(names = "--foreground", description = "Run the daemon in this process until unmounted.")
+    boolean foreground;
+
+    @Option(names = "--allow-other", description = "Let other users reach the mount (file modes still apply).")
+    boolean allowOther;
+
+    @Option(names = "--mode", paramLabel = "OCTAL", defaultValue = "0600",
+            description = "Mode of the control and device files (default: ${DEFAULT-VALUE}).")
+    String mode;
+
+    @Option(names = "--page-cache", description = "Let device files use the kernel page cache (no FUSE direct_io).")
+    boolean pageCache;
+
+    @Option(names = "--debug", description = "Print every FUSE request (libfuse -d).")
+    boolean debug;
+
+    MountCommand(Context context) {
+        this.context = context;
+    }
+
+    @Override
+    public Integer call() throws CliException {
+        Path mountPoint = mount != null ? mount.toAbsolutePath().normalize() : context.mountPoint();
+        Path stateDir = state != null ? state.toAbsolutePath().normalize() : defaultState(mountPoint);
+        int fileMode = parseMode();
+        if (foreground) {
+            return runDaemon(mountPoint, stateDir, fileMode);
+        }
+        return startDaemon(mountPoint, stateDir);
+    }
+
+    static Path defaultState(Path mountPoint) {
+        String escaped = mountPoint.toString().replaceAll("^/+", "").replace('/', '-');
+        return Path.of("/var/lib/mapperfs", escaped.isEmpty() ? "root" : escaped);
+    }
+
+    private int parseMode() throws CliException {
+        try {
+            int m = Integer.parseInt(mode, 8);
+            if (m < 0 || m > 0777) {
+                throw new NumberFormatException();
+            }
+            return m;
+        } catch (NumberFormatException e) {
+            throw new CliException("invalid --mode '" + mode + "': expected an octal mode such as 0600");
+        }
+    }
+
+    private int runDaemon(Path mountPoint, Path stateDir, int fileMode) throws CliException {
+        try {
+            return Daemon.run(new Daemon.Settings(mountPoint, stateDir, allowOther, fileMode, !pageCache, debug));
+        } catch (MapperException e) {
+            throw new CliException(e.getMessage(), e);
+        } catch (IOException e) {
+            throw new CliException(e.toString(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException("interrupted");
+        }
+    }
+
+    private int startDaemon(Path mountPoint, Path stateDir) throws CliException {
+        try {
+            if (Mounts.isMounted(mountPoint) && Files.exists(mountPoint.resolve("control"))) {
+                throw new CliException("a mapperfs is already mounted at " + mountPoint);
+            }
+            Files.createDirectories(stateDir);
+            Path log = stateDir.resolve("daemon.log");
+            List<String> command = daemonCommand(mountPoint, stateDir);
+            Process daemon = new ProcessBuilder(command)
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .redirectErrorStream(true)
+                    .start();
+            long deadline = System.currentTimeMillis() + READY_TIMEOUT_MILLIS;
+            while (System.currentTimeMillis() < deadline) {
+                if (!daemon.isAlive()) {
+                    throw new CliException("the daemon exited (code " + daemon.exitValue() + "): " + lastLines(log));
+                }
+                if (Mounts.fsType(mountPoint).filter(Daemon.FS_TYPE::equals).isPresent()
+                        && Files.exists(mountPoint.resolve("control"))) {
+                    spec.commandLine().getOut().println("mapperfs mounted at " + mountPoint + " (pid " + daemon.pid()
+                            + ", state " + stateDir + ", log " + log + ")");
+                    return Main.OK;
+                }
+                Thread.sleep(20);
+            }
+            daemon.destroy();
+            throw new CliException("the mount at " + mountPoint + " was not ready after "
+                    + READY_TIMEOUT_MILLIS / 1000 + " s; see " + log);
+        } catch (IOException e) {
+            throw new CliException("starting the daemon: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException("interrupted");
+        }
+    }
+
+    /** The same program, in a new session (setsid) so that it outlives this terminal. */
+    private List<String> daemonCommand(Path mountPoint, Path stateDir) {
+        List<String> command = new ArrayList<>();
+        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+            command.add("/usr/bin/setsid");
+        }
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        String opts = System.getenv(JAVA_OPTS_ENV);
+        for (String o : (opts == null ? DEFAULT_JAVA_OPTS : opts).trim().split("\\s+")) {
+            if (!o.isEmpty()) {
+                command.add(o);
+            }
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "mount", "--foreground", mountPoint.toString(), "--state", stateDir.toString(), "--mode", mode));
+        if (allowOther) {
+            command.add("--allow-other");
+        }
+        if (pageCache) {
+            command.add("--page-cache");
+        }
+        if (debug) {
+            command.add("--debug");
+        }
+        return command;
+    }
+
+    private static String lastLines(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return String.join("\n  ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+        } catch (IOException e) {
+            return "(no log at " + log + ")";
+        }
+    }
+}

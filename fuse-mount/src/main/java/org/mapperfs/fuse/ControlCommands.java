@@ -1,0 +1,345 @@
+package org.mapperfs.fuse;
+
+import static org.mapperfs.core.MapperException.Reason.INVALID;
+import static org.mapperfs.core.MapperException.Reason.IO;
+
+import com.google.common.base.CharMatcher;
+import com.google.common.base.Splitter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.mapperfs.core.MappedDevice;
+import org.mapperfs.core.Mapper;
+import org.mapperfs.core.MapperException;
+import org.mapperfs.core.Table;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The commands of the control file, as dmsetup names them. A command is one write: the first
+ * line holds the verb, its options and arguments; {@code create} and {@code load} take their
+ * table inline on the same line (one segment) or on the following lines, or from
+ * {@code --table-file PATH}. Relative paths are relative to {@code baseDir}, the writer's
+ * working directory.
+ */
+final class ControlCommands {
+    private static final Logger log = LoggerFactory.getLogger(ControlCommands.class);
+    private static final Splitter WORDS = Splitter.on(CharMatcher.whitespace()).omitEmptyStrings();
+    static final long WAIT_LIMIT_MILLIS = 24L * 3600 * 1000;
+
+    static final String HELP = """
+            commands (one per write; the reply is read back on the same handle):
+              create NAME [TABLE | --table-file PATH]   table inline or on the following lines
+              load NAME [TABLE | --table-file PATH]     (also: reload) fill the inactive table
+              clear NAME                                drop the inactive table
+              suspend [--noflush] NAME
+              resume NAME                               swap in the inactive table, reopen I/O
+              remove [--force] NAME
+              rename NAME NEW_NAME
+              message NAME SECTOR MESSAGE...
+              table [--inactive] [NAME]
+              status [NAME]
+              info [NAME]
+              deps NAME
+              ls [--tree]
+              wait NAME [EVENT]
+              targets
+              version
+            """;
+
+    private final Mapper mapper;
+    private final StateStore store;
+    private final Daemon.Info daemon;
+
+    ControlCommands(Mapper mapper, StateStore store, Daemon.Info daemon) {
+        this.mapper = mapper;
+        this.store = store;
+        this.daemon = daemon;
+    }
+
+    private static final java.util.Set<String> QUERIES =
+            java.util.Set.of("table", "status", "info", "deps", "ls", "wait", "targets", "version", "daemon", "help");
+
+    /** False for the commands that only report; those are not worth a line in the daemon's log. */
+    static boolean changesState(String command) {
+        List<String> words = WORDS.limit(2).splitToList(command);
+        return !words.isEmpty() && !QUERIES.contains(words.get(0));
+    }
+
+    /** Runs one command; returns its reply. Throws with nothing changed if it is refused. */
+    String execute(String command, Path baseDir) throws MapperException {
+        int eol = command.indexOf('\n');
+        String first = eol < 0 ? command : command.substring(0, eol);
+        String rest = eol < 0 ? "" : command.substring(eol + 1);
+        Args args = new Args(WORDS.splitToList(first));
+        if (args.words.isEmpty()) {
+            throw new MapperException(INVALID, "empty command (try 'help')");
+        }
+        String verb = args.next("command");
+        return switch (verb) {
+            case "create" -> create(args, rest, baseDir);
+            case "load", "reload" -> load(args, rest, baseDir);
+            case "clear" -> {
+                String name = args.last("NAME");
+                boolean had = mapper.clear(name);
+                yield had ? "" : "no inactive table\n";
+            }
+            case "suspend" -> {
+                boolean noflush = args.flag("--noflush");
+                boolean nolockfs = args.flag("--nolockfs");
+                log.debug("suspend nolockfs={}", nolockfs);
+                mapper.suspend(args.last("NAME"), !noflush);
+                yield "";
+            }
+            case "resume" -> {
+                mapper.resume(args.last("NAME"));
+                persist();
+                yield "";
+            }
+            case "remove" -> {
+                boolean force = args.flag("--force");
+                mapper.remove(args.last("NAME"), force);
+                persist();
+                yield "";
+            }
+            case "rename" -> {
+                String name = args.next("NAME");
+                mapper.rename(name, args.last("NEW_NAME"));
+                persist();
+                yield "";
+            }
+            case "message" -> message(args);
+            case "table" -> table(args);
+            case "status" -> forEach(args, Reports::status);
+            case "info" -> info(args);
+            case "deps" -> Reports.deps(mapper.device(args.last("NAME")));
+            case "ls" -> {
+                boolean tree = args.flag("--tree");
+                args.end();
+                yield tree ? Reports.tree(mapper) : Reports.ls(mapper.list());
+            }
+            case "wait" -> waitEvent(args);
+            case "targets" -> {
+                args.end();
+                yield String.join("\n", mapper.registry().types()) + "\n";
+            }
+            case "version" -> {
+                args.end();
+                yield "mapperfs " + Daemon.VERSION + "\n";
+            }
+            case "daemon" -> {
+                args.end();
+                yield "pid " + ProcessHandle.current().pid() + "\nmount " + daemon.mountPoint() + "\nstate "
+                        + store.dir() + "\n";
+            }
+            case "shutdown" -> shutdown(args);
+            case "help" -> HELP;
+            default -> throw new MapperException(INVALID, "unknown command '" + verb + "' (try 'help')");
+        };
+    }
+
+    private String create(Args args, String rest, Path baseDir) throws MapperException {
+        String name = args.next("NAME");
+        String table = tableText(args, rest, baseDir);
+        MappedDevice device = mapper.create(name, table, baseDir);
+        persist();
+        return "created " + device.name() + " (" + device.liveTable().sectors() + " sectors)\n";
+    }
+
+    private String load(Args args, String rest, Path baseDir) throws MapperException {
+        String name = args.next("NAME");
+        String table = tableText(args, rest, baseDir);
+        mapper.load(name, table, baseDir);
+        return "";
+    }
+
+    /** The table from {@code --table-file}, the rest of the first line, or the following lines. */
+    private static String tableText(Args args, String rest, Path baseDir) throws MapperException {
+        String inline = args.rest();
+        if (inline.startsWith("--table-file")) {
+            List<String> words = WORDS.splitToList(inline);
+            if (words.size() != 2) {
+                throw new MapperException(INVALID, "--table-file takes one PATH");
+            }
+            Path file = baseDir.resolve(words.get(1));
+            try {
+                return Files.readString(file, StandardCharsets.UTF_8);
+            } catch (NoSuchFileException e) {
+                throw new MapperException(INVALID, "table file " + file + " does not exist");
+            } catch (IOException e) {
+                throw new MapperException(INVALID, "table file " + file + ": " + e.getMessage());
+            }
+        }
+        if (!inline.isEmpty() && !rest.isBlank()) {
+            throw new MapperException(INVALID, "table given both on the command line and on the following lines");
+        }
+        String table = inline.isEmpty() ? rest : inline;
+        if (table.isBlank()) {
+            throw new MapperException(INVALID, "no table given: expected lines of <start> <length> <target> [args...]");
+        }
+        return table;
+    }
+
+    private String message(Args args) throws MapperException {
+        String name = args.next("NAME");
+        String sectorText = args.next("SECTOR");
+        long sector;
+        try {
+            sector = Long.parseLong(sectorText);
+        } catch (NumberFormatException e) {
+            throw new MapperException(INVALID, "message: SECTOR '" + sectorText + "' is not a number");
+        }
+        List<String> words = new ArrayList<>();
+        while (args.hasNext()) {
+            words.add(args.next("MESSAGE"));
+        }
+        return mapper.message(name, sector, words);
+    }
+
+    private String table(Args args) throws MapperException {
+        boolean inactive = args.flag("--inactive");
+        if (!inactive) {
+            return forEach(args, (d, prefix) -> Reports.table(d.liveTable(), prefix));
+        }
+        return forEach(args, (d, prefix) -> d.inactiveTable().map(t -> Reports.table(t, prefix)).orElse(""));
+    }
+
+    private String info(Args args) throws MapperException {
+        List<MappedDevice> devices = selected(args);
+        List<String> blocks = new ArrayList<>();
+        for (MappedDevice d : devices) {
+            blocks.add(Reports.info(d));
+        }
+        return devices.isEmpty() ? "No devices found\n" : String.join("\n", blocks);
+    }
+
+    private String waitEvent(Args args) throws MapperException {
+        MappedDevice device = mapper.device(args.next("NAME"));
+        long after = device.eventNumber();
+        if (args.hasNext()) {
+            String text = args.next("EVENT");
+            try {
+                after = Long.parseLong(text);
+            } catch (NumberFormatException e) {
+                throw new MapperException(INVALID, "wait: EVENT '" + text + "' is not a number");
+            }
+        }
+        args.end();
+        try {
+            long event = device.awaitEvent(after, WAIT_LIMIT_MILLIS);
+            return event + "\n";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MapperException(IO, "wait interrupted");
+        }
+    }
+
+    private String shutdown(Args args) throws MapperException {
+        boolean force = args.flag("--force");
+        args.end();
+        List<String> open = new ArrayList<>();
+        for (MappedDevice d : mapper.list()) {
+            if (d.openCount() > 0) {
+                open.add(d.name() + " (" + d.openCount() + ")");
+            }
+        }
+        if (!open.isEmpty() && !force) {
+            throw new MapperException(MapperException.Reason.BUSY,
+                    "devices still open: " + String.join(", ", open) + "; close them or use --force");
+        }
+        for (MappedDevice d : mapper.list()) {
+            try {
+                d.flush();
+            } catch (IOException e) {
+                throw new MapperException(IO, "flushing " + d.name() + ": " + e.getMessage(), e);
+            }
+        }
+        persist();
+        return "pid " + ProcessHandle.current().pid() + "\n";
+    }
+
+    private interface Report {
+        /** {@code prefix} is null for a named device, else the device's name for each line. */
+        String of(MappedDevice device, String prefix) throws MapperException;
+    }
+
+    /** A report of the one named device, or of every device with each line prefixed by its name. */
+    private String forEach(Args args, Report report) throws MapperException {
+        boolean named = args.hasNext();
+        StringBuilder sb = new StringBuilder();
+        for (MappedDevice d : selected(args)) {
+            sb.append(report.of(d, named ? null : d.name()));
+        }
+        return sb.length() == 0 && !named ? "No devices found\n" : sb.toString();
+    }
+
+    private List<MappedDevice> selected(Args args) throws MapperException {
+        if (args.hasNext()) {
+            return List.of(mapper.device(args.last("NAME")));
+        }
+        return mapper.list();
+    }
+
+    private void persist() throws MapperException {
+        try {
+            store.sync(mapper);
+        } catch (IOException e) {
+            throw new MapperException(IO, "the device changed but its table could not be saved in " + store.dir()
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The words of a command line, read front to back. */
+    private static final class Args {
+        final List<String> words;
+        int next;
+
+        Args(List<String> words) {
+            this.words = new ArrayList<>(words);
+        }
+
+        boolean hasNext() {
+            return next < words.size();
+        }
+
+        String next(String field) throws MapperException {
+            if (!hasNext()) {
+                throw new MapperException(INVALID, "missing " + field);
+            }
+            return words.get(next++);
+        }
+
+        /** Takes {@code flag} wherever it stands among the remaining words. */
+        boolean flag(String flag) {
+            for (int i = next; i < words.size(); i++) {
+                if (words.get(i).equals(flag)) {
+                    words.remove(i);
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        String last(String field) throws MapperException {
+            String value = next(field);
+            end();
+            return value;
+        }
+
+        void end() throws MapperException {
+            if (hasNext()) {
+                throw new MapperException(INVALID, "unexpected argument '" + words.get(next) + "'");
+            }
+        }
+
+        String rest() {
+            String r = String.join(" ", words.subList(next, words.size()));
+            next = words.size();
+            return r;
+        }
+    }
+}

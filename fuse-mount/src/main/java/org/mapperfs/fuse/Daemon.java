@@ -1,0 +1,151 @@
+package org.mapperfs.fuse;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.mapperfs.core.Mapper;
+import org.mapperfs.core.MapperException;
+import org.mapperfs.core.TargetRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The mapperfs daemon in the foreground: takes the state folder, restores its devices, mounts,
+ * serves until unmounted, then flushes and closes every device.
+ */
+public final class Daemon {
+    private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+    public static final String VERSION = "0.1.0";
+    public static final String FS_TYPE = "fuse.mapperfs";
+
+    /** Where the daemon serves. */
+    public record Info(Path mountPoint, Path stateDir) {}
+
+    /** How to mount. */
+    public record Settings(Path mountPoint, Path stateDir, boolean allowOther, int fileMode, boolean directIo,
+            boolean debug) {}
+
+    private Daemon() {}
+
+    /** Runs until the file system is unmounted; returns the exit code. */
+    public static int run(Settings s) throws IOException, MapperException, InterruptedException {
+        Path mountPoint = s.mountPoint().toAbsolutePath().normalize();
+        Files.createDirectories(mountPoint);
+        clearStaleMount(mountPoint);
+        StateStore store = new StateStore(s.stateDir().toAbsolutePath().normalize());
+        try (FileChannel lockFile = FileChannel.open(store.dir().resolve("lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE)) {
+            FileLock lock = lockFile.tryLock();
+            if (lock == null) {
+                throw new MapperException(MapperException.Reason.BUSY,
+                        "state folder " + store.dir() + " is in use by another mapperfs daemon");
+            }
+            Mapper mapper = new Mapper(TargetRegistry.standard(), new LibcHoles(), Optional.of(mountPoint));
+            restore(mapper, store);
+            return serve(s, mountPoint, store, mapper);
+        }
+    }
+
+    private static int serve(Settings s, Path mountPoint, StateStore store, Mapper mapper)
+            throws MapperException, InterruptedException {
+        ControlCommands commands = new ControlCommands(mapper, store, new Info(mountPoint, store.dir()));
+        DeviceFs fs = new DeviceFs(mapper, commands, new DeviceFs.Options(Posix.uid(), Posix.gid(),
+                s.fileMode(), s.directIo()));
+        AtomicBoolean closed = new AtomicBoolean();
+        Runnable close = () -> {
+            if (closed.compareAndSet(false, true)) {
+                mapper.close();
+                log.info("all devices flushed and closed");
+            }
+        };
+        Thread hook = new Thread(close, "mapperfs-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        Thread fuse = new Thread(() -> {
+            try {
+                fs.mount(mountPoint, true, s.debug(), mountOptions(s));
+            } catch (RuntimeException e) {
+                log.error("mount failed: {}", e.toString());
+            }
+        }, "mapperfs-fuse");
+        fuse.start();
+        while (!fs.initialized().await(50, TimeUnit.MILLISECONDS)) {
+            if (!fuse.isAlive()) {
+                close.run();
+                throw new MapperException(MapperException.Reason.IO, "mounting " + mountPoint
+                        + " failed (see the message above)");
+            }
+        }
+        System.out.println("mapperfs " + VERSION + " mounted at " + mountPoint + " (state " + store.dir() + ", "
+                + mapper.list().size() + " devices, pid " + ProcessHandle.current().pid() + ")");
+        System.out.flush();
+        fuse.join();
+        close.run();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // already shutting down
+        }
+        return 0;
+    }
+
+    static String[] mountOptions(Settings s) {
+        List<String> o = new ArrayList<>(List.of("big_writes", "max_write=131072", "max_read=131072",
+                "default_permissions", "fsname=mapperfs", "subtype=mapperfs"));
+        if (s.allowOther()) {
+            o.add("allow_other");
+        }
+        return new String[] {"-o", String.join(",", o)};
+    }
+
+    /**
+     * Recreates the stored devices. A table may name another device, so devices are created in
+     * rounds until no more can be; what still fails is logged and its file left as it is.
+     */
+    static void restore(Mapper mapper, StateStore store) throws IOException {
+        Map<String, String> pending = new TreeMap<>(store.read());
+        Map<String, String> errors = new TreeMap<>();
+        boolean progress = true;
+        while (!pending.isEmpty() && progress) {
+            progress = false;
+            errors.clear();
+            for (Map.Entry<String, String> e : List.copyOf(pending.entrySet())) {
+                try {
+                    mapper.create(e.getKey(), e.getValue(), store.dir());
+                    pending.remove(e.getKey());
+                    progress = true;
+                } catch (MapperException ex) {
+                    errors.put(e.getKey(), ex.getMessage());
+                }
+            }
+        }
+        errors.forEach((name, error) -> log.error("could not restore device {}: {}", name, error));
+        if (!mapper.list().isEmpty()) {
+            log.info("restored {} device(s) from {}", mapper.list().size(), store.dir());
+        }
+    }
+
+    /** A daemon killed without unmounting leaves "Transport endpoint is not connected" behind. */
+    private static void clearStaleMount(Path mountPoint) throws IOException, MapperException {
+        if (!Mounts.isMounted(mountPoint)) {
+            return;
+        }
+        if (Files.exists(mountPoint.resolve("control"))) {
+            throw new MapperException(MapperException.Reason.BUSY, "a mapperfs is already mounted at " + mountPoint);
+        }
+        if (Mounts.fsType(mountPoint).filter(FS_TYPE::equals).isEmpty()) {
+            throw new MapperException(MapperException.Reason.BUSY, mountPoint + " is already a mount point");
+        }
+        log.warn("clearing a stale mapperfs mount at {}", mountPoint);
+        Mounts.unmount(mountPoint, true);
+    }
+}

@@ -1,0 +1,111 @@
+package org.mapperfs.fuse;
+
+import java.util.List;
+import org.mapperfs.core.BlockDevice;
+import org.mapperfs.core.MappedDevice;
+import org.mapperfs.core.Mapper;
+import org.mapperfs.core.Table;
+
+/** The text of dmsetup's reports: table, status, info, ls, deps; and the control file's listing. */
+final class Reports {
+    private Reports() {}
+
+    static String state(MappedDevice device) {
+        return device.isSuspended() ? "SUSPENDED" : "ACTIVE";
+    }
+
+    /** One device's table lines; with {@code prefix}, each line starts with {@code name: }. */
+    static String table(Table table, String prefix) {
+        return prefixed(table.text(), prefix);
+    }
+
+    static String status(MappedDevice device, String prefix) {
+        return prefixed(device.liveTable().statusText(), prefix);
+    }
+
+    private static String prefixed(String lines, String prefix) {
+        if (prefix == null) {
+            return lines;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String line : lines.split("\n")) {
+            sb.append(prefix).append(": ").append(line).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** dmsetup info's block, with mapperfs's size line in place of major and minor. */
+    static String info(MappedDevice device) {
+        boolean inactive = device.inactiveTable().isPresent();
+        Table live = device.liveTable();
+        MappedDevice.Stats stats = device.stats();
+        return "Name:              " + device.name() + "\n"
+                + "State:             " + state(device) + "\n"
+                + "Tables present:    " + (inactive ? "LIVE & INACTIVE" : "LIVE") + "\n"
+                + "Open count:        " + device.openCount() + "\n"
+                + "Event number:      " + device.eventNumber() + "\n"
+                + "Number of targets: " + live.segments().size() + "\n"
+                + "Size:              " + live.sectors() + " sectors (" + live.size() + " bytes)\n"
+                + "I/O:               " + stats.reads() + " reads (" + stats.readBytes() + " bytes), "
+                + stats.writes() + " writes (" + stats.writeBytes() + " bytes), " + stats.errors() + " errors\n";
+    }
+
+    static String ls(List<MappedDevice> devices) {
+        if (devices.isEmpty()) {
+            return "No devices found\n";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (MappedDevice d : devices) {
+            sb.append(d.name()).append('\t').append(state(d)).append('\t').append(d.liveTable().sectors())
+                    .append(" sectors\n");
+        }
+        return sb.toString();
+    }
+
+    /** dmsetup deps: the devices a device's live table uses. */
+    static String deps(MappedDevice device) {
+        List<String> names = device.liveTable().devices().stream().map(BlockDevice::name).toList();
+        StringBuilder sb = new StringBuilder().append(names.size()).append(" dependencies\t:");
+        for (String name : names) {
+            sb.append(" (").append(name).append(')');
+        }
+        return sb.append('\n').toString();
+    }
+
+    /** `ls --tree`: each device with the devices it stands on, indented. */
+    static String tree(Mapper mapper) {
+        StringBuilder sb = new StringBuilder();
+        for (MappedDevice d : mapper.list()) {
+            if (mapper.users(d).isEmpty()) {
+                tree(sb, d, "");
+            }
+        }
+        return sb.length() == 0 ? "No devices found\n" : sb.toString();
+    }
+
+    private static void tree(StringBuilder sb, BlockDevice device, String indent) {
+        sb.append(indent).append(indent.isEmpty() ? "" : "└─").append(device.name()).append('\n');
+        if (device instanceof MappedDevice m) {
+            for (BlockDevice lower : m.liveTable().devices()) {
+                tree(sb, lower, indent.isEmpty() ? " " : indent + "  ");
+            }
+        }
+    }
+
+    /** What reading the control file shows: every device, its state and its table. */
+    static String listing(Mapper mapper) {
+        List<MappedDevice> devices = mapper.list();
+        if (devices.isEmpty()) {
+            return "# no devices\n";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (MappedDevice d : devices) {
+            sb.append(d.name()).append(' ').append(state(d)).append(' ').append(d.liveTable().sectors())
+                    .append(" sectors\n");
+            for (String line : d.liveTable().text().split("\n")) {
+                sb.append("  ").append(line).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,93 @@
+package org.mapperfs.fuse;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import org.mapperfs.core.MappedDevice;
+import org.mapperfs.core.Mapper;
+
+/**
+ * The state folder: each device's live table as plain {@code NAME.table} text. A file is
+ * replaced atomically (write a temporary file, force it, rename over, force the folder), so a
+ * daemon killed at any moment leaves either the old table or the new one. Only live tables are
+ * written: a loaded but not resumed table is never recorded as the device's table.
+ */
+final class StateStore {
+    static final String SUFFIX = ".table";
+
+    private final Path dir;
+    /** What each file holds now, to write only what changed. Guarded by {@code this}. */
+    private final Map<String, String> written = new HashMap<>();
+
+    StateStore(Path dir) throws IOException {
+        this.dir = Files.createDirectories(dir);
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    /** Every stored table, by device name. */
+    synchronized Map<String, String> read() throws IOException {
+        Map<String, String> tables = new TreeMap<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                name = name.substring(0, name.length() - SUFFIX.length());
+                String text = Files.readString(file, StandardCharsets.UTF_8);
+                tables.put(name, text);
+                written.put(name, text);
+            }
+        }
+        return tables;
+    }
+
+    /** Brings the folder in line with the mapper's live tables. */
+    synchronized void sync(Mapper mapper) throws IOException {
+        Map<String, String> live = new HashMap<>();
+        for (MappedDevice device : mapper.list()) {
+            live.put(device.name(), device.liveTable().text());
+        }
+        for (Map.Entry<String, String> e : live.entrySet()) {
+            if (!e.getValue().equals(written.get(e.getKey()))) {
+                writeAtomically(dir.resolve(e.getKey() + SUFFIX), e.getValue());
+                written.put(e.getKey(), e.getValue());
+            }
+        }
+        for (String name : Map.copyOf(written).keySet()) {
+            if (!live.containsKey(name)) {
+                Files.deleteIfExists(dir.resolve(name + SUFFIX));
+                written.remove(name);
+            }
+        }
+        forceDirectory();
+    }
+
+    private void writeAtomically(Path target, String text) throws IOException {
+        Path tmp = dir.resolve("." + target.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+            while (bytes.hasRemaining()) {
+                ch.write(bytes);
+            }
+            ch.force(true);
+        }
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private void forceDirectory() throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+}

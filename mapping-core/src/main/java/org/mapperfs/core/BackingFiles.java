@@ -1,0 +1,75 @@
+package org.mapperfs.core;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens each backing file once, however many segments and tables use it, and closes it when
+ * the last user lets go. Guarded by {@code this}; only table builds and closes come here, never
+ * the data path.
+ */
+final class BackingFiles {
+    private static final Logger log = LoggerFactory.getLogger(BackingFiles.class);
+
+    private final HolePuncher holes;
+    private final Map<Path, Entry> open = new HashMap<>();
+
+    private static final class Entry {
+        final FileDevice device;
+        int users;
+
+        Entry(FileDevice device) {
+            this.device = device;
+        }
+    }
+
+    BackingFiles(HolePuncher holes) {
+        this.holes = holes;
+    }
+
+    /** Opens {@code path} (or shares the open one); each call needs one {@link #release}. */
+    synchronized FileDevice acquire(Path path) throws IOException {
+        Path key = path.toRealPath();
+        Entry entry = open.get(key);
+        if (entry == null) {
+            entry = new Entry(FileDevice.open(key, holes));
+            open.put(key, entry);
+        }
+        entry.users++;
+        return entry.device;
+    }
+
+    synchronized void release(FileDevice device) {
+        Entry entry = open.get(device.path());
+        if (entry == null || entry.device != device) {
+            throw new IllegalStateException(device + " is not open here");
+        }
+        if (--entry.users == 0) {
+            open.remove(device.path());
+            try {
+                device.close();
+            } catch (IOException e) {
+                log.warn("closing {}: {}", device, e.toString());
+            }
+        }
+    }
+
+    /** Flushes every open file; failures are logged, so that one bad file stops no other. */
+    synchronized void flushAll() {
+        for (Entry entry : open.values()) {
+            try {
+                entry.device.flush();
+            } catch (IOException e) {
+                log.warn("flushing {}: {}", entry.device, e.toString());
+            }
+        }
+    }
+
+    synchronized int openFiles() {
+        return open.size();
+    }
+}

@@ -1,0 +1,121 @@
+package org.mapperfs.core;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * A backing file or block device, read and written with positional {@link FileChannel} I/O
+ * (no lock: pread/pwrite are independent). Its size is fixed when it is opened: a table is
+ * checked against it once, and later requests stay inside the mapped range.
+ */
+public final class FileDevice implements BlockDevice, AutoCloseable {
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(128 * 1024).asReadOnlyBuffer();
+
+    private final Path path;
+    private final FileChannel channel;
+    private final long size;
+    private final HolePuncher holes;
+
+    private FileDevice(Path path, FileChannel channel, long size, HolePuncher holes) {
+        this.path = path;
+        this.channel = channel;
+        this.size = size;
+        this.holes = holes;
+    }
+
+    /** Opens an existing regular file or block device for reading and writing. */
+    public static FileDevice open(Path path, HolePuncher holes) throws IOException {
+        boolean block = BlockDevices.isBlockDevice(path);
+        if (!block && !Files.isRegularFile(path)) {
+            throw new IOException(Files.exists(path) ? path + " is not a regular file or block device"
+                    : path + " does not exist");
+        }
+        FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try {
+            long size = block ? BlockDevices.size(path) : channel.size();
+            return new FileDevice(path, channel, size, block ? HolePuncher.NONE : holes);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    @Override
+    public String name() {
+        return path.toString();
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public void read(ByteBuffer dst, long offset) throws IOException {
+        check(offset, dst.remaining());
+        long position = offset;
+        while (dst.hasRemaining()) {
+            int n = channel.read(dst, position);
+            if (n < 0) {
+                throw new IOException(path + ": unexpected end of file at offset " + position
+                        + " (was the file truncated?)");
+            }
+            position += n;
+        }
+    }
+
+    @Override
+    public void write(ByteBuffer src, long offset) throws IOException {
+        check(offset, src.remaining());
+        long position = offset;
+        while (src.hasRemaining()) {
+            position += channel.write(src, position);
+        }
+    }
+
+    @Override
+    public void flush() throws IOException {
+        channel.force(false);
+    }
+
+    @Override
+    public void discard(long offset, long length) throws IOException {
+        check(offset, length);
+        if (length == 0 || holes.punchHole(path, offset, length)) {
+            return;
+        }
+        long position = offset;
+        long end = offset + length;
+        ByteBuffer zeros = ZEROS.duplicate();
+        while (position < end) {
+            zeros.clear().limit((int) Math.min(zeros.capacity(), end - position));
+            write(zeros, position);
+            position += zeros.limit();
+        }
+    }
+
+    private void check(long offset, long length) throws IOException {
+        if (offset < 0 || length < 0 || offset > size - length) {
+            throw new IOException(path + ": request of " + length + " bytes at offset " + offset
+                    + " is outside its " + size + " bytes");
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+
+    @Override
+    public String toString() {
+        return path.toString();
+    }
+}

@@ -1,0 +1,255 @@
+package org.mapperfs.core;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A named virtual block device: a live table, an optional inactive one, a suspend gate, an
+ * event counter, an open count and I/O statistics. I/O goes through the gate to the live table;
+ * control operations come from {@link Mapper}, serialized by {@link #control}.
+ */
+public final class MappedDevice implements BlockDevice {
+    private volatile String name;
+    /** Read by every I/O after it passes the gate; replaced only while the gate is closed. */
+    private volatile Table live;
+    /** Guarded by {@link #control}. */
+    private Table inactive;
+    private volatile boolean suspended;
+    private volatile boolean removed;
+    private final IoGate gate = new IoGate();
+    private final Object events = new Object();
+    /** Guarded by {@link #events}. */
+    private long eventNumber;
+    private final AtomicInteger openCount = new AtomicInteger();
+    private final LongAdder reads = new LongAdder();
+    private final LongAdder writes = new LongAdder();
+    private final LongAdder readBytes = new LongAdder();
+    private final LongAdder writeBytes = new LongAdder();
+    private final LongAdder errors = new LongAdder();
+    /** Serializes control operations on this device (suspend, resume, load, clear, remove). */
+    final Object control = new Object();
+
+    MappedDevice(String name, Table live) {
+        this.name = name;
+        this.live = live;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    void rename(String newName) {
+        this.name = newName;
+    }
+
+    @Override
+    public long size() {
+        return live.size();
+    }
+
+    public Table liveTable() {
+        return live;
+    }
+
+    public Optional<Table> inactiveTable() {
+        synchronized (control) {
+            return Optional.ofNullable(inactive);
+        }
+    }
+
+    public boolean isSuspended() {
+        return suspended;
+    }
+
+    @Override
+    public void read(ByteBuffer dst, long offset) throws IOException {
+        int n = dst.remaining();
+        gate.enter();
+        try {
+            checkNotRemoved();
+            live.read(dst, offset);
+            reads.increment();
+            readBytes.add(n);
+        } catch (IOException e) {
+            errors.increment();
+            throw e;
+        } finally {
+            gate.exit();
+        }
+    }
+
+    @Override
+    public void write(ByteBuffer src, long offset) throws IOException {
+        int n = src.remaining();
+        gate.enter();
+        try {
+            checkNotRemoved();
+            live.write(src, offset);
+            writes.increment();
+            writeBytes.add(n);
+        } catch (IOException e) {
+            errors.increment();
+            throw e;
+        } finally {
+            gate.exit();
+        }
+    }
+
+    @Override
+    public void flush() throws IOException {
+        gate.enter();
+        try {
+            checkNotRemoved();
+            live.flush();
+        } finally {
+            gate.exit();
+        }
+    }
+
+    @Override
+    public void discard(long offset, long length) throws IOException {
+        gate.enter();
+        try {
+            checkNotRemoved();
+            live.discard(offset, length);
+        } finally {
+            gate.exit();
+        }
+    }
+
+    private void checkNotRemoved() throws IOException {
+        if (removed) {
+            throw new IOException("device " + name + " has been removed");
+        }
+    }
+
+    // ---- control, called by Mapper holding `control` ----
+
+    /** Closes the gate (waits for in-flight I/O), then flushes unless {@code noflush}. */
+    void suspend(boolean flush) throws IOException {
+        if (!suspended) {
+            gate.close();
+            suspended = true;
+        }
+        if (flush) {
+            live.flush();
+        }
+    }
+
+    /** Swaps in the inactive table if there is one, then reopens the gate. */
+    void resume() {
+        Table old = null;
+        if (inactive != null) {
+            if (!suspended) {
+                gate.close();
+                suspended = true;
+            }
+            old = live;
+            live = inactive;
+            inactive = null;
+        }
+        suspended = false;
+        gate.open();
+        if (old != null) {
+            old.close();
+            raiseEvent();
+        }
+    }
+
+    /** Reopens the gate without swapping tables: undoes a suspend whose flush failed. */
+    void cancelSuspend() {
+        suspended = false;
+        gate.open();
+    }
+
+    /** Puts {@code table} in the inactive slot, closing any table it replaces. */
+    void load(Table table) {
+        if (inactive != null) {
+            inactive.close();
+        }
+        inactive = table;
+    }
+
+    boolean clear() {
+        if (inactive == null) {
+            return false;
+        }
+        inactive.close();
+        inactive = null;
+        return true;
+    }
+
+    /** Fails waiting and new I/O, drains what is in flight, and closes both tables. */
+    void destroy() {
+        removed = true;
+        gate.open();
+        gate.close();
+        // Open again: I/O that comes later (a stale handle, a forced remove) must fail on
+        // `removed`, not wait forever at a gate nobody will open.
+        gate.open();
+        suspended = false;
+        clear();
+        live.close();
+    }
+
+    // ---- events ----
+
+    public long eventNumber() {
+        synchronized (events) {
+            return eventNumber;
+        }
+    }
+
+    /** Raised on every table swap and by targets with something to report (dm's event). */
+    public void raiseEvent() {
+        synchronized (events) {
+            eventNumber++;
+            events.notifyAll();
+        }
+    }
+
+    /** Waits until the event number passes {@code after}; returns it, or -1 on timeout. */
+    public long awaitEvent(long after, long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        synchronized (events) {
+            while (eventNumber <= after) {
+                long left = (deadline - System.nanoTime()) / 1_000_000L;
+                if (left <= 0) {
+                    return -1;
+                }
+                events.wait(left);
+            }
+            return eventNumber;
+        }
+    }
+
+    // ---- open count and statistics ----
+
+    public int openCount() {
+        return openCount.get();
+    }
+
+    public void opened() {
+        openCount.incrementAndGet();
+    }
+
+    public void closed() {
+        openCount.decrementAndGet();
+    }
+
+    public Stats stats() {
+        return new Stats(reads.sum(), writes.sum(), readBytes.sum(), writeBytes.sum(), errors.sum());
+    }
+
+    /** Completed I/O since the device was created. */
+    public record Stats(long reads, long writes, long readBytes, long writeBytes, long errors) {}
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

@@ -1,0 +1,318 @@
+package org.mapperfs.core;
+
+import static org.mapperfs.core.MapperException.Reason.BUSY;
+import static org.mapperfs.core.MapperException.Reason.EXISTS;
+import static org.mapperfs.core.MapperException.Reason.INVALID;
+import static org.mapperfs.core.MapperException.Reason.IO;
+import static org.mapperfs.core.MapperException.Reason.NO_SUCH_DEVICE;
+
+import com.google.common.collect.ImmutableList;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The registry of mapped devices and the operations of dmsetup on them. It knows which device
+ * uses which: a device another one uses cannot be removed, and no table may make a cycle.
+ *
+ * <p>Locking: registry changes and table builds hold {@code this}; suspend and resume hold only
+ * the device's own {@code control} lock, so that draining one device's I/O (which may wait on a
+ * suspended lower device) never stops commands on the others.
+ */
+public final class Mapper implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Mapper.class);
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.+-]{1,127}");
+
+    private final TargetRegistry registry;
+    private final BackingFiles files;
+    private final Optional<Path> deviceDirectory;
+    private final ConcurrentSkipListMap<String, MappedDevice> devices = new ConcurrentSkipListMap<>();
+
+    /**
+     * @param deviceDirectory where the devices appear as files (the mount point), so that a table
+     *     may name a device by that path; such paths are recognised by text, never opened
+     */
+    public Mapper(TargetRegistry registry, HolePuncher holes, Optional<Path> deviceDirectory) {
+        this.registry = registry;
+        this.files = new BackingFiles(holes);
+        this.deviceDirectory = deviceDirectory.map(p -> p.toAbsolutePath().normalize());
+    }
+
+    /** A mapper with the standard targets, for embedding and tests. */
+    public static Mapper standalone() {
+        return new Mapper(TargetRegistry.standard(), HolePuncher.NONE, Optional.empty());
+    }
+
+    public TargetRegistry registry() {
+        return registry;
+    }
+
+    /** Checks a device name: letters, digits, {@code - _ . +}; not starting with a dot; not {@code control}. */
+    public static void checkName(String name) throws MapperException {
+        if (!NAME.matcher(name).matches() || name.startsWith(".") || name.equals("control")) {
+            throw new MapperException(INVALID, "invalid device name '" + name
+                    + "': use letters, digits, '-', '_', '.', '+' (not first '.', not 'control', at most 127)");
+        }
+    }
+
+    public MappedDevice create(String name, String tableText, Path baseDir) throws MapperException {
+        checkName(name);
+        synchronized (this) {
+            if (devices.containsKey(name)) {
+                throw new MapperException(EXISTS, "device " + name + " already exists");
+            }
+            MappedDevice device = new MappedDevice(name, build(name, tableText, baseDir));
+            devices.put(name, device);
+            log.info("created {} ({} sectors)", name, device.liveTable().sectors());
+            return device;
+        }
+    }
+
+    /** dmsetup load/reload: fills the inactive slot; the live table keeps serving. */
+    public void load(String name, String tableText, Path baseDir) throws MapperException {
+        synchronized (this) {
+            MappedDevice device = device(name);
+            Table table = build(name, tableText, baseDir);
+            synchronized (device.control) {
+                device.load(table);
+            }
+        }
+    }
+
+    public boolean clear(String name) throws MapperException {
+        MappedDevice device = device(name);
+        synchronized (device.control) {
+            return device.clear();
+        }
+    }
+
+    public void suspend(String name, boolean flush) throws MapperException {
+        MappedDevice device = device(name);
+        synchronized (device.control) {
+            boolean wasSuspended = device.isSuspended();
+            try {
+                device.suspend(flush);
+            } catch (IOException e) {
+                if (!wasSuspended) {
+                    device.cancelSuspend();
+                }
+                throw new MapperException(IO, "suspend " + name + ": flush failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Swaps in the inactive table if one is loaded (suspending first), then reopens I/O. */
+    public void resume(String name) throws MapperException {
+        MappedDevice device = device(name);
+        synchronized (device.control) {
+            if (device.inactiveTable().isPresent() && !device.isSuspended()) {
+                try {
+                    device.suspend(true);
+                } catch (IOException e) {
+                    // Not resume(): that would swap in the inactive table after all.
+                    device.cancelSuspend();
+                    throw new MapperException(IO, "resume " + name + ": flush failed: " + e.getMessage(), e);
+                }
+            }
+            device.resume();
+        }
+    }
+
+    public void remove(String name, boolean force) throws MapperException {
+        synchronized (this) {
+            MappedDevice device = device(name);
+            List<String> users = users(device);
+            if (!users.isEmpty()) {
+                throw new MapperException(BUSY, "device " + name + " is in use by " + String.join(", ", users));
+            }
+            if (device.openCount() > 0 && !force) {
+                throw new MapperException(BUSY, "device " + name + " is open (" + device.openCount()
+                        + " handle(s)); close it first or use --force");
+            }
+            devices.remove(name);
+            synchronized (device.control) {
+                device.destroy();
+            }
+            log.info("removed {}", name);
+        }
+    }
+
+    public void rename(String name, String newName) throws MapperException {
+        checkName(newName);
+        synchronized (this) {
+            MappedDevice device = device(name);
+            if (devices.containsKey(newName)) {
+                throw new MapperException(EXISTS, "device " + newName + " already exists");
+            }
+            devices.remove(name);
+            device.rename(newName);
+            devices.put(newName, device);
+        }
+    }
+
+    /** dmsetup message: sends {@code args} to the target of the live segment at {@code sector}. */
+    public String message(String name, long sector, List<String> args) throws MapperException {
+        MappedDevice device = device(name);
+        Table table = device.liveTable();
+        if (sector < 0 || sector >= table.sectors()) {
+            throw new MapperException(INVALID, "sector " + sector + " is outside " + name + " (" + table.sectors()
+                    + " sectors)");
+        }
+        if (args.isEmpty()) {
+            throw new MapperException(INVALID, "message: no message given");
+        }
+        return table.segmentAtSector(sector).target().message(args);
+    }
+
+    public MappedDevice device(String name) throws MapperException {
+        MappedDevice device = devices.get(name);
+        if (device == null) {
+            throw new MapperException(NO_SUCH_DEVICE, "no device named '" + name + "'");
+        }
+        return device;
+    }
+
+    public Optional<MappedDevice> find(String name) {
+        return Optional.ofNullable(devices.get(name));
+    }
+
+    /** Every device, by name. */
+    public List<MappedDevice> list() {
+        return ImmutableList.copyOf(devices.values());
+    }
+
+    /** The devices whose live or inactive table uses {@code device}, by name. */
+    public synchronized List<String> users(MappedDevice device) {
+        List<String> users = new ArrayList<>();
+        for (MappedDevice other : devices.values()) {
+            if (other != device && usesDirectly(other, device)) {
+                users.add(other.name());
+            }
+        }
+        return users;
+    }
+
+    private static boolean usesDirectly(MappedDevice upper, MappedDevice lower) {
+        if (upper.liveTable().devices().contains(lower)) {
+            return true;
+        }
+        return upper.inactiveTable().map(t -> t.devices().contains(lower)).orElse(false);
+    }
+
+    /** True if {@code from} reaches {@code target} through live or inactive tables. */
+    private static boolean reaches(MappedDevice from, String target) {
+        if (from.name().equals(target)) {
+            return true;
+        }
+        List<Table> tables = new ArrayList<>(2);
+        tables.add(from.liveTable());
+        from.inactiveTable().ifPresent(tables::add);
+        for (Table table : tables) {
+            for (BlockDevice lower : table.devices()) {
+                if (lower instanceof MappedDevice m && reaches(m, target)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private Table build(String self, String text, Path baseDir) throws TableException {
+        List<FileDevice> leases = new ArrayList<>();
+        Runnable release = () -> leases.forEach(files::release);
+        return Table.build(text, registry, arg -> resolve(self, arg, baseDir, leases), release);
+    }
+
+    private BlockDevice resolve(String self, String arg, Path baseDir, List<FileDevice> leases)
+            throws TableException {
+        Optional<String> deviceName = deviceName(arg, baseDir);
+        if (deviceName.isPresent()) {
+            String name = deviceName.get();
+            if (name.equals(self)) {
+                throw new TableException("'" + arg + "' is the device itself");
+            }
+            MappedDevice lower = devices.get(name);
+            if (lower == null && !arg.contains("/") && java.nio.file.Files.exists(baseDir.resolve(arg))) {
+                return openFile(baseDir.resolve(arg).normalize(), leases);
+            }
+            if (lower == null) {
+                throw new TableException("'" + arg + "': no such device or file");
+            }
+            if (reaches(lower, self)) {
+                throw new TableException("'" + arg + "' uses " + self + ": the table would make a cycle");
+            }
+            return lower;
+        }
+        return openFile(baseDir.resolve(arg).normalize(), leases);
+    }
+
+    private FileDevice openFile(Path path, List<FileDevice> leases) throws TableException {
+        try {
+            FileDevice file = files.acquire(path);
+            leases.add(file);
+            return file;
+        } catch (NoSuchFileException e) {
+            throw new TableException(path + " does not exist");
+        } catch (IOException e) {
+            throw new TableException(path + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * A bare name, or a path in the device directory, names a device (a bare name that is no
+     * device but a file in {@code baseDir} is that file); anything else is a file.
+     * Paths inside the device directory are told apart by their text alone: the mount must never
+     * be touched from inside it.
+     */
+    private Optional<String> deviceName(String arg, Path baseDir) throws TableException {
+        if (!arg.contains("/")) {
+            return Optional.of(arg);
+        }
+        if (deviceDirectory.isPresent()) {
+            Path path = baseDir.resolve(arg).normalize();
+            if (path.startsWith(deviceDirectory.get()) && !path.equals(deviceDirectory.get())) {
+                if (!deviceDirectory.get().equals(path.getParent())) {
+                    throw new TableException("'" + arg + "' is inside the mapperfs mount but is not a device");
+                }
+                return Optional.of(path.getFileName().toString());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Flushes every backing file and closes all devices, users before the devices they use. */
+    @Override
+    public synchronized void close() {
+        // The backing files, not the devices: flushing a device passes its gate, which a
+        // suspended device (or one above a suspended device) keeps closed for ever.
+        files.flushAll();
+        List<MappedDevice> remaining = new ArrayList<>(devices.values());
+        while (!remaining.isEmpty()) {
+            boolean progress = false;
+            for (MappedDevice device : new ArrayList<>(remaining)) {
+                if (users(device).isEmpty()) {
+                    devices.remove(device.name());
+                    synchronized (device.control) {
+                        device.destroy();
+                    }
+                    remaining.remove(device);
+                    progress = true;
+                }
+            }
+            if (!progress) {
+                throw new IllegalStateException("dependency cycle among " + remaining);
+            }
+        }
+    }
+
+    int openBackingFiles() {
+        return files.openFiles();
+    }
+}

@@ -1,0 +1,195 @@
+package org.mapperfs.core;
+
+import com.google.common.base.Preconditions;
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableSet;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * An immutable, ordered list of contiguous segments starting at sector 0. Finds the segment
+ * of an offset by binary search and splits requests that cross segment boundaries, so
+ * targets see only segment-relative, in-range requests.
+ */
+public final class Table implements AutoCloseable {
+    private final ImmutableList<Segment> segments;
+    /** Byte offset where each segment starts, for the binary search. */
+    private final long[] starts;
+    private final Target[] targets;
+    private final long size;
+    private final ImmutableSet<BlockDevice> devices;
+    private final Runnable release;
+
+    public Table(List<Segment> segments, Runnable release) {
+        Preconditions.checkArgument(!segments.isEmpty(), "a table has at least one segment");
+        this.segments = ImmutableList.copyOf(segments);
+        this.starts = new long[segments.size()];
+        this.targets = new Target[segments.size()];
+        long next = 0;
+        for (int i = 0; i < segments.size(); i++) {
+            Segment s = segments.get(i);
+            Preconditions.checkArgument(s.startSector() == next, "segment %s does not start at %s", i, next);
+            starts[i] = Sectors.toBytes(s.startSector());
+            targets[i] = s.target();
+            next = s.startSector() + s.lengthSectors();
+        }
+        this.size = Sectors.toBytes(next);
+        Set<BlockDevice> all = new LinkedHashSet<>();
+        for (Segment s : segments) {
+            all.addAll(s.target().devices());
+        }
+        this.devices = ImmutableSet.copyOf(all);
+        this.release = release;
+    }
+
+    /**
+     * Parses {@code text} and builds every target. On any error, everything the partial build
+     * acquired is released before the exception is thrown.
+     */
+    public static Table build(String text, TargetRegistry registry, DeviceResolver resolver, Runnable release)
+            throws TableException {
+        List<TableLine> lines = TableParser.parse(text);
+        List<Segment> segments = new ArrayList<>(lines.size());
+        try {
+            for (TableLine line : lines) {
+                TargetFactory factory = registry.factory(line.type()).orElseThrow(() -> new TableException(
+                        "line " + line.line() + ": unknown target type '" + line.type() + "' (known: "
+                                + String.join(", ", registry.types()) + ")"));
+                TargetArgs args = new TargetArgs(line.line(), line.type(), line.length(), line.args(), resolver);
+                segments.add(new Segment(line.start(), line.length(), factory.create(args)));
+            }
+        } catch (TableException | RuntimeException e) {
+            segments.forEach(s -> s.target().close());
+            release.run();
+            throw e;
+        }
+        return new Table(segments, release);
+    }
+
+    public long size() {
+        return size;
+    }
+
+    public long sectors() {
+        return Sectors.fromBytes(size);
+    }
+
+    public ImmutableList<Segment> segments() {
+        return segments;
+    }
+
+    /** The segment holding byte {@code offset}. */
+    public int segmentIndex(long offset) {
+        int i = Arrays.binarySearch(starts, offset);
+        return i >= 0 ? i : -i - 2;
+    }
+
+    public Segment segmentAtSector(long sector) {
+        Preconditions.checkArgument(sector >= 0 && sector < sectors(), "sector %s outside the table", sector);
+        return segments.get(segmentIndex(Sectors.toBytes(sector)));
+    }
+
+    public void read(ByteBuffer dst, long offset) throws IOException {
+        transfer(dst, offset, false);
+    }
+
+    public void write(ByteBuffer src, long offset) throws IOException {
+        transfer(src, offset, true);
+    }
+
+    private void transfer(ByteBuffer buffer, long offset, boolean write) throws IOException {
+        checkRange(offset, buffer.remaining());
+        int end = buffer.limit();
+        long position = offset;
+        int i = segmentIndex(offset);
+        try {
+            while (buffer.position() < end) {
+                long segmentEnd = i + 1 < starts.length ? starts[i + 1] : size;
+                int n = (int) Math.min(end - buffer.position(), segmentEnd - position);
+                buffer.limit(buffer.position() + n);
+                if (write) {
+                    targets[i].write(buffer, position - starts[i]);
+                } else {
+                    targets[i].read(buffer, position - starts[i]);
+                }
+                position += n;
+                i++;
+            }
+        } finally {
+            buffer.limit(end);
+        }
+    }
+
+    public void discard(long offset, long length) throws IOException {
+        checkRange(offset, length);
+        long position = offset;
+        long end = offset + length;
+        for (int i = segmentIndex(offset); position < end; i++) {
+            long segmentEnd = i + 1 < starts.length ? starts[i + 1] : size;
+            long n = Math.min(end, segmentEnd) - position;
+            targets[i].discard(position - starts[i], n);
+            position += n;
+        }
+    }
+
+    /** Flushes every device under the table once, even where several segments share one. */
+    public void flush() throws IOException {
+        IOException first = null;
+        for (BlockDevice device : devices()) {
+            try {
+                device.flush();
+            } catch (IOException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** Every device under this table's targets, each once, in table order. */
+    public ImmutableSet<BlockDevice> devices() {
+        return devices;
+    }
+
+    private void checkRange(long offset, long length) throws IOException {
+        if (offset < 0 || length < 0 || offset > size - length) {
+            throw new IOException("request of " + length + " bytes at offset " + offset
+                    + " is outside the device's " + size + " bytes");
+        }
+    }
+
+    /** The table in dmsetup's text form; parses back to an equal table. */
+    public String text() {
+        StringBuilder sb = new StringBuilder();
+        for (Segment s : segments) {
+            sb.append(s.line()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    public String statusText() {
+        StringBuilder sb = new StringBuilder();
+        for (Segment s : segments) {
+            sb.append(s.statusLine()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public void close() {
+        for (Segment s : segments) {
+            s.target().close();
+        }
+        release.run();
+    }
+}
