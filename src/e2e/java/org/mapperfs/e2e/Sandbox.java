@@ -1,0 +1,164 @@
+package org.mapperfs.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * One mapperfs under test: a temporary folder with backing files, a mount point and a state
+ * folder, and everything the test set up through the kernel. {@link #close()} undoes it all
+ * in reverse order (file systems, loop devices, the daemon), also after a failure.
+ */
+final class Sandbox implements AutoCloseable {
+    static final Path ROOT = Path.of(System.getProperty("mapperfs.root", "../..")).toAbsolutePath().normalize();
+    static final Path JAR = ROOT.resolve("fuse-mount/target/mapperfs.jar");
+
+    final Path dir;
+    final Path mnt;
+    final Path state;
+    private final Deque<Runnable> undo = new ArrayDeque<>();
+
+    Sandbox(String name) throws IOException {
+        requireKernel();
+        this.dir = Files.createTempDirectory(Path.of("/var/tmp"), "mapperfs-" + name + "-");
+        this.mnt = dir.resolve("mnt");
+        this.state = dir.resolve("state");
+        Files.createDirectories(mnt);
+        undo.push(() -> deleteTree(dir));
+    }
+
+    /** Outside CI a non-root run skips; in CI (CI=true) these tests never skip. */
+    static void requireKernel() {
+        boolean root = "root".equals(System.getProperty("user.name"));
+        boolean ci = "true".equalsIgnoreCase(System.getenv("CI"));
+        if (ci && !root) {
+            throw new AssertionError("end-to-end tests need root in CI (FUSE mount, losetup, mount)");
+        }
+        Assumptions.assumeTrue(root, "end-to-end tests need root (FUSE mount, losetup, mount): skipped");
+        assertThat(JAR).as("the jar is built before the end-to-end tests (mvn verify)").exists();
+    }
+
+    /** Runs {@code mapperfs ARGS} against this sandbox's mount. */
+    Shell.Result cli(String... args) {
+        return cliIn(dir, null, args);
+    }
+
+    Shell.Result cliIn(Path cwd, String stdin, String... args) {
+        List<String> command = new ArrayList<>(List.of("java", "-jar", JAR.toString()));
+        command.addAll(List.of(args));
+        return Shell.run(command, Map.of("MAPPERFS_MOUNT", mnt.toString()), cwd, stdin);
+    }
+
+    /** Mounts the daemon (once per call); unmounted at close. */
+    void mount(String... extra) {
+        List<String> args = new ArrayList<>(List.of("mount", mnt.toString(), "--state", state.toString()));
+        args.addAll(List.of(extra));
+        cli(args.toArray(String[]::new)).orFail();
+        undo.push(this::forceUnmount);
+    }
+
+    void forceUnmount() {
+        if (isMounted(mnt)) {
+            Shell.Result r = cli("unmount", "--force");
+            if (r.exit() != 0 && isMounted(mnt)) {
+                Shell.run("fusermount", "-u", "-z", mnt.toString());
+            }
+        }
+    }
+
+    static boolean isMounted(Path where) {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                    .anyMatch(l -> l.split(" ")[4].equals(where.toString()));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** A backing file of {@code bytes}, allocated (not sparse). */
+    Path file(String name, long bytes) throws IOException {
+        Path f = dir.resolve(name);
+        Shell.run("fallocate", "-l", Long.toString(bytes), f.toString()).orFail();
+        return f;
+    }
+
+    void create(String name, String table) {
+        cli("create", name, "--table", table).orFail();
+    }
+
+    /** Attaches a device to a loop device; detached at close. */
+    String attach(String name) {
+        String loop = cli("attach", name).orFail().out().strip();
+        assertThat(loop).startsWith("/dev/loop");
+        undo.push(() -> detachIfOurs(loop));
+        return loop;
+    }
+
+    /** Detaches {@code loop} if it still serves a file of this mount (it may have been reused). */
+    void detachIfOurs(String loop) {
+        Path backing = Path.of("/sys/block", Path.of(loop).getFileName().toString(), "loop/backing_file");
+        try {
+            if (Files.exists(backing) && Files.readString(backing).strip().startsWith(mnt.toString())) {
+                Shell.run("losetup", "-d", loop);
+            }
+        } catch (IOException e) {
+            // gone already
+        }
+    }
+
+    /** Mounts a file system; unmounted at close. */
+    Path mountFs(String device, String name) throws IOException {
+        Path at = Files.createDirectories(dir.resolve("fs-" + name));
+        Shell.run("mount", device, at.toString()).orFail();
+        undo.push(() -> {
+            if (isMounted(at)) {
+                Shell.run("umount", at.toString());
+            }
+        });
+        return at;
+    }
+
+    void unmountFs(Path at) {
+        Shell.run("umount", at.toString()).orFail();
+    }
+
+    static byte[] readAt(Path file, long offset, int length) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
+            byte[] b = new byte[length];
+            f.seek(offset);
+            f.readFully(b);
+            return b;
+        }
+    }
+
+    static void writeAt(Path file, long offset, byte[] bytes) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.seek(offset);
+            f.write(bytes);
+        }
+    }
+
+    @Override
+    public void close() {
+        while (!undo.isEmpty()) {
+            try {
+                undo.pop().run();
+            } catch (RuntimeException | AssertionError e) {
+                System.err.println("cleanup: " + e);
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        Shell.run("rm", "-rf", "--one-file-system", dir.toString());
+    }
+}
