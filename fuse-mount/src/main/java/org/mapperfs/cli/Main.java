@@ -3,8 +3,10 @@ package org.mapperfs.cli;
 import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code mapperfs}: the daemon ({@code mount}, {@code unmount}), dmsetup's verbs as a thin client
@@ -28,6 +30,9 @@ public final class Main implements Runnable {
 
     final Context context;
 
+    @Spec
+    CommandSpec spec;
+
     Main(Context context) {
         this.context = context;
     }
@@ -45,7 +50,8 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "a command is required");
+        // This command line, not a new one: a new one cannot build the subcommands (no Context).
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
     }
 
     /** A command line whose commands share one {@link Context}. */

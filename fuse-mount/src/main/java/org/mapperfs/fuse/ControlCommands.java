@@ -11,7 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import org.mapperfs.core.BlockDevice;
 import org.mapperfs.core.MappedDevice;
 import org.mapperfs.core.Mapper;
 import org.mapperfs.core.MapperException;
@@ -251,15 +254,30 @@ final class ControlCommands {
             throw new MapperException(MapperException.Reason.BUSY,
                     "devices still open: " + String.join(", ", open) + "; close them or use --force");
         }
-        for (MappedDevice d : mapper.list()) {
+        // The backing files, not the devices: a device's flush passes its gate, which a suspended
+        // device (or one above it) keeps closed, and the reply would never come.
+        for (BlockDevice file : backingFiles()) {
             try {
-                d.flush();
+                file.flush();
             } catch (IOException e) {
-                throw new MapperException(IO, "flushing " + d.name() + ": " + e.getMessage(), e);
+                throw new MapperException(IO, "flushing " + file.name() + ": " + e.getMessage(), e);
             }
         }
         persist();
         return "pid " + ProcessHandle.current().pid() + "\n";
+    }
+
+    /** The devices under every live table that are no mapped devices, each once. */
+    private Set<BlockDevice> backingFiles() {
+        Set<BlockDevice> files = new LinkedHashSet<>();
+        for (MappedDevice d : mapper.list()) {
+            for (BlockDevice lower : d.liveTable().devices()) {
+                if (!(lower instanceof MappedDevice)) {
+                    files.add(lower);
+                }
+            }
+        }
+        return files;
     }
 
     private interface Report {
@@ -270,11 +288,12 @@ final class ControlCommands {
     /** A report of the one named device, or of every device with each line prefixed by its name. */
     private String forEach(Args args, Report report) throws MapperException {
         boolean named = args.hasNext();
+        List<MappedDevice> devices = selected(args);
         StringBuilder sb = new StringBuilder();
-        for (MappedDevice d : selected(args)) {
+        for (MappedDevice d : devices) {
             sb.append(report.of(d, named ? null : d.name()));
         }
-        return sb.length() == 0 && !named ? "No devices found\n" : sb.toString();
+        return devices.isEmpty() ? "No devices found\n" : sb.toString();
     }
 
     private List<MappedDevice> selected(Args args) throws MapperException {

@@ -100,7 +100,9 @@ public final class Daemon {
 
     static String[] mountOptions(Settings s) {
         List<String> o = new ArrayList<>(List.of("big_writes", "max_write=131072", "max_read=131072",
-                "default_permissions", "fsname=mapperfs", "subtype=mapperfs"));
+                "default_permissions", "fsname=mapperfs", "subtype=mapperfs",
+                // Sizes change at resume and devices come and go: never answer from a stale cache.
+                "attr_timeout=0", "entry_timeout=0", "negative_timeout=0"));
         if (s.allowOther()) {
             o.add("allow_other");
         }
@@ -129,6 +131,7 @@ public final class Daemon {
             }
         }
         errors.forEach((name, error) -> log.error("could not restore device {}: {}", name, error));
+        pending.keySet().forEach(store::forget);
         if (!mapper.list().isEmpty()) {
             log.info("restored {} device(s) from {}", mapper.list().size(), store.dir());
         }

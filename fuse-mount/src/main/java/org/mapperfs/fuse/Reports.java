@@ -75,8 +75,10 @@ final class Reports {
     /** `ls --tree`: each device with the devices it stands on, indented. */
     static String tree(Mapper mapper) {
         StringBuilder sb = new StringBuilder();
-        for (MappedDevice d : mapper.list()) {
-            if (mapper.users(d).isEmpty()) {
+        List<MappedDevice> devices = mapper.list();
+        for (MappedDevice d : devices) {
+            // Top: no live table stands on it (a user through an inactive table shows nothing yet).
+            if (devices.stream().noneMatch(u -> u.liveTable().devices().contains(d))) {
                 tree(sb, d, "");
             }
         }

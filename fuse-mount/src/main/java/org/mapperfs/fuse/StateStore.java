@@ -51,6 +51,14 @@ final class StateStore {
         return tables;
     }
 
+    /**
+     * Leaves {@code NAME.table} as it is from now on, unless a device of that name is created:
+     * for a device that could not be restored, whose table must outlive the next {@link #sync}.
+     */
+    synchronized void forget(String name) {
+        written.remove(name);
+    }
+
     /** Brings the folder in line with the mapper's live tables. */
     synchronized void sync(Mapper mapper) throws IOException {
         Map<String, String> live = new HashMap<>();

@@ -1,0 +1,137 @@
+package org.mapperfs.fuse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mapperfs.core.MappedDevice;
+import org.mapperfs.core.Mapper;
+
+/** {@link Daemon#restore}: a state folder written through one mapper comes back in a new one. */
+class DaemonTest {
+    @TempDir
+    Path dir;
+
+    @TempDir
+    Path stateDir;
+
+    private Mapper restored;
+
+    @BeforeEach
+    void setUp() {
+        restored = Mapper.standalone();
+    }
+
+    @AfterEach
+    void tearDown() {
+        restored.close();
+    }
+
+    private void restore() throws IOException {
+        Daemon.restore(restored, new StateStore(stateDir));
+    }
+
+    private static MappedDevice create(Mapper mapper, String name, String table, Path base) throws Exception {
+        return mapper.create(name, table, base);
+    }
+
+    @Test
+    void stackedDevicesComeBackWhateverTheOrderOfTheirFiles() throws Exception {
+        Path disk = Disks.file(dir, "disk.img", 32);
+        try (Mapper first = Mapper.standalone()) {
+            // Names sort against the stacking order: the top is read first, the bottom last.
+            create(first, "z-bottom", "0 32 linear " + disk + " 0", dir);
+            create(first, "m-middle", "0 16 linear z-bottom 16", dir);
+            create(first, "a-top", "0 8 linear m-middle 8", dir);
+            new StateStore(stateDir).sync(first);
+        }
+
+        restore();
+
+        assertThat(restored.list()).extracting(MappedDevice::name).containsExactly("a-top", "m-middle", "z-bottom");
+        assertThat(restored.device("a-top").liveTable().text()).isEqualTo("0 8 linear m-middle 8\n");
+        assertThat(restored.device("a-top").liveTable().devices()).containsExactly(restored.device("m-middle"));
+        assertThat(restored.device("m-middle").liveTable().devices()).containsExactly(restored.device("z-bottom"));
+    }
+
+    @Test
+    void dataWrittenBeforeIsReadableAfterRestore() throws Exception {
+        Path disk = Disks.file(dir, "disk.img", 32);
+        byte[] data = Disks.seeded(8 * 512, 42);
+        try (Mapper first = Mapper.standalone()) {
+            create(first, "lower", "0 32 linear " + disk + " 0", dir);
+            MappedDevice upper = create(first, "upper", "0 16 linear lower 16", dir);
+            Disks.write(upper, 3 * 512, data);
+            new StateStore(stateDir).sync(first);
+        }
+
+        restore();
+
+        assertThat(Disks.read(restored.device("upper"), 3 * 512, data.length)).isEqualTo(data);
+        assertThat(Disks.read(restored.device("lower"), 19 * 512, data.length)).isEqualTo(data);
+    }
+
+    @Test
+    void aBrokenTableIsSkippedAndTheOthersComeBack() throws Exception {
+        Path disk = Disks.file(dir, "disk.img", 16);
+        Path doomed = Disks.file(dir, "doomed.img", 16);
+        try (Mapper first = Mapper.standalone()) {
+            create(first, "a-good", "0 16 linear " + disk + " 0", dir);
+            create(first, "b-broken", "0 16 linear " + doomed + " 0", dir);
+            create(first, "c-above-broken", "0 8 linear b-broken 0", dir);
+            create(first, "d-zero", "0 4 zero", dir);
+            new StateStore(stateDir).sync(first);
+        }
+        Files.delete(doomed);
+
+        restore();
+
+        assertThat(restored.list()).extracting(MappedDevice::name).containsExactly("a-good", "d-zero");
+        assertThat(stateDir.resolve("b-broken.table")).as("left as it is").exists();
+        assertThat(stateDir.resolve("c-above-broken.table")).exists();
+    }
+
+    @Test
+    void theTableOfADeviceThatCouldNotBeRestoredSurvivesLaterChanges() throws Exception {
+        Path doomed = Disks.file(dir, "doomed.img", 16);
+        try (Mapper first = Mapper.standalone()) {
+            create(first, "broken", "0 16 linear " + doomed + " 0", dir);
+            new StateStore(stateDir).sync(first);
+        }
+        Files.delete(doomed);
+        StateStore store = new StateStore(stateDir);
+        Daemon.restore(restored, store);
+        ControlCommands commands = new ControlCommands(restored, store, new Daemon.Info(dir.resolve("mnt"), stateDir));
+
+        // Any change syncs the folder; the broken device's table must not go with it (the backing
+        // file may only be missing for now, e.g. on a disk not yet mounted).
+        commands.execute("create other 0 8 zero", dir);
+
+        assertThat(stateDir.resolve("broken.table")).exists();
+        assertThat(Files.readString(stateDir.resolve("broken.table"))).isEqualTo("0 16 linear " + doomed + " 0\n");
+        assertThat(stateDir.resolve("other.table")).exists();
+    }
+
+    @Test
+    void anEmptyStateFolderRestoresNothing() throws Exception {
+        restore();
+
+        assertThat(restored.list()).isEmpty();
+    }
+
+    @Test
+    void mountOptionsAskForLargeRequestsAndAllowOtherOnlyWhenAsked() {
+        Daemon.Settings own = new Daemon.Settings(dir, stateDir, false, 0600, true, false);
+        Daemon.Settings shared = new Daemon.Settings(dir, stateDir, true, 0600, true, false);
+
+        assertThat(Daemon.mountOptions(own)[0]).isEqualTo("-o");
+        assertThat(Daemon.mountOptions(own)[1].split(",")).contains("big_writes", "max_write=131072",
+                "default_permissions", "subtype=mapperfs").doesNotContain("allow_other");
+        assertThat(Daemon.mountOptions(shared)[1].split(",")).contains("allow_other");
+    }
+}
