@@ -1,0 +1,169 @@
+package org.mapperfs.core.target;
+
+import com.google.common.collect.ImmutableList;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.mapperfs.core.BlockDevice;
+import org.mapperfs.core.Sectors;
+import org.mapperfs.core.Target;
+import org.mapperfs.core.TableException;
+import org.mapperfs.core.TargetArgs;
+
+/**
+ * {@code striped <#stripes> <chunk_size> <dev> <offset> [<dev> <offset>]...}: RAID-0. The
+ * segment is cut into chunks of {@code chunk_size} sectors dealt round-robin over the stripes.
+ * As in the kernel, the chunk is at least a page (8 sectors) and the segment's length divides
+ * evenly into stripes of whole chunks.
+ *
+ * <pre>
+ *   segment:  | c0 | c1 | c2 | c3 | c4 | c5 |      3 stripes
+ *   stripe 0: | c0 | c3 |   (dev0 from offset0)
+ *   stripe 1: | c1 | c4 |   (dev1 from offset1)
+ *   stripe 2: | c2 | c5 |   (dev2 from offset2)
+ * </pre>
+ *
+ * Status: {@code <#stripes> <dev>... 1 <A|D per stripe>}; D after a stripe's I/O failed.
+ */
+public final class StripedTarget implements Target {
+    static final String SYNTAX = "striped <#stripes> <chunk_size> <dev> <offset> [<dev> <offset>]...";
+    static final int MIN_CHUNK_SECTORS = 8;
+
+    private final int chunkSectors;
+    private final long chunkBytes;
+    private final ImmutableList<BlockDevice> devices;
+    private final long[] offsetSectors;
+    private final long[] bases;
+    private final AtomicIntegerArray failed;
+
+    private StripedTarget(int chunkSectors, ImmutableList<BlockDevice> devices, long[] offsetSectors) {
+        this.chunkSectors = chunkSectors;
+        this.chunkBytes = Sectors.toBytes(chunkSectors);
+        this.devices = devices;
+        this.offsetSectors = offsetSectors;
+        this.bases = new long[offsetSectors.length];
+        for (int i = 0; i < bases.length; i++) {
+            bases[i] = Sectors.toBytes(offsetSectors[i]);
+        }
+        this.failed = new AtomicIntegerArray(devices.size());
+    }
+
+    public static Target create(TargetArgs args) throws TableException {
+        int stripes = args.nextInt("#stripes", 1, 1 << 16);
+        int chunk = args.nextInt("chunk_size", MIN_CHUNK_SECTORS, Integer.MAX_VALUE);
+        if (args.remaining() != 2 * stripes) {
+            throw args.error("expected " + stripes + " <dev> <offset> pairs, got "
+                    + args.remaining() + " arguments (syntax: " + SYNTAX + ")");
+        }
+        if (args.lengthSectors() % stripes != 0) {
+            throw args.error("length " + args.lengthSectors() + " is not divisible by the number of stripes "
+                    + stripes);
+        }
+        long width = args.lengthSectors() / stripes;
+        if (width % chunk != 0) {
+            throw args.error("stripe width " + width + " is not divisible by chunk_size " + chunk);
+        }
+        ImmutableList.Builder<BlockDevice> devices = ImmutableList.builder();
+        long[] offsets = new long[stripes];
+        for (int i = 0; i < stripes; i++) {
+            BlockDevice device = args.nextDevice("stripe " + i + " dev");
+            offsets[i] = args.nextSectors("stripe " + i + " offset");
+            args.requireRange(device, offsets[i], width);
+            devices.add(device);
+        }
+        return new StripedTarget(chunk, devices.build(), offsets);
+    }
+
+    @Override
+    public String type() {
+        return "striped";
+    }
+
+    @Override
+    public String params() {
+        StringBuilder sb = new StringBuilder().append(devices.size()).append(' ').append(chunkSectors);
+        for (int i = 0; i < devices.size(); i++) {
+            sb.append(' ').append(devices.get(i).name()).append(' ').append(offsetSectors[i]);
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public String status() {
+        StringBuilder sb = new StringBuilder().append(devices.size());
+        for (BlockDevice device : devices) {
+            sb.append(' ').append(device.name());
+        }
+        sb.append(" 1 ");
+        for (int i = 0; i < devices.size(); i++) {
+            sb.append(failed.get(i) == 0 ? 'A' : 'D');
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public void read(ByteBuffer dst, long offset) throws IOException {
+        transfer(dst, offset, false);
+    }
+
+    @Override
+    public void write(ByteBuffer src, long offset) throws IOException {
+        transfer(src, offset, true);
+    }
+
+    /** Splits at chunk boundaries by moving the buffer's limit; no allocation. */
+    private void transfer(ByteBuffer buffer, long offset, boolean write) throws IOException {
+        int end = buffer.limit();
+        long position = offset;
+        try {
+            while (buffer.position() < end) {
+                long chunk = position / chunkBytes;
+                long within = position - chunk * chunkBytes;
+                int n = (int) Math.min(end - buffer.position(), chunkBytes - within);
+                int stripe = (int) (chunk % devices.size());
+                long at = bases[stripe] + (chunk / devices.size()) * chunkBytes + within;
+                buffer.limit(buffer.position() + n);
+                try {
+                    if (write) {
+                        devices.get(stripe).write(buffer, at);
+                    } else {
+                        devices.get(stripe).read(buffer, at);
+                    }
+                } catch (IOException e) {
+                    failed.set(stripe, 1);
+                    throw e;
+                }
+                position += n;
+            }
+        } finally {
+            buffer.limit(end);
+        }
+    }
+
+    @Override
+    public void flush() throws IOException {
+        for (BlockDevice device : devices) {
+            device.flush();
+        }
+    }
+
+    @Override
+    public void discard(long offset, long length) throws IOException {
+        long position = offset;
+        long end = offset + length;
+        while (position < end) {
+            long chunk = position / chunkBytes;
+            long within = position - chunk * chunkBytes;
+            long n = Math.min(end - position, chunkBytes - within);
+            int stripe = (int) (chunk % devices.size());
+            devices.get(stripe).discard(bases[stripe] + (chunk / devices.size()) * chunkBytes + within, n);
+            position += n;
+        }
+    }
+
+    @Override
+    public List<BlockDevice> devices() {
+        return devices;
+    }
+}
