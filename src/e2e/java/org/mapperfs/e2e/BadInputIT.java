@@ -3,9 +3,7 @@ package org.mapperfs.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -76,7 +74,7 @@ class BadInputIT {
         assertThat(cli.err()).startsWith("mapperfs: ").contains(message);
         assertThat(cli.err().strip().lines()).hasSize(1);
 
-        assertThat(control("create fresh\n" + text)).isEqualTo(new Refusal(true, message));
+        assertRefusedByControlFile("create fresh\n" + text, message);
         assertThat(s.cli("ls").orFail().out()).isEqualTo(before);
         assertThat(s.state.resolve("fresh.table")).doesNotExist();
     }
@@ -110,7 +108,7 @@ class BadInputIT {
         assertThat(cli.err().strip()).startsWith("mapperfs: ").contains(message);
 
         String command = String.join(" ", args).replace("--table ", "");
-        assertThat(control(command)).isEqualTo(new Refusal(true, message));
+        assertRefusedByControlFile(command, message);
         assertThat(s.cli("table").orFail().out() + s.cli("info").orFail().out()).isEqualTo(before);
     }
 
@@ -173,35 +171,11 @@ class BadInputIT {
         }
     }
 
-    /** What a write of a command to the control file did: whether it failed, and the reply. */
-    record Refusal(boolean failed, String reply) {
-        @Override
-        public boolean equals(Object o) {
-            // The expected side holds a fragment of the reply.
-            return o instanceof Refusal r && r.failed == failed
-                    && (reply.contains(r.reply) || r.reply.contains(reply));
-        }
-
-        @Override
-        public int hashCode() {
-            return Boolean.hashCode(failed);
-        }
-    }
-
-    private Refusal control(String command) throws IOException {
-        try (FileChannel ch = FileChannel.open(s.mnt.resolve("control"), StandardOpenOption.READ,
-                StandardOpenOption.WRITE)) {
-            boolean failed = false;
-            try {
-                ch.write(ByteBuffer.wrap(command.getBytes(StandardCharsets.UTF_8)));
-            } catch (IOException e) {
-                failed = true;
-            }
-            ByteBuffer reply = ByteBuffer.allocate(4096);
-            ch.read(reply);
-            String text = new String(reply.array(), 0, reply.position(), StandardCharsets.UTF_8);
-            assertThat(text.strip().lines()).as("one-line reply").hasSize(1);
-            return new Refusal(failed, text.strip());
-        }
+    /** Writes {@code command} to the control file: the write(2) must fail and the reply name why. */
+    private void assertRefusedByControlFile(String command, String message) throws IOException {
+        ControlFile.Reply reply = ControlFile.send(s.mnt, command);
+        assertThat(reply.ok()).as("write(2) of '%s' fails", command).isFalse();
+        assertThat(reply.text().strip()).contains(message);
+        assertThat(reply.text().strip().lines()).as("one-line reply").hasSize(1);
     }
 }

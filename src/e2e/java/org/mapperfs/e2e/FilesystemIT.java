@@ -5,10 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.List;
@@ -136,17 +133,9 @@ class FilesystemIT {
         }
         for (int i = 0; i < offsets.size(); i++) {
             Place place = m.place().apply(offsets.get(i));
-            assertThat(digest(Sandbox.readAt(place.file(), place.offset(), MARK)))
+            assertThat(FileWriterLoad.sha256(Sandbox.readAt(place.file(), place.offset(), MARK)))
                     .as("mark at device offset %d in %s at %d", offsets.get(i), place.file(), place.offset())
-                    .isEqualTo(digest(marks.get(i)));
-        }
-    }
-
-    static String digest(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
+                    .isEqualTo(FileWriterLoad.sha256(marks.get(i)));
         }
     }
 

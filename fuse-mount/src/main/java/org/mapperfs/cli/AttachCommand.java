@@ -1,9 +1,11 @@
 package org.mapperfs.cli;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.mapperfs.fuse.Loops;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -36,7 +38,7 @@ final class AttachCommand implements Callable<Integer>, ContextAware {
     }
 
     @Override
-    public Integer call() throws CliException {
+    public Integer call() throws CliException, IOException {
         Path file = context.deviceFile(name);
         context.control().send("info " + name); // fails with the daemon's message if there is no such device
         List<Loops.Loop> attached = Loops.attachedTo(file);
@@ -62,7 +64,7 @@ final class AttachCommand implements Callable<Integer>, ContextAware {
         } else {
             try {
                 loop = Loops.losetup("--find", "--show", "--direct-io=on", file.toString());
-            } catch (CliException e) {
+            } catch (IOException e) {
                 List<Loops.Loop> partial = Loops.attachedTo(file);
                 if (!partial.isEmpty()) {
                     // losetup attached the file but could not switch on direct I/O: keep it buffered.

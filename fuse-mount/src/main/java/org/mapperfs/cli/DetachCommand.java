@@ -1,7 +1,9 @@
 package org.mapperfs.cli;
 
+import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.mapperfs.fuse.Loops;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
@@ -22,7 +24,7 @@ final class DetachCommand implements Callable<Integer>, ContextAware {
     }
 
     @Override
-    public Integer call() throws CliException {
+    public Integer call() throws CliException, IOException {
         List<Loops.Loop> attached = Loops.attachedTo(context.deviceFile(name));
         if (attached.isEmpty()) {
             throw new CliException(name + " is not attached to a loop device");

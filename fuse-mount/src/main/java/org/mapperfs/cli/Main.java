@@ -67,7 +67,7 @@ public final class Main implements Runnable {
             }
         });
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof CliException) {
+            if (e instanceof CliException || e instanceof java.io.IOException) {
                 commandLine.getErr().println("mapperfs: " + e.getMessage());
             } else {
                 commandLine.getErr().println("mapperfs: " + e);

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.mapperfs.fuse.Loops;
 import java.util.concurrent.TimeUnit;
 import org.mapperfs.fuse.Mounts;
 import picocli.CommandLine.Command;

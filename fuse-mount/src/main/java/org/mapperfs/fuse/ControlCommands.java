@@ -37,7 +37,8 @@ final class ControlCommands {
     static final String HELP = """
             commands (one per write; the reply is read back on the same handle):
               create NAME [TABLE | --table-file PATH]   table inline or on the following lines
-              load NAME [TABLE | --table-file PATH]     (also: reload) fill the inactive table
+              load [--force] NAME [TABLE | --table-file PATH]   (also: reload) fill the inactive table;
+                                                --force lets it shrink a device in use
               clear NAME                                drop the inactive table
               suspend [--noflush] NAME
               resume NAME                               swap in the inactive table, reopen I/O
@@ -154,10 +155,37 @@ final class ControlCommands {
     }
 
     private String load(Args args, String rest, Path baseDir) throws MapperException {
+        boolean force = args.leadingFlag("--force");
         String name = args.next("NAME");
         String table = tableText(args, rest, baseDir);
-        mapper.load(name, table, baseDir);
+        mapper.load(name, table, baseDir, force ? (device, t) -> {} : this::refuseShrinkInUse);
         return "";
+    }
+
+    /**
+     * A table that makes a device smaller while something uses it (a loop device, an open
+     * handle, another device) would cut the ground from under that user: refused unless forced.
+     */
+    private void refuseShrinkInUse(MappedDevice device, Table table) throws MapperException {
+        long now = device.liveTable().sectors();
+        if (table.sectors() >= now) {
+            return;
+        }
+        List<String> users = new ArrayList<>();
+        for (Loops.Loop loop : Loops.attachedTo(daemon.mountPoint().resolve(device.name()))) {
+            users.add("attached to " + loop.device());
+        }
+        if (device.openCount() > 0) {
+            users.add("open (" + device.openCount() + ")");
+        }
+        for (String user : mapper.users(device)) {
+            users.add("used by " + user);
+        }
+        if (!users.isEmpty()) {
+            throw new MapperException(MapperException.Reason.BUSY, "the table would shrink " + device.name()
+                    + " from " + now + " to " + table.sectors() + " sectors while it is " + String.join(", ", users)
+                    + " (use load --force)");
+        }
     }
 
     /** The table from {@code --table-file}, the rest of the first line, or the following lines. */
@@ -334,7 +362,12 @@ final class ControlCommands {
 
         /** Takes {@code flag} wherever it stands among the remaining words. */
         boolean flag(String flag) {
-            for (int i = next; i < words.size(); i++) {
+            return words.subList(next, words.size()).remove(flag);
+        }
+
+        /** Takes {@code flag} only among the options before the first argument (a table may follow). */
+        boolean leadingFlag(String flag) {
+            for (int i = next; i < words.size() && words.get(i).startsWith("--"); i++) {
                 if (words.get(i).equals(flag)) {
                     words.remove(i);
                     return true;

@@ -77,9 +77,26 @@ public final class Mapper implements AutoCloseable {
 
     /** dmsetup load/reload: fills the inactive slot; the live table keeps serving. */
     public void load(String name, String tableText, Path baseDir) throws MapperException {
+        load(name, tableText, baseDir, (device, table) -> {});
+    }
+
+    /** A last word on a table about to be loaded; throwing refuses it with nothing changed. */
+    @FunctionalInterface
+    public interface LoadCheck {
+        void check(MappedDevice device, Table table) throws MapperException;
+    }
+
+    /** Like {@link #load(String, String, Path)}, refused if {@code check} throws. */
+    public void load(String name, String tableText, Path baseDir, LoadCheck check) throws MapperException {
         synchronized (this) {
             MappedDevice device = device(name);
             Table table = build(name, tableText, baseDir);
+            try {
+                check.check(device, table);
+            } catch (MapperException | RuntimeException e) {
+                table.close();
+                throw e;
+            }
             synchronized (device.control) {
                 device.load(table);
             }

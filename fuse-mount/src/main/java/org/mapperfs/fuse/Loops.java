@@ -1,4 +1,4 @@
-package org.mapperfs.cli;
+package org.mapperfs.fuse;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,14 +9,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Loop devices: which are attached to which file (from /sys), and losetup. */
-final class Loops {
+/** Loop devices: which is attached to which file (read from /sys), and losetup. */
+public final class Loops {
     private Loops() {}
 
     /** A loop device and the file behind it. */
-    record Loop(String device, Path backingFile) {}
+    public record Loop(String device, Path backingFile) {}
 
-    static List<Loop> all() {
+    public static List<Loop> all() {
         List<Loop> loops = new ArrayList<>();
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(Path.of("/sys/block"), "loop*")) {
             for (Path dir : dirs) {
@@ -35,17 +35,17 @@ final class Loops {
         return loops;
     }
 
-    static List<Loop> attachedTo(Path file) {
+    public static List<Loop> attachedTo(Path file) {
         return all().stream().filter(l -> l.backingFile().equals(file)).toList();
     }
 
     /** Loop devices on files of the mount at {@code mountPoint}. */
-    static List<Loop> under(Path mountPoint) {
+    public static List<Loop> under(Path mountPoint) {
         return all().stream().filter(l -> mountPoint.equals(l.backingFile().getParent())).toList();
     }
 
     /** Runs losetup; returns its output, or throws with its message. */
-    static String losetup(String... args) throws CliException {
+    public static String losetup(String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add("losetup");
         command.addAll(List.of(args));
@@ -53,18 +53,16 @@ final class Loops {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                throw new CliException(String.join(" ", command) + " did not finish in 60 s");
+                throw new IOException(String.join(" ", command) + " did not finish in 60 s");
             }
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             if (p.exitValue() != 0) {
-                throw new CliException(out.isEmpty() ? String.join(" ", command) + " failed" : out);
+                throw new IOException(out.isEmpty() ? String.join(" ", command) + " failed" : out);
             }
             return out;
-        } catch (IOException e) {
-            throw new CliException("cannot run losetup (package mount): " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new CliException("interrupted");
+            throw new IOException("interrupted", e);
         }
     }
 }
