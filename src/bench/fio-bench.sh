@@ -1,0 +1,404 @@
+#!/usr/bin/env bash
+# fio-bench.sh - mapperfs versus the raw backing file through loop, in one run.
+#
+# Usage (as root):
+#   src/bench/fio-bench.sh [--size 1G] [--runtime 5] [--repeat 3] [--out FILE.tsv]
+#
+#   --size     size of every device under test (IEC suffixes: 512M, 1G, ...; a multiple of 1 MiB)
+#   --runtime  seconds of each measured fio pass (time_based)
+#   --repeat   measured passes per workload x config; the table shows the median
+#   --out      also write every result as TSV to FILE (long format, one value a line)
+#
+# Configurations (all attached at once, measured one at a time, interleaved):
+#   raw-dio      losetup --direct-io=on on backing file A            <- reference for ratios
+#   raw-buf      losetup (buffered) on the same file A
+#   mfs-linear   mapperfs "0 N linear A 0", attached with mapperfs' default (loop direct I/O)
+#   mfs-striped  mapperfs "0 N striped 2 128 B1 0 B2 0" (chunk 128 sectors = 64 KiB),
+#                B1 and B2 are each HALF the size, so the striped device has the same size
+#                (and fio covers the same number of bytes) as the others.
+#   Backing files live in a fresh directory under /var/tmp (must not be tmpfs); disk use = 2 x size.
+#
+# Workloads (fio on the loop device, --direct=1 --ioengine=libaio --time_based):
+#   seq write 1 MiB QD4, seq read 1 MiB QD4 (MB/s = 10^6 bytes/s), rand read 4 KiB QD16,
+#   rand write 4 KiB QD16 (IOPS), rand read 4 KiB QD1 (IOPS and clat p50/p99 in us).
+#
+# Measurement discipline (see /work/shared/reference/jnr-fuse-measurements.md, "Environment
+# facts that distort any such benchmark"):
+#   * Backing files are fallocate'd (no sparse holes); the warm-up below then writes every block
+#     once, so the ext4 unwritten-extent conversion also happens before anything is measured.
+#   * Warm-up, per device after attaching (printed for information, not part of the results):
+#     one full sequential 1 MiB QD4 write pass over the whole device, one full 1 MiB QD4 read
+#     pass, and 3 s of 4 KiB QD16 random read/write. This gets the daemon's JIT past its first
+#     GiBs of writes and also warms its read and small-request paths (without the read and
+#     random parts, the first repeat of the mapperfs read passes was ~2x slow).
+#   * Before EVERY measured pass: sync; echo 3 > /proc/sys/vm/drop_caches; then touch and free
+#     ~2 GB of anonymous memory (dd if=/dev/zero of=/dev/null bs=2000M count=1) so that freed
+#     guest pages handed back to the host by free page reporting (virtio-balloon) are faulted in
+#     again before the pass, not during it. So every pass starts with a cold page cache.
+#     Consequence: configs whose backing I/O is buffered (raw-buf, and mapperfs, whose daemon
+#     uses buffered FileChannel I/O on the backing files) read from the disk only until the
+#     file is in the page cache; the rest of a time-based pass is served from RAM. raw-dio
+#     always goes to the disk. The "disk traffic" table (bytes read/written on the real disk
+#     during each pass, from /sys/class/block/DEV/stat) shows which passes that affected.
+#   * Pass order: for each repeat, for each workload, every config in turn (the starting
+#     config rotates with the repeat), so slow drift hits every config alike.
+#   * mapperfs daemon: CPU = utime+stime from /proc/PID/stat, as a delta from just after mount
+#     to the end of the last pass (and per measured pass, in the TSV); peak RSS = VmHWM.
+#
+# Cleanup: on exit, error or signal, every loop device whose backing file is under the temp
+# dir is detached, mapperfs is unmounted (unmount --force), the temp dir is removed, and the
+# script checks `losetup -a` and /proc/mounts that nothing was left behind.
+set -euo pipefail
+
+usage() {
+    sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+}
+
+SIZE_ARG=1G
+RUNTIME=5
+REPEAT=3
+OUT=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --size) SIZE_ARG=${2:?--size needs a value}; shift 2 ;;
+        --size=*) SIZE_ARG=${1#*=}; shift ;;
+        --runtime) RUNTIME=${2:?--runtime needs a value}; shift 2 ;;
+        --runtime=*) RUNTIME=${1#*=}; shift ;;
+        --repeat) REPEAT=${2:?--repeat needs a value}; shift 2 ;;
+        --repeat=*) REPEAT=${1#*=}; shift ;;
+        --out) OUT=${2:?--out needs a value}; shift 2 ;;
+        --out=*) OUT=${1#*=}; shift ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "fio-bench: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+    esac
+done
+
+die() { echo "fio-bench: $*" >&2; exit 1; }
+log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
+
+[ "$(id -u)" -eq 0 ] || die "must run as root (losetup, drop_caches, FUSE mount)"
+[[ $RUNTIME =~ ^[1-9][0-9]*$ ]] || die "--runtime must be a positive integer (seconds)"
+[[ $REPEAT =~ ^[1-9][0-9]*$ ]] || die "--repeat must be a positive integer"
+SIZE=$(numfmt --from=iec "${SIZE_ARG%B}" 2>/dev/null) || die "bad --size '$SIZE_ARG' (e.g. 512M, 1G)"
+MIB=$((1024 * 1024))
+if [ "$SIZE" -lt $((64 * MIB)) ] || [ $((SIZE % MIB)) -ne 0 ]; then
+    die "--size must be a multiple of 1 MiB and >= 64 MiB"
+fi
+SECTORS=$((SIZE / 512))
+if [ -n "$OUT" ]; then
+    : > "$OUT" || die "cannot write --out file $OUT"
+    OUT=$(readlink -f "$OUT")
+fi
+
+ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
+MAPPERFS="$ROOT/src/bin/mapperfs"
+[ -x "$MAPPERFS" ] || die "no launcher at $MAPPERFS"
+
+install_pkg() { # install_pkg COMMAND PACKAGE
+    command -v "$1" >/dev/null 2>&1 && return 0
+    log "installing $2"
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null; then
+        apt-get update -q >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null
+    fi
+    command -v "$1" >/dev/null 2>&1 || die "could not install $2"
+}
+install_pkg fio fio
+install_pkg jq jq
+for c in losetup fallocate findmnt numfmt dd; do
+    command -v "$c" >/dev/null 2>&1 || die "missing $c"
+done
+
+# ---------------------------------------------------------------- state and cleanup
+WORK=""
+MNT=""
+DAEMON_PID=""
+MOUNTED=0
+
+loops_under_work() { # every loop device whose backing file is under $WORK
+    local d f
+    [ -n "$WORK" ] || return 0
+    for d in /sys/block/loop*; do
+        [ -r "$d/loop/backing_file" ] || continue
+        f=$(cat "$d/loop/backing_file" 2>/dev/null) || continue
+        case "$f" in "$WORK"/*) echo "/dev/${d##*/}" ;; esac
+    done
+}
+
+cleanup() {
+    local rc=$? loop left=0
+    trap - EXIT INT TERM
+    set +e
+    if [ -n "$WORK" ]; then
+        for loop in $(loops_under_work); do
+            losetup -d "$loop" || log "warning: losetup -d $loop failed"
+        done
+        if [ "$MOUNTED" -eq 1 ] && grep -q " $MNT " /proc/mounts; then
+            if ! "$MAPPERFS" -m "$MNT" unmount --force >/dev/null; then
+                log "warning: mapperfs unmount --force failed; lazy unmount and stopping pid $DAEMON_PID"
+                umount -l "$MNT"
+                [ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null
+            fi
+        fi
+        # losetup -d on a busy device only sets autoclear; wait a little for it to go.
+        for _ in 1 2 3 4 5 6 7 8 9 10; do
+            [ -z "$(loops_under_work)" ] && break
+            sleep 0.5
+        done
+        if [ -n "$(loops_under_work)" ]; then
+            log "ERROR: loop devices left behind: $(loops_under_work | tr '\n' ' ')"
+            left=1
+        fi
+        if grep -q " $MNT " /proc/mounts; then
+            log "ERROR: mount left behind at $MNT"
+            left=1
+        else
+            rm -rf "$WORK"
+        fi
+    fi
+    if [ -n "$WORK" ] && losetup -a | grep -qF "$WORK/"; then
+        log "ERROR: losetup -a still lists a benchmark file:"; losetup -a >&2; left=1
+    fi
+    if [ -n "$WORK" ] && grep fuse /proc/mounts | grep -qF "$WORK/"; then
+        log "ERROR: a benchmark FUSE mount is still in /proc/mounts"; left=1
+    fi
+    [ "$left" -eq 0 ] || [ "$rc" -ne 0 ] || rc=1
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT
+trap 'log "terminated"; exit 143' TERM
+
+WORK=$(mktemp -d /var/tmp/mapperfs-bench.XXXXXX)
+MNT="$WORK/mnt"
+FSTYPE=$(findmnt -no FSTYPE --target "$WORK")
+[ "$FSTYPE" != tmpfs ] || die "/var/tmp is tmpfs; the backing files must be on a real disk"
+AVAIL=$(df --output=avail -B1 "$WORK" | tail -1 | tr -d ' ')
+[ "$AVAIL" -gt $((2 * SIZE + 256 * MIB)) ] || die "need $((2 * SIZE / MIB)) MiB free under /var/tmp"
+mkdir -p "$MNT" "$WORK/state" "$WORK/json"
+
+# The real disk under $WORK, for the disk-traffic columns (n/a if it is not a plain block device).
+DISK_STAT=""
+src=$(findmnt -no SOURCE --target "$WORK")
+if [ -r "/sys/class/block/${src##*/}/stat" ]; then
+    DISK_STAT="/sys/class/block/${src##*/}/stat"
+fi
+disk_sectors() { # prints "read_sectors write_sectors"
+    if [ -n "$DISK_STAT" ]; then awk '{print $3, $7}' "$DISK_STAT"; else echo "0 0"; fi
+}
+
+CLK_TCK=$(getconf CLK_TCK)
+daemon_ticks() { # utime+stime of the daemon, in clock ticks
+    sed 's/^.*) //' "/proc/$DAEMON_PID/stat" | awk '{print $12 + $13}'
+}
+
+# Balloon defence: touch and free this much anonymous memory before each pass.
+MEM_AVAIL_MB=$(awk '/^MemAvailable:/ {print int($2 / 1024)}' /proc/meminfo)
+TOUCH_MB=2000
+[ "$MEM_AVAIL_MB" -gt $((TOUCH_MB * 2)) ] || TOUCH_MB=$((MEM_AVAIL_MB / 2))
+prep_pass() {
+    sync
+    echo 3 > /proc/sys/vm/drop_caches
+    dd if=/dev/zero of=/dev/null bs="${TOUCH_MB}M" count=1 status=none
+}
+log "checking the memory touch (dd bs=${TOUCH_MB}M)"
+prep_pass || die "dd if=/dev/zero of=/dev/null bs=${TOUCH_MB}M count=1 failed"
+
+# ---------------------------------------------------------------- backing files and devices
+FILE_A="$WORK/a.img"
+FILE_B1="$WORK/b1.img"
+FILE_B2="$WORK/b2.img"
+log "allocating backing files in $WORK ($FSTYPE on ${src}): A $((SIZE / MIB)) MiB, B1+B2 $((SIZE / 2 / MIB)) MiB each"
+fallocate -l "$SIZE" "$FILE_A"
+fallocate -l $((SIZE / 2)) "$FILE_B1"
+fallocate -l $((SIZE / 2)) "$FILE_B2"
+
+CONFIGS=(raw-dio raw-buf mfs-linear mfs-striped)
+declare -A DEV=()
+
+DEV[raw-dio]=$(losetup --find --show --direct-io=on "$FILE_A")
+DEV[raw-buf]=$(losetup --find --show "$FILE_A")
+[ "$(cat "/sys/block/${DEV[raw-dio]##*/}/loop/dio")" = 1 ] || die "loop direct I/O was not enabled on ${DEV[raw-dio]}"
+
+log "mounting mapperfs at $MNT"
+mount_out=$("$MAPPERFS" mount "$MNT" --state "$WORK/state")
+MOUNTED=1
+DAEMON_PID=$(sed -n 's/.*(pid \([0-9][0-9]*\).*/\1/p' <<<"$mount_out")
+if [ -z "$DAEMON_PID" ] || [ ! -r "/proc/$DAEMON_PID/stat" ]; then
+    die "no daemon pid in: $mount_out"
+fi
+log "$mount_out"
+log "daemon: pid $DAEMON_PID ($(cat "/proc/$DAEMON_PID/comm"))"
+CPU_START=$(daemon_ticks)
+
+"$MAPPERFS" -m "$MNT" create lin --table "0 $SECTORS linear $FILE_A 0" >/dev/null
+"$MAPPERFS" -m "$MNT" create str --table "0 $SECTORS striped 2 128 $FILE_B1 0 $FILE_B2 0" >/dev/null
+DEV[mfs-linear]=$("$MAPPERFS" -m "$MNT" attach lin)
+DEV[mfs-striped]=$("$MAPPERFS" -m "$MNT" attach str)
+for c in "${CONFIGS[@]}"; do
+    d=${DEV[$c]}
+    [ -b "$d" ] || die "$c: '$d' is not a block device"
+    log "$c: $d (loop dio=$(cat "/sys/block/${d##*/}/loop/dio"), backing $(cat "/sys/block/${d##*/}/loop/backing_file"), $(blockdev --getsize64 "$d") bytes)"
+done
+
+FIO_COMMON=(--ioengine=libaio --direct=1 --numjobs=1 --group_reporting --output-format=json)
+
+log "warm-up per device: full 1 MiB QD4 write pass, full 1 MiB QD4 read pass, 3 s 4 KiB QD16 randrw"
+warmup() { # warmup CONFIG NAME FIO-ARGS...; prints "NAME <MB/s or IOPS>"
+    local c=$1 name=$2 json
+    shift 2
+    json="$WORK/json/warmup-$c-$name.json"
+    fio --name="warmup-$name" --filename="${DEV[$c]}" --size="$SIZE" "$@" "${FIO_COMMON[@]}" \
+        --output="$json" >/dev/null
+    jq -r --arg n "$name" '.jobs[0] | if $n == "randrw" then "\($n) \(.read.iops + .write.iops | floor) IOPS"
+        else "\($n) \((.read.bw_bytes + .write.bw_bytes) / 1e6 | floor) MB/s" end' "$json"
+}
+for c in "${CONFIGS[@]}"; do
+    prep_pass
+    w1=$(warmup "$c" write --rw=write --bs=1M --iodepth=4)
+    w2=$(warmup "$c" read --rw=read --bs=1M --iodepth=4)
+    w3=$(warmup "$c" randrw --rw=randrw --bs=4k --iodepth=16 --norandommap --time_based --runtime=3)
+    sync
+    log "  $c: $w1, $w2, $w3"
+done
+
+# ---------------------------------------------------------------- measured passes
+WORKLOADS=(seqwrite seqread randread16 randwrite16 randread1)
+declare -A LABEL=(
+    [seqwrite]="seq write 1M QD4" [seqread]="seq read 1M QD4"
+    [randread16]="rand read 4K QD16" [randwrite16]="rand write 4K QD16"
+    [randread1]="rand read 4K QD1")
+declare -A FIO_ARGS=(
+    [seqwrite]="--rw=write --bs=1M --iodepth=4"
+    [seqread]="--rw=read --bs=1M --iodepth=4"
+    [randread16]="--rw=randread --bs=4k --iodepth=16 --norandommap"
+    [randwrite16]="--rw=randwrite --bs=4k --iodepth=16 --norandommap"
+    [randread1]="--rw=randread --bs=4k --iodepth=1 --norandommap")
+declare -A DIR=([seqwrite]=write [seqread]=read [randread16]=read [randwrite16]=write [randread1]=read)
+
+RAW="$WORK/samples.tsv" # workload config rep MB_s IOPS p50_us p99_us disk_read_MB disk_write_MB daemon_cpu_s
+: > "$RAW"
+npasses=$((REPEAT * ${#WORKLOADS[@]} * ${#CONFIGS[@]}))
+pass=0
+T_START=$(date +%s)
+for ((rep = 1; rep <= REPEAT; rep++)); do
+    for w in "${WORKLOADS[@]}"; do
+        for ((k = 0; k < ${#CONFIGS[@]}; k++)); do
+            c=${CONFIGS[$(((k + rep - 1) % ${#CONFIGS[@]}))]}
+            pass=$((pass + 1))
+            json="$WORK/json/$w-$c-$rep.json"
+            prep_pass
+            read -r dr0 dw0 < <(disk_sectors)
+            cpu0=$(daemon_ticks)
+            # shellcheck disable=SC2086 # FIO_ARGS entries are option lists
+            fio --name="$w" --filename="${DEV[$c]}" ${FIO_ARGS[$w]} --size="$SIZE" \
+                --time_based --runtime="$RUNTIME" "${FIO_COMMON[@]}" --output="$json" >/dev/null
+            cpu1=$(daemon_ticks)
+            read -r dr1 dw1 < <(disk_sectors)
+            [ "$(jq '.jobs[0].error' "$json")" = 0 ] || die "fio reported an error in $json"
+            line=$(jq -r --arg d "${DIR[$w]}" '.jobs[0][$d] |
+                [(.bw_bytes / 1e6), .iops, (.clat_ns.percentile["50.000000"] / 1000),
+                 (.clat_ns.percentile["99.000000"] / 1000)] | map(tostring) | join("\t")' "$json")
+            cpu_s=0
+            case "$c" in mfs-*) cpu_s=$(awk -v a="$cpu0" -v b="$cpu1" -v t="$CLK_TCK" 'BEGIN {printf "%.2f", (b - a) / t}') ;; esac
+            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$w" "$c" "$rep" "$line" \
+                "$(( (dr1 - dr0) * 512 / 1000000 ))" "$(( (dw1 - dw0) * 512 / 1000000 ))" "$cpu_s" >> "$RAW"
+            log "pass $pass/$npasses rep $rep ${LABEL[$w]} $c: $(awk -F'\t' '{printf "%.0f MB/s, %.0f IOPS, clat p50 %.0f us, p99 %.0f us", $1, $2, $3, $4}' <<<"$line")"
+        done
+    done
+done
+T_END=$(date +%s)
+
+CPU_END=$(daemon_ticks)
+DAEMON_CPU=$(awk -v a="$CPU_START" -v b="$CPU_END" -v t="$CLK_TCK" 'BEGIN {printf "%.1f", (b - a) / t}')
+VMHWM_KB=$(awk '/^VmHWM:/ {print $2}' "/proc/$DAEMON_PID/status")
+VMRSS_KB=$(awk '/^VmRSS:/ {print $2}' "/proc/$DAEMON_PID/status")
+
+# ---------------------------------------------------------------- report
+# median COLUMN WORKLOAD CONFIG  (column numbers of $RAW, 1-based)
+median() {
+    awk -F'\t' -v w="$2" -v c="$3" -v col="$1" '$1 == w && $2 == c {print $col}' "$RAW" | sort -g |
+        awk '{v[NR] = $1} END {if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+}
+samples() {
+    awk -F'\t' -v w="$2" -v c="$3" -v col="$1" '$1 == w && $2 == c {printf "%s%s", sep, $col; sep = ","}' "$RAW"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}'; }
+fmt() { awk -v v="$1" 'BEGIN {printf "%.0f", v}'; }
+
+# metric key -> column in $RAW and unit
+declare -A MCOL=([MB_s]=4 [IOPS]=5 [p50_us]=6 [p99_us]=7 [disk_read_MB]=8 [disk_write_MB]=9 [daemon_cpu_s]=10)
+ROWS=( "seqwrite MB_s" "seqread MB_s" "randread16 IOPS" "randwrite16 IOPS" "randread1 IOPS" "randread1 p50_us" "randread1 p99_us" )
+
+if [ -n "$OUT" ]; then
+    {
+        printf 'workload\tconfig\tmetric\tmedian\tratio_vs_raw_dio\tsamples\n'
+        for w in "${WORKLOADS[@]}"; do
+            for c in "${CONFIGS[@]}"; do
+                for m in MB_s IOPS p50_us p99_us disk_read_MB disk_write_MB daemon_cpu_s; do
+                    [ "$m" = daemon_cpu_s ] && [[ $c != mfs-* ]] && continue
+                    v=$(median "${MCOL[$m]}" "$w" "$c")
+                    r=""
+                    case "$m" in MB_s|IOPS|p50_us|p99_us) r=$(ratio "$v" "$(median "${MCOL[$m]}" "$w" raw-dio)") ;; esac
+                    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$w" "$c" "$m" "$v" "$r" "$(samples "${MCOL[$m]}" "$w" "$c")"
+                done
+            done
+        done
+        printf 'run\tmfs-daemon\tcpu_s\t%s\t\t\n' "$DAEMON_CPU"
+        printf 'run\tmfs-daemon\tvmhwm_kib\t%s\t\t\n' "$VMHWM_KB"
+        printf 'run\tmfs-daemon\tvmrss_kib\t%s\t\t\n' "$VMRSS_KB"
+        printf 'run\tall\tsize_bytes\t%s\t\t\n' "$SIZE"
+        printf 'run\tall\truntime_s\t%s\t\t\n' "$RUNTIME"
+        printf 'run\tall\trepeat\t%s\t\t\n' "$REPEAT"
+        printf 'run\tall\tmeasure_wall_s\t%s\t\t\n' "$((T_END - T_START))"
+    } > "$OUT"
+fi
+
+{
+    echo
+    echo "mapperfs fio benchmark: size $((SIZE / MIB)) MiB, runtime ${RUNTIME} s, median of ${REPEAT}; $(fio --version), kernel $(uname -r), $(nproc) CPUs"
+    echo "backing: $FSTYPE on $src ($WORK); fio --direct=1 --ioengine=libaio on the loop device"
+    echo "ratio (x) = mapperfs / raw-dio, i.e. raw loop --direct-io=on on the same file is the reference"
+    echo "  (throughput/IOPS: > 1 faster than raw; latency: > 1 slower than raw)"
+    echo
+    printf '%-20s %-5s %10s %10s %16s %16s\n' workload unit raw-dio raw-buf "mfs-linear (x)" "mfs-striped (x)"
+    for row in "${ROWS[@]}"; do
+        read -r w m <<<"$row"
+        case "$m" in MB_s) unit=MB/s; name=${LABEL[$w]} ;; IOPS) unit=IOPS; name=${LABEL[$w]} ;;
+            p50_us) unit=us; name="  QD1 clat p50" ;; p99_us) unit=us; name="  QD1 clat p99" ;; esac
+        ref=$(median "${MCOL[$m]}" "$w" raw-dio)
+        buf=$(median "${MCOL[$m]}" "$w" raw-buf)
+        lin=$(median "${MCOL[$m]}" "$w" mfs-linear)
+        str=$(median "${MCOL[$m]}" "$w" mfs-striped)
+        printf '%-20s %-5s %10s %10s %16s %16s\n' "$name" "$unit" "$(fmt "$ref")" "$(fmt "$buf")" \
+            "$(fmt "$lin") ($(ratio "$lin" "$ref"))" "$(fmt "$str") ($(ratio "$str" "$ref"))"
+    done
+    echo "note: raw-buf and mapperfs (whose daemon does buffered I/O on the backing files) write into the"
+    echo "  page cache and, after the first touch, read from it; raw-dio always reaches $src. See below."
+    echo
+    echo "real-disk traffic per pass (median MB read / MB written on $src; 0/0 = served by page cache):"
+    printf '%-20s %12s %12s %12s %12s\n' workload "${CONFIGS[@]}"
+    for w in "${WORKLOADS[@]}"; do
+        cells=()
+        for c in "${CONFIGS[@]}"; do
+            cells+=("$(fmt "$(median 8 "$w" "$c")")/$(fmt "$(median 9 "$w" "$c")")")
+        done
+        printf '%-20s %12s %12s %12s %12s\n' "${LABEL[$w]}" "${cells[@]}"
+    done
+    echo
+    echo "mapperfs daemon (pid $DAEMON_PID): CPU $DAEMON_CPU s (utime+stime, mount -> last pass, incl. warm-up);" \
+        "peak RSS (VmHWM) $((VMHWM_KB / 1024)) MiB, RSS now $((VMRSS_KB / 1024)) MiB"
+    echo "daemon CPU per fio I/O (us; median pass CPU / (median IOPS x runtime)):"
+    for w in "${WORKLOADS[@]}"; do
+        percpu=""
+        for c in mfs-linear mfs-striped; do
+            cpu=$(median 10 "$w" "$c")
+            iops=$(median 5 "$w" "$c")
+            percpu+=$(awk -v c="$c" -v s="$cpu" -v i="$iops" -v t="$RUNTIME" \
+                'BEGIN {if (i > 0) printf "  %s %.0f", c, s * 1e6 / (i * t); else printf "  %s n/a", c}')
+        done
+        printf '  %-20s%s\n' "${LABEL[$w]}" "$percpu"
+    done
+    echo
+    echo "measured passes: $npasses in $((T_END - T_START)) s${OUT:+; TSV written to $OUT}"
+}
