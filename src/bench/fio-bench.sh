@@ -22,8 +22,8 @@
 #   seq write 1 MiB QD4, seq read 1 MiB QD4 (MB/s = 10^6 bytes/s), rand read 4 KiB QD16,
 #   rand write 4 KiB QD16 (IOPS), rand read 4 KiB QD1 (IOPS and clat p50/p99 in us).
 #
-# Measurement discipline (see /work/shared/reference/jnr-fuse-measurements.md, "Environment
-# facts that distort any such benchmark"):
+# Measurement discipline (virtual machines with free page reporting and a host-cached disk
+# distort naive runs):
 #   * Backing files are fallocate'd (no sparse holes); the warm-up below then writes every block
 #     once, so the ext4 unwritten-extent conversion also happens before anything is measured.
 #   * Warm-up, per device after attaching (printed for information, not part of the results):
