@@ -10,16 +10,33 @@ import java.util.concurrent.locks.StampedLock;
  *
  * <p>A {@link StampedLock} has no owner thread, so the thread that resumes need not be the one
  * that suspended: the control file runs each command on whatever FUSE thread it gets. Entering
- * is one CAS on the lock word while the gate is open.
+ * is one CAS on the lock word and two volatile reads while the gate is open.
+ *
+ * <p>The {@code closed} flag is what makes I/O wait during the drain: StampedLock lets a reader
+ * overtake a writer that is still queued, so without it I/O arriving while {@link #close()}
+ * waits would slip in, and a steady stream of I/O could keep a suspend waiting for ever.
  */
 final class IoGate {
     private final StampedLock lock = new StampedLock();
     private final Lock io = lock.asReadLock();
-    /** The write stamp while closed; guarded by {@code this}. */
+    /** Set from the start of {@link #close()} until {@link #open()}; written holding {@code this}. */
+    private volatile boolean closed;
+    /** The write stamp once drained; guarded by {@code this}. */
     private long closedStamp;
 
     void enter() {
-        io.lock();
+        while (true) {
+            if (closed) {
+                awaitOpen();
+            }
+            io.lock();
+            // Both sides write before they read (closed, then the lock; the lock, then closed),
+            // so either close() sees this reader or this reader sees closed.
+            if (!closed) {
+                return;
+            }
+            io.unlock();
+        }
     }
 
     void exit() {
@@ -29,9 +46,10 @@ final class IoGate {
     /** Closes the gate; returns once no I/O is in flight. Calling it on a closed gate is a no-op. */
     void close() {
         synchronized (this) {
-            if (closedStamp != 0) {
+            if (closed) {
                 return;
             }
+            closed = true;
         }
         long stamp = lock.writeLock();
         synchronized (this) {
@@ -44,10 +62,27 @@ final class IoGate {
         if (closedStamp != 0) {
             lock.unlockWrite(closedStamp);
             closedStamp = 0;
+            closed = false;
+            notifyAll();
         }
     }
 
     synchronized boolean isClosed() {
         return closedStamp != 0;
+    }
+
+    /** Waits, uninterruptibly like a lock, until the gate opens. */
+    private synchronized void awaitOpen() {
+        boolean interrupted = false;
+        while (closed) {
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -3,6 +3,7 @@ package org.mapperfs.core;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -214,10 +215,13 @@ public final class MappedDevice implements BlockDevice {
 
     /** Waits until the event number passes {@code after}; returns it, or -1 on timeout. */
     public long awaitEvent(long after, long timeoutMillis) throws InterruptedException {
-        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        // Elapsed time against a saturated timeout: a deadline (now + timeout) overflows for a
+        // "wait for ever" Long.MAX_VALUE and would time out at once.
+        long start = System.nanoTime();
+        long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         synchronized (events) {
             while (eventNumber <= after) {
-                long left = (deadline - System.nanoTime()) / 1_000_000L;
+                long left = TimeUnit.NANOSECONDS.toMillis(timeoutNanos - (System.nanoTime() - start));
                 if (left <= 0) {
                     return -1;
                 }

@@ -1,0 +1,34 @@
+package org.mapperfs.core;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Thread pools for tests that block on purpose. Daemon threads: if a regression leaves one
+ * stuck at a gate for ever (a lock wait cannot be interrupted), the test fails and the JVM
+ * still exits, instead of the build hanging.
+ */
+public final class TestThreads {
+    private TestThreads() {}
+
+    public static ExecutorService pool() {
+        AtomicInteger count = new AtomicInteger();
+        ThreadFactory daemons = r -> {
+            Thread t = new Thread(r, "test-io-" + count.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+        return Executors.newCachedThreadPool(daemons);
+    }
+
+    /** Interrupts what is left and fails if a thread is still stuck after a few seconds. */
+    public static void shutdown(ExecutorService pool) throws InterruptedException {
+        pool.shutdownNow();
+        if (!pool.awaitTermination(5, TimeUnit.SECONDS)) {
+            throw new AssertionError("a test thread is still blocked");
+        }
+    }
+}
