@@ -19,6 +19,12 @@ public final class FileDevice implements BlockDevice, AutoCloseable {
     private final FileChannel channel;
     private final long size;
     private final HolePuncher holes;
+    /**
+     * Set after every completed write, cleared just before a force: a flush with nothing new to
+     * make durable skips the fsync. A write that completes after the clear sets it again, and it
+     * was not acknowledged before this flush began, so this flush need not cover it.
+     */
+    private volatile boolean dirty;
 
     private FileDevice(Path path, FileChannel channel, long size, HolePuncher holes) {
         this.path = path;
@@ -79,17 +85,25 @@ public final class FileDevice implements BlockDevice, AutoCloseable {
         while (src.hasRemaining()) {
             position += channel.write(src, position);
         }
+        dirty = true;
     }
 
     @Override
     public void flush() throws IOException {
-        channel.force(false);
+        if (dirty) {
+            dirty = false;
+            channel.force(false);
+        }
     }
 
     @Override
     public void discard(long offset, long length) throws IOException {
         check(offset, length);
-        if (length == 0 || holes.punchHole(path, offset, length)) {
+        if (length == 0) {
+            return;
+        }
+        if (holes.punchHole(path, offset, length)) {
+            dirty = true;
             return;
         }
         long position = offset;

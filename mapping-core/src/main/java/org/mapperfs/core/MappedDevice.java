@@ -133,6 +133,7 @@ public final class MappedDevice implements BlockDevice {
     /** Closes the gate (waits for in-flight I/O), then flushes unless {@code noflush}. */
     void suspend(boolean flush) throws IOException {
         if (!suspended) {
+            live.presuspend();
             gate.close();
             suspended = true;
         }
@@ -146,6 +147,7 @@ public final class MappedDevice implements BlockDevice {
         Table old = null;
         if (inactive != null) {
             if (!suspended) {
+                live.presuspend();
                 gate.close();
                 suspended = true;
             }
@@ -157,6 +159,9 @@ public final class MappedDevice implements BlockDevice {
         gate.open();
         if (old != null) {
             old.close();
+        }
+        live.resume();
+        if (old != null) {
             raiseEvent();
         }
     }
@@ -165,6 +170,7 @@ public final class MappedDevice implements BlockDevice {
     void cancelSuspend() {
         suspended = false;
         gate.open();
+        live.resume();
     }
 
     /** Puts {@code table} in the inactive slot, closing any table it replaces. */
@@ -187,6 +193,9 @@ public final class MappedDevice implements BlockDevice {
     /** Fails waiting and new I/O, drains what is in flight, and closes both tables. */
     void destroy() {
         removed = true;
+        if (!suspended) {
+            live.presuspend();
+        }
         gate.open();
         gate.close();
         // Open again: I/O that comes later (a stale handle, a forced remove) must fail on

@@ -68,8 +68,11 @@ public final class Mapper implements AutoCloseable {
             if (devices.containsKey(name)) {
                 throw new MapperException(EXISTS, "device " + name + " already exists");
             }
-            MappedDevice device = new MappedDevice(name, build(name, tableText, baseDir));
+            DeviceEvents events = new DeviceEvents();
+            MappedDevice device = new MappedDevice(name, build(name, tableText, baseDir, events));
+            events.bind(device);
             devices.put(name, device);
+            device.liveTable().resume();
             log.info("created {} ({} sectors)", name, device.liveTable().sectors());
             return device;
         }
@@ -90,7 +93,9 @@ public final class Mapper implements AutoCloseable {
     public void load(String name, String tableText, Path baseDir, LoadCheck check) throws MapperException {
         synchronized (this) {
             MappedDevice device = device(name);
-            Table table = build(name, tableText, baseDir);
+            DeviceEvents events = new DeviceEvents();
+            events.bind(device);
+            Table table = build(name, tableText, baseDir, events);
             try {
                 check.check(device, table);
             } catch (MapperException | RuntimeException e) {
@@ -241,10 +246,10 @@ public final class Mapper implements AutoCloseable {
         return false;
     }
 
-    private Table build(String self, String text, Path baseDir) throws TableException {
+    private Table build(String self, String text, Path baseDir, DeviceEvents events) throws TableException {
         List<FileDevice> leases = new ArrayList<>();
         Runnable release = () -> leases.forEach(files::release);
-        return Table.build(text, registry, arg -> resolve(self, arg, baseDir, leases), release);
+        return Table.build(text, registry, arg -> resolve(self, arg, baseDir, leases), release, events);
     }
 
     private BlockDevice resolve(String self, String arg, Path baseDir, List<FileDevice> leases)

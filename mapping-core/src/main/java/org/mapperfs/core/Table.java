@@ -53,6 +53,12 @@ public final class Table implements AutoCloseable {
      */
     public static Table build(String text, TargetRegistry registry, DeviceResolver resolver, Runnable release)
             throws TableException {
+        return build(text, registry, resolver, release, DeviceEvents.none());
+    }
+
+    /** As {@link #build(String, TargetRegistry, DeviceResolver, Runnable)}, with the device's events. */
+    public static Table build(String text, TargetRegistry registry, DeviceResolver resolver, Runnable release,
+            DeviceEvents events) throws TableException {
         List<TableLine> lines = TableParser.parse(text);
         List<Segment> segments = new ArrayList<>(lines.size());
         try {
@@ -60,7 +66,8 @@ public final class Table implements AutoCloseable {
                 TargetFactory factory = registry.factory(line.type()).orElseThrow(() -> new TableException(
                         "line " + line.line() + ": unknown target type '" + line.type() + "' (known: "
                                 + String.join(", ", registry.types()) + ")"));
-                TargetArgs args = new TargetArgs(line.line(), line.type(), line.length(), line.args(), resolver);
+                TargetArgs args = new TargetArgs(line.line(), line.type(), line.length(), line.args(), resolver,
+                        events);
                 segments.add(new Segment(line.start(), line.length(), factory.create(args)));
             }
         } catch (TableException | RuntimeException e) {
@@ -137,22 +144,50 @@ public final class Table implements AutoCloseable {
         }
     }
 
-    /** Flushes every device under the table once, even where several segments share one. */
+    /**
+     * Makes every acknowledged write durable: each target writes out what it holds, then every
+     * device under the table is flushed once, even where several segments share one.
+     */
     public void flush() throws IOException {
         IOException first = null;
+        for (Target target : targets) {
+            try {
+                target.flush();
+            } catch (IOException e) {
+                first = addFailure(first, e);
+            }
+        }
         for (BlockDevice device : devices()) {
             try {
                 device.flush();
             } catch (IOException e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
+                first = addFailure(first, e);
             }
         }
         if (first != null) {
             throw first;
+        }
+    }
+
+    private static IOException addFailure(IOException first, IOException e) {
+        if (first == null) {
+            return e;
+        }
+        first.addSuppressed(e);
+        return first;
+    }
+
+    /** Tells every target that the device is being suspended (see {@link Target#presuspend()}). */
+    void presuspend() {
+        for (Target target : targets) {
+            target.presuspend();
+        }
+    }
+
+    /** Tells every target that the table is live and I/O flows (see {@link Target#resume()}). */
+    void resume() {
+        for (Target target : targets) {
+            target.resume();
         }
     }
 

@@ -24,6 +24,11 @@ public interface Target {
 
     void write(ByteBuffer src, long offset) throws IOException;
 
+    /**
+     * Writes out what the target itself holds (buffers, metadata) so that its acknowledged writes
+     * can be made durable. The table then flushes each lower device once, after every target's
+     * flush; a target whose writes go straight to its lower devices has nothing to do here.
+     */
     void flush() throws IOException;
 
     void discard(long offset, long length) throws IOException;
@@ -35,6 +40,19 @@ public interface Target {
     default String message(List<String> args) throws MapperException {
         throw new MapperException(MapperException.Reason.INVALID, type() + ": accepts no messages");
     }
+
+    /**
+     * The device is being suspended: stop issuing I/O of the target's own (resync, merge) before
+     * the device's I/O drains. Paired with {@link #resume()}.
+     */
+    default void presuspend() {}
+
+    /**
+     * The table is live and the device lets I/O through: start or restart the target's own work.
+     * Called when a device is created, and at every resume of the table (including the one that
+     * swaps it in). Never called on a table that is only loaded.
+     */
+    default void resume() {}
 
     /** Releases what the target holds beyond its lower devices (threads, buffers). */
     default void close() {}

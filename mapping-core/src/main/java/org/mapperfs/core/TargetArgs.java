@@ -13,15 +13,27 @@ public final class TargetArgs {
     private final long lengthSectors;
     private final ImmutableList<String> args;
     private final DeviceResolver resolver;
+    private final DeviceEvents events;
     private int next;
 
     public TargetArgs(int line, String type, long lengthSectors, List<String> args,
             DeviceResolver resolver) {
+        this(line, type, lengthSectors, args, resolver, DeviceEvents.none());
+    }
+
+    public TargetArgs(int line, String type, long lengthSectors, List<String> args,
+            DeviceResolver resolver, DeviceEvents events) {
         this.line = line;
         this.type = type;
         this.lengthSectors = lengthSectors;
         this.args = ImmutableList.copyOf(args);
         this.resolver = resolver;
+        this.events = events;
+    }
+
+    /** Raises the event of the device this table is for. */
+    public DeviceEvents events() {
+        return events;
     }
 
     public String type() {

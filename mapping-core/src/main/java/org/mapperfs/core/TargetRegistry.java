@@ -26,6 +26,12 @@ public final class TargetRegistry {
                 .build());
     }
 
+    /** This registry plus {@code type}, for embedders with targets of their own. */
+    public TargetRegistry with(String type, TargetFactory factory) {
+        return new TargetRegistry(ImmutableSortedMap.<String, TargetFactory>naturalOrder()
+                .putAll(factories).put(type, factory).build());
+    }
+
     public Optional<TargetFactory> factory(String type) {
         return Optional.ofNullable(factories.get(type));
     }

@@ -1,6 +1,7 @@
 package org.mapperfs.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mapperfs.core.TestFiles.bytes;
 import static org.mapperfs.core.TestFiles.seeded;
@@ -177,11 +178,21 @@ class FileDeviceTest {
     }
 
     @Test
-    void flushSucceedsOnAnOpenFileAndFailsOnAClosedOne() throws Exception {
+    void flushSucceedsOnAnOpenFileAndFailsOnAClosedOneWithUnflushedWrites() throws Exception {
         device.flush();
+        device.write(ByteBuffer.allocate(512), 0);
         device.close();
 
         assertThatThrownBy(device::flush).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void flushWithNothingWrittenSinceTheLastOneDoesNoIo() throws Exception {
+        device.write(ByteBuffer.allocate(512), 0);
+        device.flush();
+        device.close();
+
+        assertThatCode(device::flush).as("no force on the closed channel").doesNotThrowAnyException();
     }
 
     private static ByteBuffer allocate(boolean direct, int capacity) {

@@ -15,6 +15,7 @@ import static org.mapperfs.core.TestFiles.slice;
 import static org.mapperfs.core.TestFiles.write;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -309,7 +310,9 @@ class MapperTest {
     }
 
     /** The file under the device goes away as a yanked disk would: its channel closes. */
+    /** Dirties the device's backing file (a flush with nothing written does no I/O), then closes it. */
     private static void closeBackingFileUnder(MappedDevice dev) throws IOException {
+        dev.write(ByteBuffer.allocate(512), 0);
         ((FileDevice) dev.liveTable().devices().iterator().next()).close();
     }
 
