@@ -1,0 +1,112 @@
+package org.mapperfs.jmh;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.mapperfs.core.MappedDevice;
+import org.mapperfs.core.Mapper;
+import org.mapperfs.core.MapperException;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The whole read/write path of a mapped device into a direct buffer, as the FUSE layer calls
+ * it: suspend gate, table, linear target, positional I/O on a backing file in the page cache.
+ * Compared with the same pread/pwrite on the file's channel directly.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class DeviceBenchmark {
+    static final long SIZE = 64L << 20;
+
+    @Param({"4096", "131072"})
+    int requestBytes;
+
+    private Path dir;
+    private Mapper mapper;
+    private MappedDevice device;
+    private FileChannel raw;
+    private ByteBuffer buffer;
+    private long[] offsets;
+    private int next;
+
+    @Setup(Level.Trial)
+    public void setUp() throws IOException, MapperException {
+        dir = Files.createTempDirectory("mapperfs-jmh");
+        Path file = dir.resolve("a.img");
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            ByteBuffer ones = ByteBuffer.allocateDirect(1 << 20);
+            for (long at = 0; at < SIZE; at += ones.capacity()) {
+                ones.clear();
+                ch.write(ones, at);
+            }
+        }
+        mapper = Mapper.standalone();
+        device = mapper.create("vol", "0 " + SIZE / 512 + " linear " + file + " 0", dir);
+        raw = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        buffer = ByteBuffer.allocateDirect(requestBytes);
+        SplittableRandom random = new SplittableRandom(2);
+        offsets = new long[4096];
+        for (int i = 0; i < offsets.length; i++) {
+            offsets[i] = random.nextLong((SIZE - requestBytes) / 4096) * 4096;
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws IOException {
+        raw.close();
+        mapper.close();
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    private long nextOffset() {
+        return offsets[next++ & (offsets.length - 1)];
+    }
+
+    @Benchmark
+    public ByteBuffer deviceRead() throws IOException {
+        buffer.clear();
+        device.read(buffer, nextOffset());
+        return buffer;
+    }
+
+    @Benchmark
+    public ByteBuffer deviceWrite() throws IOException {
+        buffer.clear();
+        device.write(buffer, nextOffset());
+        return buffer;
+    }
+
+    /** The floor: the same pread on the backing file's channel, without the engine. */
+    @Benchmark
+    public ByteBuffer fileRead() throws IOException {
+        buffer.clear();
+        long at = nextOffset();
+        while (buffer.hasRemaining()) {
+            raw.read(buffer, at + buffer.position());
+        }
+        return buffer;
+    }
+}
