@@ -2,11 +2,13 @@
 # fio-bench.sh - mapperfs versus the raw backing file through loop, in one run.
 #
 # Usage (as root):
-#   src/bench/fio-bench.sh [--size 1G] [--runtime 5] [--repeat 3] [--out FILE.tsv]
+#   src/bench/fio-bench.sh [--size 1G] [--runtime 5] [--repeat 3] [--peers] [--out FILE.tsv]
 #
 #   --size     size of every device under test (IEC suffixes: 512M, 1G, ...; a multiple of 1 MiB)
 #   --runtime  seconds of each measured fio pass (time_based)
 #   --repeat   measured passes per workload x config; the table shows the median
+#   --peers    also measure the peers on the same file (installs them from Debian if missing):
+#              qemu-storage-daemon's FUSE export and nbdkit's file plugin through nbdfuse
 #   --out      also write every result as TSV to FILE (long format, one value a line)
 #
 # Configurations (all attached at once, measured one at a time, interleaved):
@@ -16,6 +18,8 @@
 #   mfs-striped  mapperfs "0 N striped 2 128 B1 0 B2 0" (chunk 128 sectors = 64 KiB),
 #                B1 and B2 are each HALF the size, so the striped device has the same size
 #                (and fio covers the same number of bytes) as the others.
+#   qsd          (--peers) qemu-storage-daemon --export type=fuse of file A, attached like mapperfs
+#   nbdkit       (--peers) nbdfuse [ nbdkit file A ], attached like mapperfs
 #   Backing files live in a fresh directory under /var/tmp (must not be tmpfs); disk use = 2 x size.
 #
 # Workloads (fio on the loop device, --direct=1 --ioengine=libaio --time_based):
@@ -51,13 +55,14 @@
 set -euo pipefail
 
 usage() {
-    sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 SIZE_ARG=1G
 RUNTIME=5
 REPEAT=3
 OUT=""
+PEERS=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --size) SIZE_ARG=${2:?--size needs a value}; shift 2 ;;
@@ -68,6 +73,7 @@ while [ $# -gt 0 ]; do
         --repeat=*) REPEAT=${1#*=}; shift ;;
         --out) OUT=${2:?--out needs a value}; shift 2 ;;
         --out=*) OUT=${1#*=}; shift ;;
+        --peers) PEERS=1; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "fio-bench: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
     esac
@@ -105,6 +111,11 @@ install_pkg() { # install_pkg COMMAND PACKAGE
 }
 install_pkg fio fio
 install_pkg jq jq
+if [ "$PEERS" -eq 1 ]; then
+    install_pkg qemu-storage-daemon qemu-system-common
+    install_pkg nbdkit nbdkit
+    install_pkg nbdfuse libnbd-bin
+fi
 for c in losetup fallocate findmnt numfmt dd; do
     command -v "$c" >/dev/null 2>&1 || die "missing $c"
 done
@@ -114,6 +125,8 @@ WORK=""
 MNT=""
 DAEMON_PID=""
 MOUNTED=0
+PEER_MOUNTS=()
+PEER_PIDS=()
 
 loops_under_work() { # every loop device whose backing file is under $WORK
     local d f
@@ -140,6 +153,12 @@ cleanup() {
                 [ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null
             fi
         fi
+        for m in "${PEER_MOUNTS[@]}"; do
+            grep -q " $m " /proc/mounts && { umount "$m" || umount -l "$m"; }
+        done
+        for p in "${PEER_PIDS[@]}"; do
+            kill "$p" 2>/dev/null
+        done
         # losetup -d on a busy device only sets autoclear; wait a little for it to go.
         for _ in 1 2 3 4 5 6 7 8 9 10; do
             [ -z "$(loops_under_work)" ] && break
@@ -235,6 +254,36 @@ CPU_START=$(daemon_ticks)
 "$MAPPERFS" -m "$MNT" create str --table "0 $SECTORS striped 2 128 $FILE_B1 0 $FILE_B2 0" >/dev/null
 DEV[mfs-linear]=$("$MAPPERFS" -m "$MNT" attach lin)
 DEV[mfs-striped]=$("$MAPPERFS" -m "$MNT" attach str)
+
+wait_mounted() { # wait_mounted PATH PID: until PATH is a FUSE mount, or fail if PID died
+    for _ in $(seq 1 100); do
+        grep -q " $1 fuse" /proc/mounts && return 0
+        kill -0 "$2" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+attach_peer() { # attach_peer FILE: loop direct I/O first, as mapperfs attach does
+    losetup --find --show --direct-io=on "$1" 2>/dev/null || losetup --find --show "$1"
+}
+if [ "$PEERS" -eq 1 ]; then
+    CONFIGS+=(qsd nbdkit)
+    touch "$WORK/qsd.export"
+    qemu-storage-daemon --blockdev "driver=file,node-name=file0,filename=$FILE_A" \
+        --blockdev driver=raw,node-name=raw0,file=file0 \
+        --export "type=fuse,id=exp0,node-name=raw0,mountpoint=$WORK/qsd.export,writable=on" \
+        > "$WORK/qsd.log" 2>&1 &
+    PEER_PIDS+=($!)
+    PEER_MOUNTS+=("$WORK/qsd.export")
+    wait_mounted "$WORK/qsd.export" "$!" || die "qemu-storage-daemon did not mount: $(cat "$WORK/qsd.log")"
+    DEV[qsd]=$(attach_peer "$WORK/qsd.export")
+    mkdir -p "$WORK/nbd"
+    nbdfuse "$WORK/nbd" [ nbdkit file "$FILE_A" ] > "$WORK/nbd.log" 2>&1 &
+    PEER_PIDS+=($!)
+    PEER_MOUNTS+=("$WORK/nbd")
+    wait_mounted "$WORK/nbd" "$!" || die "nbdfuse did not mount: $(cat "$WORK/nbd.log")"
+    DEV[nbdkit]=$(attach_peer "$WORK/nbd/nbd")
+fi
 for c in "${CONFIGS[@]}"; do
     d=${DEV[$c]}
     [ -b "$d" ] || die "$c: '$d' is not a block device"
@@ -358,32 +407,57 @@ fi
     echo
     echo "mapperfs fio benchmark: size $((SIZE / MIB)) MiB, runtime ${RUNTIME} s, median of ${REPEAT}; $(fio --version), kernel $(uname -r), $(nproc) CPUs"
     echo "backing: $FSTYPE on $src ($WORK); fio --direct=1 --ioengine=libaio on the loop device"
-    echo "ratio (x) = mapperfs / raw-dio, i.e. raw loop --direct-io=on on the same file is the reference"
+    echo "ratio (x) = config / raw-dio, i.e. raw loop --direct-io=on on the same file is the reference"
     echo "  (throughput/IOPS: > 1 faster than raw; latency: > 1 slower than raw)"
     echo
-    printf '%-20s %-5s %10s %10s %16s %16s\n' workload unit raw-dio raw-buf "mfs-linear (x)" "mfs-striped (x)"
+    header=$(printf '%-20s %-5s' workload unit)
+    for c in "${CONFIGS[@]}"; do
+        if [ "$c" = raw-dio ]; then header+=$(printf ' %10s' "$c"); else header+=$(printf ' %16s' "$c (x)"); fi
+    done
+    echo "$header"
     for row in "${ROWS[@]}"; do
         read -r w m <<<"$row"
         case "$m" in MB_s) unit=MB/s; name=${LABEL[$w]} ;; IOPS) unit=IOPS; name=${LABEL[$w]} ;;
             p50_us) unit=us; name="  QD1 clat p50" ;; p99_us) unit=us; name="  QD1 clat p99" ;; esac
         ref=$(median "${MCOL[$m]}" "$w" raw-dio)
-        buf=$(median "${MCOL[$m]}" "$w" raw-buf)
-        lin=$(median "${MCOL[$m]}" "$w" mfs-linear)
-        str=$(median "${MCOL[$m]}" "$w" mfs-striped)
-        printf '%-20s %-5s %10s %10s %16s %16s\n' "$name" "$unit" "$(fmt "$ref")" "$(fmt "$buf")" \
-            "$(fmt "$lin") ($(ratio "$lin" "$ref"))" "$(fmt "$str") ($(ratio "$str" "$ref"))"
+        line=$(printf '%-20s %-5s' "$name" "$unit")
+        for c in "${CONFIGS[@]}"; do
+            v=$(median "${MCOL[$m]}" "$w" "$c")
+            if [ "$c" = raw-dio ]; then line+=$(printf ' %10s' "$(fmt "$v")")
+            else line+=$(printf ' %16s' "$(fmt "$v") ($(ratio "$v" "$ref"))"); fi
+        done
+        echo "$line"
     done
+    if [ "$PEERS" -eq 1 ]; then
+        echo
+        echo "mapperfs / best peer (max of qsd and nbdkit; for latency: min), same run:"
+        for row in "${ROWS[@]}"; do
+            read -r w m <<<"$row"
+            q=$(median "${MCOL[$m]}" "$w" qsd)
+            n=$(median "${MCOL[$m]}" "$w" nbdkit)
+            case "$m" in p50_us|p99_us) best=$(awk -v a="$q" -v b="$n" 'BEGIN {print (a < b ? a : b)}')
+                    name="  QD1 clat ${m%_us}"; inv=1 ;;
+                *) best=$(awk -v a="$q" -v b="$n" 'BEGIN {print (a > b ? a : b)}'); name=${LABEL[$w]}; inv=0 ;; esac
+            cells=""
+            for c in mfs-linear mfs-striped; do
+                v=$(median "${MCOL[$m]}" "$w" "$c")
+                if [ "$inv" -eq 1 ]; then cells+=$(printf '  %s %s' "$c" "$(ratio "$best" "$v")")
+                else cells+=$(printf '  %s %s' "$c" "$(ratio "$v" "$best")"); fi
+            done
+            printf '  %-20s%s   (>1: mapperfs better)\n' "$name" "$cells"
+        done
+    fi
     echo "note: raw-buf and mapperfs (whose daemon does buffered I/O on the backing files) write into the"
     echo "  page cache and, after the first touch, read from it; raw-dio always reaches $src. See below."
     echo
     echo "real-disk traffic per pass (median MB read / MB written on $src; 0/0 = served by page cache):"
-    printf '%-20s %12s %12s %12s %12s\n' workload "${CONFIGS[@]}"
+    printf '%-20s' workload; printf ' %12s' "${CONFIGS[@]}"; echo
     for w in "${WORKLOADS[@]}"; do
-        cells=()
+        printf '%-20s' "${LABEL[$w]}"
         for c in "${CONFIGS[@]}"; do
-            cells+=("$(fmt "$(median 8 "$w" "$c")")/$(fmt "$(median 9 "$w" "$c")")")
+            printf ' %12s' "$(fmt "$(median 8 "$w" "$c")")/$(fmt "$(median 9 "$w" "$c")")"
         done
-        printf '%-20s %12s %12s %12s %12s\n' "${LABEL[$w]}" "${cells[@]}"
+        echo
     done
     echo
     echo "mapperfs daemon (pid $DAEMON_PID): CPU $DAEMON_CPU s (utime+stime, mount -> last pass, incl. warm-up);" \
