@@ -3,6 +3,7 @@ package org.mapperfs.core;
 import com.google.common.collect.ImmutableSortedMap;
 import java.util.Optional;
 import java.util.SortedSet;
+import org.mapperfs.core.target.DelayTarget;
 import org.mapperfs.core.target.ErrorTarget;
 import org.mapperfs.core.target.FlakeyTarget;
 import org.mapperfs.core.target.LinearTarget;
@@ -20,6 +21,7 @@ public final class TargetRegistry {
     /** Every target that ships with mapperfs. Adding a target = one class + one line here. */
     public static TargetRegistry standard() {
         return new TargetRegistry(ImmutableSortedMap.<String, TargetFactory>naturalOrder()
+                .put("delay", DelayTarget::create)
                 .put("flakey", FlakeyTarget::create)
                 .put("linear", LinearTarget::create)
                 .put("striped", StripedTarget::create)
