@@ -4,6 +4,7 @@ import com.google.common.collect.ImmutableSortedMap;
 import java.util.Optional;
 import java.util.SortedSet;
 import org.mapperfs.core.target.DelayTarget;
+import org.mapperfs.core.target.DustTarget;
 import org.mapperfs.core.target.ErrorTarget;
 import org.mapperfs.core.target.FlakeyTarget;
 import org.mapperfs.core.target.LinearTarget;
@@ -22,6 +23,7 @@ public final class TargetRegistry {
     public static TargetRegistry standard() {
         return new TargetRegistry(ImmutableSortedMap.<String, TargetFactory>naturalOrder()
                 .put("delay", DelayTarget::create)
+                .put("dust", DustTarget::create)
                 .put("flakey", FlakeyTarget::create)
                 .put("linear", LinearTarget::create)
                 .put("striped", StripedTarget::create)
