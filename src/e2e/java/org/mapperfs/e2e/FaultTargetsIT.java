@@ -107,7 +107,8 @@ class FaultTargetsIT {
                 }
             }
             System.out.println("delay 300 ms: direct 4 KiB reads through loop took " + Arrays.toString(millis) + " ms");
-            assertThat(Arrays.stream(millis).min().getAsLong()).as("the fastest of the reads").isGreaterThanOrEqualTo(300);
+            assertThat(Arrays.stream(millis).min().getAsLong()).as("the fastest of the reads")
+                    .isGreaterThanOrEqualTo(300);
             assertThat(s.cli("status", "slow").orFail().out()).endsWith(" delay 0 0 0\n");
         }
     }

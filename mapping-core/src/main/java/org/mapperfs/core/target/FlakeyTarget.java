@@ -3,6 +3,7 @@ package org.mapperfs.core.target;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -134,7 +135,7 @@ public final class FlakeyTarget implements Target {
         while (left > 0) {
             String name = args.next("feature");
             left--;
-            switch (name.toLowerCase(java.util.Locale.ROOT)) {
+            switch (name.toLowerCase(Locale.ROOT)) {
                 case "drop_writes" -> {
                     if (drop) {
                         throw args.error("feature drop_writes duplicated");
@@ -293,8 +294,8 @@ public final class FlakeyTarget implements Target {
             throw new IOException("flakey: write of " + src.remaining() + " bytes at segment offset " + offset
                     + " failed: device is down");
         }
-        boolean fixed = features.corruptByte() > 0 && features.corruptWrites() && features.corruptByte() <= src.remaining()
-                && features.corruptFlags() == 0;
+        boolean fixed = features.corruptByte() > 0 && features.corruptWrites()
+                && features.corruptFlags() == 0 && features.corruptByte() <= src.remaining();
         boolean randomly = hits(features.randomWrite());
         if (!fixed && !randomly) {
             device.write(src, base + offset);
@@ -334,7 +335,7 @@ public final class FlakeyTarget implements Target {
 
     @Override
     public void flush() throws IOException {
-        if (isDown() && (features.errorWrites() || !features.any())) {
+        if (isDown() && failsWrites()) {
             throw new IOException("flakey: flush failed: device is down");
         }
     }

@@ -296,7 +296,8 @@ class FlakeyTargetTest {
             "4 1 1 2 error_reads error_writes                    | 4 1 1 2 error_writes error_reads",
             "0 1 2 5 corrupt_bio_byte 32 r 1 0                   | 0 1 2 5 corrupt_bio_byte 32 r 1 0",
             "0 1 2 10 random_write_corrupt 7 error_reads corrupt_bio_byte 224 W 0 32 random_read_corrupt 9"
-                    + " | 0 1 2 10 error_reads corrupt_bio_byte 224 w 0 32 random_read_corrupt 9 random_write_corrupt 7",
+                    + " | 0 1 2 10 error_reads corrupt_bio_byte 224 w 0 32 random_read_corrupt 9"
+                    + " random_write_corrupt 7",
             "4 0 1 0                                             | 4 0 1"})
     void tableRoundTripsInTheKernelsOrder(String args, String canonical) throws Exception {
         Target target = mapper.create("dev", "0 16 flakey " + file + " " + args + "\n", dir)
