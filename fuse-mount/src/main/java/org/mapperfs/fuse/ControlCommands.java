@@ -228,7 +228,9 @@ final class ControlCommands {
         while (args.hasNext()) {
             words.add(args.next("MESSAGE"));
         }
-        return mapper.message(name, sector, words);
+        String reply = mapper.message(name, sector, words);
+        // Printed as a line, as dmsetup prints a message's result.
+        return reply.isEmpty() || reply.endsWith("\n") ? reply : reply + "\n";
     }
 
     private String table(Args args) throws MapperException {

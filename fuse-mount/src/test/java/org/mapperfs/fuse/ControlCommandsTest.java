@@ -223,6 +223,16 @@ class ControlCommandsTest {
         assertThat(refused("message d 0").getMessage()).contains("no message given");
     }
 
+    @Test
+    void aMessageReplyIsOneLineAndAnEmptyReplyStaysEmpty() throws Exception {
+        run("create d\n0 8 dust " + disk + " 0 512\n");
+
+        assertThat(run("message d 0 addbadblock 3")).isEmpty();
+        assertThat(run("message d 0 countbadblocks")).isEqualTo("countbadblocks: 1 badblock(s) found\n");
+        assertThat(run("message d 0 addbadblock 4")).isEmpty();
+        assertThat(run("message d 0 listbadblocks")).isEqualTo("3\n4\n");
+    }
+
     // ---- suspend, load, resume ----
 
     @Test

@@ -3,7 +3,10 @@ package org.mapperfs.core;
 import com.google.common.collect.ImmutableSortedMap;
 import java.util.Optional;
 import java.util.SortedSet;
+import org.mapperfs.core.target.DelayTarget;
+import org.mapperfs.core.target.DustTarget;
 import org.mapperfs.core.target.ErrorTarget;
+import org.mapperfs.core.target.FlakeyTarget;
 import org.mapperfs.core.target.LinearTarget;
 import org.mapperfs.core.target.StripedTarget;
 import org.mapperfs.core.target.ZeroTarget;
@@ -19,6 +22,9 @@ public final class TargetRegistry {
     /** Every target that ships with mapperfs. Adding a target = one class + one line here. */
     public static TargetRegistry standard() {
         return new TargetRegistry(ImmutableSortedMap.<String, TargetFactory>naturalOrder()
+                .put("delay", DelayTarget::create)
+                .put("dust", DustTarget::create)
+                .put("flakey", FlakeyTarget::create)
                 .put("linear", LinearTarget::create)
                 .put("striped", StripedTarget::create)
                 .put("zero", ZeroTarget::create)
@@ -26,10 +32,14 @@ public final class TargetRegistry {
                 .build());
     }
 
-    /** This registry plus {@code type}, for embedders with targets of their own. */
+    /**
+     * This registry plus {@code type}, for embedders with targets of their own; a target of that
+     * name is replaced (tests use this to give a target a clock or a seed of their own).
+     */
     public TargetRegistry with(String type, TargetFactory factory) {
-        return new TargetRegistry(ImmutableSortedMap.<String, TargetFactory>naturalOrder()
-                .putAll(factories).put(type, factory).build());
+        java.util.TreeMap<String, TargetFactory> all = new java.util.TreeMap<>(factories);
+        all.put(type, factory);
+        return new TargetRegistry(ImmutableSortedMap.copyOfSorted(all));
     }
 
     public Optional<TargetFactory> factory(String type) {
