@@ -5,6 +5,9 @@ import java.util.Optional;
 import java.util.SortedSet;
 import org.mapperfs.core.target.ErrorTarget;
 import org.mapperfs.core.target.LinearTarget;
+import org.mapperfs.core.target.SnapshotMergeTarget;
+import org.mapperfs.core.target.SnapshotOriginTarget;
+import org.mapperfs.core.target.SnapshotTarget;
 import org.mapperfs.core.target.StripedTarget;
 import org.mapperfs.core.target.ZeroTarget;
 
@@ -20,6 +23,9 @@ public final class TargetRegistry {
     public static TargetRegistry standard() {
         return new TargetRegistry(ImmutableSortedMap.<String, TargetFactory>naturalOrder()
                 .put("linear", LinearTarget::create)
+                .put("snapshot", SnapshotTarget::create)
+                .put("snapshot-merge", SnapshotMergeTarget::create)
+                .put("snapshot-origin", SnapshotOriginTarget::create)
                 .put("striped", StripedTarget::create)
                 .put("zero", ZeroTarget::create)
                 .put("error", ErrorTarget::create)

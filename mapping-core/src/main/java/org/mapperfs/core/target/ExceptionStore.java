@@ -1,0 +1,148 @@
+package org.mapperfs.core.target;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentHashMap;
+import org.mapperfs.core.BlockDevice;
+import org.mapperfs.core.Sectors;
+
+/**
+ * A snapshot's exception table: which origin chunks have their own copy in the COW device, and
+ * where. Exceptions are added in allocation order and, for a merge, removed from the newest
+ * back; {@link TransientStore} keeps them in memory only, {@link PersistentStore} in the kernel's
+ * on-disk layout.
+ *
+ * <p>Guarded by {@code this}: adding, removing and invalidating are serialized, so exceptions
+ * reach the device in the order of their slots. Lookups read a concurrent map without a lock;
+ * an exception is published there only once its data (and, if persistent, its entry) is durable.
+ */
+abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
+    /** The COW device has no room for one more chunk. */
+    static final class FullException extends IOException {
+        FullException(String message) {
+            super(message);
+        }
+    }
+
+    final BlockDevice cow;
+    final int chunkSectors;
+    final int chunkBytes;
+    private final ConcurrentHashMap<Long, Long> map = new ConcurrentHashMap<>();
+    /** Origin chunk of each exception, by slot; its COW chunk is {@link #cowChunk(long)}. */
+    private long[] olds = new long[64];
+    private long[] news = new long[64];
+    private int count;
+    private volatile boolean valid = true;
+    private volatile boolean overflowed;
+
+    ExceptionStore(BlockDevice cow, int chunkSectors) {
+        this.cow = cow;
+        this.chunkSectors = chunkSectors;
+        this.chunkBytes = Math.toIntExact(Sectors.toBytes(chunkSectors));
+    }
+
+    /** The COW chunk that slot {@code index} uses. */
+    abstract long cowChunk(long index);
+
+    /** Makes slot {@code index} (origin chunk {@code old}, COW chunk {@code chunk}) durable. */
+    abstract void commit(int index, long old, long chunk) throws IOException;
+
+    /** Forgets slots {@code [from, to)} on the device; called newest first, after the origin holds their data. */
+    abstract void uncommit(int from, int to) throws IOException;
+
+    /** Marks the store invalid on the device, where it has one. */
+    abstract void writeInvalid() throws IOException;
+
+    /** {@code <sectors_allocated> <total_sectors> <metadata_sectors>} as dm counts them. */
+    abstract long[] usage();
+
+    abstract String mode();
+
+    /** The COW chunk holding origin chunk {@code old}, or -1. */
+    final long lookup(long old) {
+        Long chunk = map.get(old);
+        return chunk == null ? -1 : chunk;
+    }
+
+    final boolean isValid() {
+        return valid;
+    }
+
+    /** True if the store became invalid because it filled up (dm's "Overflow"). */
+    final boolean overflowed() {
+        return overflowed;
+    }
+
+    final synchronized int count() {
+        return count;
+    }
+
+    /**
+     * Copies {@code data} (one whole chunk) into a new COW chunk for origin chunk {@code old}, makes
+     * it durable and publishes it. Fails with {@link FullException} when the COW has no room.
+     */
+    final synchronized long add(long old, ByteBuffer data) throws IOException {
+        if (!valid) {
+            throw new IOException(cow.name() + ": snapshot is invalid");
+        }
+        long existing = lookup(old);
+        if (existing >= 0) {
+            return existing;
+        }
+        long chunk = cowChunk(count);
+        if ((chunk + 1) * chunkBytes > cow.size()) {
+            throw new FullException(cow.name() + ": COW device is full (" + count + " exceptions)");
+        }
+        cow.write(data, chunk * chunkBytes);
+        commit(count, old, chunk);
+        remember(old, chunk);
+        return chunk;
+    }
+
+    /** Records an exception read back from the device. */
+    final synchronized void remember(long old, long chunk) {
+        if (count == olds.length) {
+            olds = Arrays.copyOf(olds, count * 2);
+            news = Arrays.copyOf(news, count * 2);
+        }
+        olds[count] = old;
+        news[count] = chunk;
+        count++;
+        map.put(old, chunk);
+    }
+
+    /** The newest exception as {@code {old, cowChunk}}, or null when none is left. */
+    final synchronized long[] newest() {
+        return count == 0 ? null : new long[] {olds[count - 1], news[count - 1]};
+    }
+
+    /** Drops the newest exception, whose data the origin now durably holds. */
+    final synchronized void removeNewest() throws IOException {
+        uncommit(count - 1, count);
+        count--;
+        map.remove(olds[count]);
+    }
+
+    /** Makes the snapshot unusable for good; the origin stops copying out to it. */
+    final synchronized void invalidate(boolean full) {
+        if (!valid) {
+            return;
+        }
+        valid = false;
+        overflowed = full;
+        try {
+            writeInvalid();
+        } catch (IOException e) {
+            // The snapshot is already unusable in memory; the next open may still find it valid
+            // on disk, which is what dm also risks when the COW device itself fails.
+            org.slf4j.LoggerFactory.getLogger(ExceptionStore.class).warn("{}: could not mark the store invalid: {}",
+                    cow.name(), e.toString());
+        }
+    }
+
+    /** Marks the store invalid in memory only (read back invalid from the device). */
+    final void loadedInvalid() {
+        valid = false;
+    }
+}
