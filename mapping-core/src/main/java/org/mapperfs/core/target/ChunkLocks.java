@@ -48,21 +48,28 @@ final class ChunkLocks {
 
     /** Locks the stripes of {@code [from, to)} (bytes) for writing. */
     Held write(long from, long to) {
-        return lock(from, to, true);
+        return write(new long[] {from}, new long[] {to}, 1);
+    }
+
+    /** Locks the stripes of every range {@code [from[i], to[i])}, {@code i < n}, for writing, all at once. */
+    Held write(long[] from, long[] to, int n) {
+        return lock(from, to, n, true);
     }
 
     /** Locks the stripes of {@code [from, to)} (bytes) for reading. */
     Held read(long from, long to) {
-        return lock(from, to, false);
+        return lock(new long[] {from}, new long[] {to}, 1, false);
     }
 
-    private Held lock(long from, long to, boolean write) {
+    private Held lock(long[] from, long[] to, int ranges, boolean write) {
         BitSet wanted = new BitSet(STRIPES);
-        long first = from / GRAIN;
-        long last = (to - 1) / GRAIN;
-        if (last - first + 1 >= STRIPES) {
-            wanted.set(0, STRIPES);
-        } else {
+        for (int r = 0; r < ranges; r++) {
+            long first = from[r] / GRAIN;
+            long last = (to[r] - 1) / GRAIN;
+            if (last - first + 1 >= STRIPES) {
+                wanted.set(0, STRIPES);
+                break;
+            }
             for (long g = first; g <= last; g++) {
                 wanted.set((int) (g % STRIPES));
             }

@@ -45,8 +45,11 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
     /** The COW chunk that slot {@code index} uses. */
     abstract long cowChunk(long index);
 
-    /** Makes slot {@code index} (origin chunk {@code old}, COW chunk {@code chunk}) durable. */
-    abstract void commit(int index, long old, long chunk) throws IOException;
+    /**
+     * Makes slots {@code first .. first + n - 1} durable, whose data chunks are written: slot
+     * {@code first + i} maps origin chunk {@code olds[i]} to COW chunk {@code chunks[i]}.
+     */
+    abstract void commit(int first, long[] olds, long[] chunks, int n) throws IOException;
 
     /** Forgets slots {@code [from, to)} on the device; called newest first, after the origin holds their data. */
     abstract void uncommit(int from, int to) throws IOException;
@@ -79,25 +82,52 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
     }
 
     /**
-     * Copies {@code data} (one whole chunk) into a new COW chunk for origin chunk {@code old}, makes
-     * it durable and publishes it. Fails with {@link FullException} when the COW has no room.
+     * Copies {@code data[i]} (one whole chunk each) into new COW chunks for origin chunks
+     * {@code olds[i]}, {@code i < n}, makes them durable together and publishes them; chunks that
+     * already have an exception are skipped. Fails with {@link FullException} when the COW has no
+     * room for all of them (those that fit are still added).
      */
-    final synchronized long add(long old, ByteBuffer data) throws IOException {
+    final synchronized void add(long[] olds, ByteBuffer[] data, int n) throws IOException {
         if (!valid) {
             throw new IOException(cow.name() + ": snapshot is invalid");
         }
-        long existing = lookup(old);
-        if (existing >= 0) {
-            return existing;
+        long[] batchOlds = new long[n];
+        long[] batchChunks = new long[n];
+        int first = count;
+        int added = 0;
+        boolean full = false;
+        for (int i = 0; i < n; i++) {
+            if (lookup(olds[i]) >= 0 || contains(batchOlds, added, olds[i])) {
+                continue;
+            }
+            long chunk = cowChunk(first + added);
+            if ((chunk + 1) * chunkBytes > cow.size()) {
+                full = true;
+                break;
+            }
+            cow.write(data[i], chunk * chunkBytes);
+            batchOlds[added] = olds[i];
+            batchChunks[added] = chunk;
+            added++;
         }
-        long chunk = cowChunk(count);
-        if ((chunk + 1) * chunkBytes > cow.size()) {
+        if (added > 0) {
+            commit(first, batchOlds, batchChunks, added);
+            for (int i = 0; i < added; i++) {
+                remember(batchOlds[i], batchChunks[i]);
+            }
+        }
+        if (full) {
             throw new FullException(cow.name() + ": COW device is full (" + count + " exceptions)");
         }
-        cow.write(data, chunk * chunkBytes);
-        commit(count, old, chunk);
-        remember(old, chunk);
-        return chunk;
+    }
+
+    private static boolean contains(long[] values, int n, long value) {
+        for (int i = 0; i < n; i++) {
+            if (values[i] == value) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Records an exception read back from the device. */
@@ -112,16 +142,26 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
         map.put(old, chunk);
     }
 
-    /** The newest exception as {@code {old, cowChunk}}, or null when none is left. */
-    final synchronized long[] newest() {
-        return count == 0 ? null : new long[] {olds[count - 1], news[count - 1]};
+    /**
+     * Up to {@code max} exceptions, newest first, each as {@code {old, cowChunk}}; empty when
+     * none is left.
+     */
+    final synchronized long[][] newest(int max) {
+        int n = Math.min(max, count);
+        long[][] out = new long[n][];
+        for (int i = 0; i < n; i++) {
+            out[i] = new long[] {olds[count - 1 - i], news[count - 1 - i]};
+        }
+        return out;
     }
 
-    /** Drops the newest exception, whose data the origin now durably holds. */
-    final synchronized void removeNewest() throws IOException {
-        uncommit(count - 1, count);
-        count--;
-        map.remove(olds[count]);
+    /** Drops the {@code n} newest exceptions, whose data the origin now durably holds. */
+    final synchronized void removeNewest(int n) throws IOException {
+        uncommit(count - n, count);
+        for (int i = 0; i < n; i++) {
+            count--;
+            map.remove(olds[count]);
+        }
     }
 
     /** Makes the snapshot unusable for good; the origin stops copying out to it. */

@@ -64,14 +64,23 @@ final class Origin {
 
     /** Locks the chunks of every snapshot (and chunks of {@code ownChunkBytes}) that {@code [offset, +length)} touches. */
     ChunkLocks.Held lockWrite(long offset, long length, int ownChunkBytes) {
+        return lockWrite(new long[] {offset}, new long[] {length}, 1, ownChunkBytes);
+    }
+
+    /** As {@link #lockWrite(long, long, int)} for {@code n} ranges at once. */
+    ChunkLocks.Held lockWrite(long[] offsets, long[] lengths, int n, int ownChunkBytes) {
         long align = Math.max(ownChunkBytes, ChunkLocks.GRAIN);
         for (SnapshotTarget s : snapshots) {
             align = Math.max(align, s.chunkBytes());
         }
-        long from = offset - offset % align;
-        long to = offset + length;
-        to = to % align == 0 ? to : to - to % align + align;
-        return locks.write(from, Math.max(to, from + 1));
+        long[] from = new long[n];
+        long[] to = new long[n];
+        for (int i = 0; i < n; i++) {
+            from[i] = offsets[i] - offsets[i] % align;
+            long end = offsets[i] + lengths[i];
+            to[i] = Math.max(end % align == 0 ? end : end - end % align + align, from[i] + 1);
+        }
+        return locks.write(from, to, n);
     }
 
     /**

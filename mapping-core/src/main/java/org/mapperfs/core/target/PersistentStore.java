@@ -128,19 +128,27 @@ final class PersistentStore extends ExceptionStore {
     }
 
     @Override
-    void commit(int index, long old, long chunk) throws IOException {
-        long area = index / perArea;
-        long slot = index % perArea;
-        if (slot == perArea - 1) {
+    void commit(int first, long[] olds, long[] chunks, int n) throws IOException {
+        // Before the last slot of an area is used, the next area's metadata chunk must read empty.
+        for (long area = first / perArea; area <= (first + n - 1) / perArea; area++) {
+            long lastSlot = area * perArea + perArea - 1;
             long next = metadataChunk(area + 1);
-            if ((next + 1) * chunkBytes <= cow.size()) {
+            if (lastSlot >= first && lastSlot < first + n && (next + 1) * chunkBytes <= cow.size()) {
                 cow.write(ByteBuffer.allocate(chunkBytes), next * chunkBytes);
             }
         }
         cow.flush();
-        ByteBuffer entry = ByteBuffer.allocate(ENTRY).order(ByteOrder.LITTLE_ENDIAN);
-        entry.putLong(old).putLong(chunk).flip();
-        cow.write(entry, metadataChunk(area) * chunkBytes + slot * ENTRY);
+        // One write per area touched: the entries of consecutive slots are contiguous.
+        for (int i = 0; i < n; ) {
+            long index = first + i;
+            int inArea = (int) Math.min(n - i, perArea - index % perArea);
+            ByteBuffer entries = ByteBuffer.allocate(inArea * ENTRY).order(ByteOrder.LITTLE_ENDIAN);
+            for (int j = 0; j < inArea; j++) {
+                entries.putLong(olds[i + j]).putLong(chunks[i + j]);
+            }
+            cow.write(entries.flip(), metadataChunk(index / perArea) * chunkBytes + (index % perArea) * ENTRY);
+            i += inArea;
+        }
         cow.flush();
     }
 

@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
 public final class SnapshotMergeTarget implements Target {
     static final String SYNTAX = "snapshot-merge <origin> <COW device> <P|PO> <chunksize>";
     private static final Logger log = LoggerFactory.getLogger(SnapshotMergeTarget.class);
+    /** Exceptions merged per origin flush and metadata commit. */
+    private static final int BATCH = 64;
 
     private final BlockDevice device;
     private final BlockDevice cow;
@@ -145,23 +147,34 @@ public final class SnapshotMergeTarget implements Target {
         return offset % chunk == 0 ? offset : offset - offset % chunk + chunk;
     }
 
-    /** Merges the newest exception; false when none is left. */
-    private boolean mergeOne() throws IOException {
-        long[] newest = store.newest();
-        if (newest == null) {
+    /**
+     * Merges up to {@link #BATCH} of the newest exceptions under one set of chunk locks: their data
+     * goes to the origin, the origin is flushed, then their entries are dropped. False when none
+     * is left.
+     */
+    private boolean mergeSome() throws IOException {
+        long[][] batch = store.newest(BATCH);
+        if (batch.length == 0) {
             return false;
         }
-        long c = newest[0];
-        long from = c * chunk;
-        int n = (int) Math.min(chunk, device.size() - from);
-        try (ChunkLocks.Held held = origin.lockWrite(from, n, chunk)) {
-            // The other snapshots of the origin keep what they saw: this is an origin write.
-            origin.copyOut(from, from + n);
-            ByteBuffer data = ByteBuffer.allocate(n);
-            cow.read(data, newest[1] * chunk);
-            device.write(data.flip(), from);
+        int n = batch.length;
+        long[] from = new long[n];
+        long[] length = new long[n];
+        for (int i = 0; i < n; i++) {
+            from[i] = batch[i][0] * chunk;
+            length[i] = Math.min(chunk, device.size() - from[i]);
+        }
+        try (ChunkLocks.Held held = origin.lockWrite(from, length, n, chunk)) {
+            ByteBuffer data = ByteBuffer.allocate(chunk);
+            for (int i = 0; i < n; i++) {
+                // The other snapshots of the origin keep what they saw: this is an origin write.
+                origin.copyOut(from[i], from[i] + length[i]);
+                data.clear().limit((int) length[i]);
+                cow.read(data, batch[i][1] * chunk);
+                device.write(data.flip(), from[i]);
+            }
             device.flush();
-            store.removeNewest();
+            store.removeNewest(n);
         }
         return true;
     }
@@ -169,7 +182,7 @@ public final class SnapshotMergeTarget implements Target {
     private void run() {
         try {
             while (!stopping) {
-                if (!mergeOne()) {
+                if (!mergeSome()) {
                     log.info("merge of {} into {} is done", cow.name(), device.name());
                     events.raise();
                     return;

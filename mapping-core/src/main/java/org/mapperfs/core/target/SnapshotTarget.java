@@ -166,6 +166,10 @@ public final class SnapshotTarget implements Target {
         checkValid();
         long end = offset + src.remaining();
         int limit = src.limit();
+        int chunks = (int) (alignUp(end) / chunk - offset / chunk);
+        long[] olds = new long[chunks];
+        ByteBuffer[] data = new ByteBuffer[chunks];
+        int fresh = 0;
         try (ChunkLocks.Held held = origin.locks.write(alignDown(offset), alignUp(end))) {
             checkValid();
             for (long pos = offset; pos < end; ) {
@@ -176,22 +180,27 @@ public final class SnapshotTarget implements Target {
                 if (mapped >= 0) {
                     cow.write(src, mapped * chunk + pos % chunk);
                 } else {
-                    ByteBuffer data = n == chunk ? ByteBuffer.allocate(chunk) : origin.readChunk(c, chunk);
-                    data.position((int) (pos % chunk));
-                    data.put(src);
-                    add(c, data.clear());
+                    // A new exception: the rest of the chunk comes from the origin.
+                    ByteBuffer whole = n == chunk ? ByteBuffer.allocate(chunk) : origin.readChunk(c, chunk);
+                    whole.position((int) (pos % chunk));
+                    whole.put(src);
+                    olds[fresh] = c;
+                    data[fresh++] = whole.clear();
                 }
                 pos += n;
+            }
+            if (fresh > 0) {
+                add(olds, data, fresh);
             }
         } finally {
             src.limit(limit);
         }
     }
 
-    /** Adds an exception; a full COW device invalidates the snapshot. */
-    private void add(long c, ByteBuffer data) throws IOException {
+    /** Adds exceptions in one commit; a full COW device invalidates the snapshot. */
+    private void add(long[] olds, ByteBuffer[] data, int n) throws IOException {
         try {
-            store.add(c, data);
+            store.add(olds, data, n);
         } catch (ExceptionStore.FullException e) {
             store.invalidate(true);
             log.warn("snapshot of {} on {} is invalid: {}", originDevice.name(), cow.name(), e.getMessage());
@@ -201,24 +210,31 @@ public final class SnapshotTarget implements Target {
 
     /**
      * Gives this snapshot its own copy of the chunks that origin bytes {@code [from, to)} lie in,
-     * before the origin changes them. Called by {@link Origin#copyOut} under the chunk locks.
-     * Failures invalidate the snapshot and never fail the origin's write.
+     * before the origin changes them, in one commit. Called by {@link Origin#copyOut} under the
+     * chunk locks. Failures invalidate the snapshot and never fail the origin's write.
      */
     void copyOut(long from, long to) {
         if (!store.isValid() || from >= length) {
             return;
         }
+        long first = from / chunk;
         long last = (Math.min(to, length) - 1) / chunk;
-        for (long c = from / chunk; c <= last && store.isValid(); c++) {
-            if (store.lookup(c) >= 0) {
-                continue;
+        long[] olds = new long[(int) (last - first + 1)];
+        ByteBuffer[] data = new ByteBuffer[olds.length];
+        int n = 0;
+        try {
+            for (long c = first; c <= last; c++) {
+                if (store.lookup(c) < 0) {
+                    olds[n] = c;
+                    data[n++] = origin.readChunk(c, chunk);
+                }
             }
-            try {
-                store.add(c, origin.readChunk(c, chunk));
-            } catch (IOException e) {
-                store.invalidate(e instanceof ExceptionStore.FullException);
-                log.warn("snapshot of {} on {} is invalid: {}", originDevice.name(), cow.name(), e.getMessage());
+            if (n > 0) {
+                store.add(olds, data, n);
             }
+        } catch (IOException e) {
+            store.invalidate(e instanceof ExceptionStore.FullException);
+            log.warn("snapshot of {} on {} is invalid: {}", originDevice.name(), cow.name(), e.getMessage());
         }
     }
 

@@ -19,7 +19,7 @@ final class TransientStore extends ExceptionStore {
     }
 
     @Override
-    void commit(int index, long old, long chunk) {
+    void commit(int first, long[] olds, long[] chunks, int n) {
         // Memory is the store.
     }
 

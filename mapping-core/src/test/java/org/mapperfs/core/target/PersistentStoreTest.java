@@ -113,6 +113,26 @@ class PersistentStoreTest {
     }
 
     @Test
+    void oneWriteWhoseExceptionsCrossIntoTheNextAreaIsCommittedWhole() throws Exception {
+        MappedDevice snap = mapper.create("snap", table("P"), dir);
+        byte[] data = seeded((PER_AREA + 10) * CHUNK, 8);
+        write(snap, CHUNK, data);
+
+        byte[] disk = bytes(cow);
+        long secondArea = 1 + PER_AREA + 1;
+        assertThat(le(disk, CHUNK + (PER_AREA - 1) * 16L, 16).getLong(0)).isEqualTo(PER_AREA);
+        ByteBuffer next = le(disk, secondArea * CHUNK, 11 * 16);
+        assertThat(next.getLong(0)).isEqualTo(PER_AREA + 1);
+        assertThat(next.getLong(8)).isEqualTo(secondArea + 1);
+        assertThat(next.getLong(9 * 16 + 8)).isEqualTo(secondArea + 10);
+        assertThat(next.getLong(10 * 16 + 8)).as("end of the list").isZero();
+        mapper.close();
+
+        mapper = Mapper.standalone();
+        assertThat(read(mapper.create("snap", table("P"), dir), CHUNK, data.length)).isEqualTo(data);
+    }
+
+    @Test
     void aReopenedStoreShowsTheSameViewAndKeepsAllocatingAfterIt() throws Exception {
         byte[] model = original.clone();
         Random random = new Random(4);

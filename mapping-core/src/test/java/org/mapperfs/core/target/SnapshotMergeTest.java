@@ -100,7 +100,7 @@ class SnapshotMergeTest {
     @Test
     void theDeviceShowsTheSnapshotsViewAndTakesWritesWhileItMerges() throws Exception {
         MappedDevice base = mapper.create("base", "0 " + SECTORS + " snapshot-origin " + origin, dir);
-        byte[] model = changedSnapshot(300, 2);
+        byte[] model = changedSnapshot(600, 2);
         mapper.load("base", "0 " + SECTORS + " snapshot-merge " + origin + " " + cow + " P 8", dir);
         mapper.resume("base");
 
@@ -136,7 +136,7 @@ class SnapshotMergeTest {
     @Test
     void suspendStopsTheMergeAndResumeGoesOn() throws Exception {
         MappedDevice base = mapper.create("base", "0 " + SECTORS + " snapshot-origin " + origin, dir);
-        byte[] model = changedSnapshot(300, 5);
+        byte[] model = changedSnapshot(600, 5);
         mapper.load("base", "0 " + SECTORS + " snapshot-merge " + origin + " " + cow + " P 8", dir);
         mapper.resume("base");
         mapper.suspend("base", true);
