@@ -6,6 +6,8 @@ import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import org.mapperfs.core.BlockDevice;
 import org.mapperfs.core.Sectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A snapshot's exception table: which origin chunks have their own copy in the COW device, and
@@ -18,6 +20,8 @@ import org.mapperfs.core.Sectors;
  * an exception is published there only once its data (and, if persistent, its entry) is durable.
  */
 abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
+    private static final Logger log = LoggerFactory.getLogger(ExceptionStore.class);
+
     /** The COW device has no room for one more chunk. */
     static final class FullException extends IOException {
         FullException(String message) {
@@ -176,7 +180,7 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
         } catch (IOException e) {
             // The snapshot is already unusable in memory; the next open may still find it valid
             // on disk, which is what dm also risks when the COW device itself fails.
-            org.slf4j.LoggerFactory.getLogger(ExceptionStore.class).warn("{}: could not mark the store invalid: {}",
+            log.warn("{}: could not mark the store invalid: {}",
                     cow.name(), e.toString());
         }
     }

@@ -26,6 +26,9 @@ final class Origin {
     final BlockDevice device;
     final ChunkLocks locks = new ChunkLocks();
     private final List<SnapshotTarget> snapshots = new CopyOnWriteArrayList<>();
+    /** The merge under way into this origin, which every {@code snapshot-origin} of it defers to. */
+    private volatile SnapshotMergeTarget merging;
+    /** Guarded by {@code Origin.class}. */
     private int users;
 
     private Origin(BlockDevice device) {
@@ -52,6 +55,26 @@ final class Origin {
 
     static synchronized void releaseCow(BlockDevice cow, Object owner) {
         COWS.remove(cow, owner);
+    }
+
+    /** Makes {@code merge} the one merge into this origin; false if another one is under way. */
+    static synchronized boolean startMerge(Origin origin, SnapshotMergeTarget merge) {
+        if (origin.merging != null) {
+            return false;
+        }
+        origin.merging = merge;
+        return true;
+    }
+
+    static synchronized void endMerge(Origin origin, SnapshotMergeTarget merge) {
+        if (origin.merging == merge) {
+            origin.merging = null;
+        }
+    }
+
+    /** The merge into this origin, or null. */
+    SnapshotMergeTarget merging() {
+        return merging;
     }
 
     void register(SnapshotTarget snapshot) {

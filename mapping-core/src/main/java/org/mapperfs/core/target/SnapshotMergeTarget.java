@@ -74,7 +74,14 @@ public final class SnapshotMergeTarget implements Target {
             Origin.releaseCow(cow, owner);
             throw args.error("COW device " + cow.name() + " holds an invalid snapshot: nothing can be merged");
         }
-        return new SnapshotMergeTarget(device, cow, store, Origin.acquire(device), args.events(), owner);
+        Origin origin = Origin.acquire(device);
+        SnapshotMergeTarget target = new SnapshotMergeTarget(device, cow, store, origin, args.events(), owner);
+        if (!Origin.startMerge(origin, target)) {
+            Origin.release(origin);
+            Origin.releaseCow(cow, owner);
+            throw args.error(device.name() + " is already being merged into");
+        }
+        return target;
     }
 
     @Override
@@ -93,7 +100,7 @@ public final class SnapshotMergeTarget implements Target {
     }
 
     /** True once every exception is back in the origin. */
-    public boolean merged() {
+    boolean merged() {
         return store.count() == 0;
     }
 
@@ -252,6 +259,7 @@ public final class SnapshotMergeTarget implements Target {
         if (!closed) {
             stopMerger();
             closed = true;
+            Origin.endMerge(origin, this);
             Origin.release(origin);
             Origin.releaseCow(cow, owner);
         }

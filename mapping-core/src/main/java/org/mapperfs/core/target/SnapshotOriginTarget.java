@@ -12,7 +12,9 @@ import org.mapperfs.core.TargetArgs;
  * {@code snapshot-origin <origin>}: the origin device itself, as the snapshots of it need it
  * written. Reads pass through; a write first copies the old contents of every chunk it touches
  * into each valid {@code snapshot} of the same device (once per chunk and snapshot), then writes.
- * A chunk being copied out is not written until its copy is in every COW device. Status: empty.
+ * A chunk being copied out is not written until its copy is in every COW device. While a
+ * {@code snapshot-merge} of the same device runs, I/O goes through it, so that no write lands in
+ * a chunk that the merge will overwrite. Status: empty.
  *
  * <p>Discards are written as zeros through the write path, so that the snapshots keep their data.
  */
@@ -52,11 +54,21 @@ public final class SnapshotOriginTarget implements Target {
 
     @Override
     public void read(ByteBuffer dst, long offset) throws IOException {
+        SnapshotMergeTarget merge = origin.merging();
+        if (merge != null) {
+            merge.read(dst, offset);
+            return;
+        }
         device.read(dst, offset);
     }
 
     @Override
     public void write(ByteBuffer src, long offset) throws IOException {
+        SnapshotMergeTarget merge = origin.merging();
+        if (merge != null) {
+            merge.write(src, offset);
+            return;
+        }
         long end = offset + src.remaining();
         try (ChunkLocks.Held held = origin.lockWrite(offset, src.remaining(), ChunkLocks.GRAIN)) {
             origin.copyOut(offset, end);

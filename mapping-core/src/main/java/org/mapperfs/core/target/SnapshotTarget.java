@@ -89,7 +89,7 @@ public final class SnapshotTarget implements Target {
     static ExceptionStore openStore(TargetArgs args, BlockDevice cow, String mode, int chunkSectors, Object owner)
             throws TableException {
         if (!Origin.claimCow(cow, owner)) {
-            throw args.error("COW device " + cow.name() + " is in use by another snapshot");
+            throw args.error("COW device " + cow.name() + " is in use by another snapshot or merge");
         }
         try {
             if (mode.equals("N")) {

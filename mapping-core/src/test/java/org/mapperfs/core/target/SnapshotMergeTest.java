@@ -167,6 +167,27 @@ class SnapshotMergeTest {
     }
 
     @Test
+    void anotherOriginDeviceOfTheSameOriginGoesThroughTheMerge() throws Exception {
+        MappedDevice base = mapper.create("base", "0 " + SECTORS + " snapshot-origin " + origin, dir);
+        MappedDevice second = mapper.create("second", "0 " + SECTORS + " snapshot-origin " + origin, dir);
+        byte[] model = changedSnapshot(600, 7);
+        mapper.load("base", "0 " + SECTORS + " snapshot-merge " + origin + " " + cow + " P 8", dir);
+        mapper.resume("base");
+
+        // Every chunk, merged or not: a write through the other origin device is never undone.
+        byte[] data = seeded(model.length, 8);
+        write(second, 0, data);
+        awaitMerged(base);
+
+        assertThat(bytes(origin)).isEqualTo(data);
+        assertThat(read(second, 0, data.length)).isEqualTo(data);
+        Path otherCow = Files.write(dir.resolve("other.cow"), new byte[2 * SECTORS * S]).toRealPath();
+        assertThatThrownBy(() -> mapper.create("m2",
+                "0 " + SECTORS + " snapshot-merge " + origin + " " + otherCow + " P 8", dir))
+                .isInstanceOf(MapperException.class).hasMessageContaining("is already being merged into");
+    }
+
+    @Test
     void aMergeNeedsAPersistentCowThatNoSnapshotHolds() throws Exception {
         mapper.create("snap", "0 " + SECTORS + " snapshot " + origin + " " + cow + " P 8", dir);
 
