@@ -26,7 +26,12 @@ final class Origin {
     final BlockDevice device;
     final ChunkLocks locks = new ChunkLocks();
     private final List<SnapshotTarget> snapshots = new CopyOnWriteArrayList<>();
-    /** The merge under way into this origin, which every {@code snapshot-origin} of it defers to. */
+    /** The merge table built for this origin (live or only loaded); guarded by {@code Origin.class}. */
+    private SnapshotMergeTarget mergeClaim;
+    /**
+     * The merge once its table went live, which every {@code snapshot-origin} of the origin defers
+     * to; a merge that is only loaded changes nothing that a live table shows.
+     */
     private volatile SnapshotMergeTarget merging;
     /** Guarded by {@code Origin.class}. */
     private int users;
@@ -57,22 +62,28 @@ final class Origin {
         COWS.remove(cow, owner);
     }
 
-    /** Makes {@code merge} the one merge into this origin; false if another one is under way. */
-    static synchronized boolean startMerge(Origin origin, SnapshotMergeTarget merge) {
-        if (origin.merging != null) {
+    /** Makes {@code merge} the one merge into this origin; false if another one holds it. */
+    static synchronized boolean claimMerge(Origin origin, SnapshotMergeTarget merge) {
+        if (origin.mergeClaim != null) {
             return false;
         }
-        origin.merging = merge;
+        origin.mergeClaim = merge;
         return true;
     }
 
-    static synchronized void endMerge(Origin origin, SnapshotMergeTarget merge) {
-        if (origin.merging == merge) {
+    static synchronized void releaseMerge(Origin origin, SnapshotMergeTarget merge) {
+        if (origin.mergeClaim == merge) {
+            origin.mergeClaim = null;
             origin.merging = null;
         }
     }
 
-    /** The merge into this origin, or null. */
+    /** From now on, I/O through any {@code snapshot-origin} of this origin goes through {@code merge}. */
+    void goLive(SnapshotMergeTarget merge) {
+        merging = merge;
+    }
+
+    /** The live merge into this origin, or null. */
     SnapshotMergeTarget merging() {
         return merging;
     }

@@ -76,7 +76,7 @@ public final class SnapshotMergeTarget implements Target {
         }
         Origin origin = Origin.acquire(device);
         SnapshotMergeTarget target = new SnapshotMergeTarget(device, cow, store, origin, args.events(), owner);
-        if (!Origin.startMerge(origin, target)) {
+        if (!Origin.claimMerge(origin, target)) {
             Origin.release(origin);
             Origin.releaseCow(cow, owner);
             throw args.error(device.name() + " is already being merged into");
@@ -204,7 +204,11 @@ public final class SnapshotMergeTarget implements Target {
 
     @Override
     public synchronized void resume() {
-        if (closed || merger != null || failed || merged()) {
+        if (closed) {
+            return;
+        }
+        origin.goLive(this);
+        if (merger != null || failed || merged()) {
             return;
         }
         stopping = false;
@@ -259,7 +263,7 @@ public final class SnapshotMergeTarget implements Target {
         if (!closed) {
             stopMerger();
             closed = true;
-            Origin.endMerge(origin, this);
+            Origin.releaseMerge(origin, this);
             Origin.release(origin);
             Origin.releaseCow(cow, owner);
         }

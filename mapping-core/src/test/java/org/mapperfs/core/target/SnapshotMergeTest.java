@@ -188,6 +188,20 @@ class SnapshotMergeTest {
     }
 
     @Test
+    void aLoadedMergeChangesNothingUntilItIsResumed() throws Exception {
+        MappedDevice base = mapper.create("base", "0 " + SECTORS + " snapshot-origin " + origin, dir);
+        byte[] model = changedSnapshot(50, 9);
+        mapper.load("base", "0 " + SECTORS + " snapshot-merge " + origin + " " + cow + " P 8", dir);
+        Thread.sleep(50);
+
+        assertThat(read(base, 0, original.length)).isEqualTo(original);
+        assertThat(bytes(origin)).isEqualTo(original);
+        mapper.resume("base");
+        awaitMerged(base);
+        assertThat(bytes(origin)).isEqualTo(model);
+    }
+
+    @Test
     void aMergeNeedsAPersistentCowThatNoSnapshotHolds() throws Exception {
         mapper.create("snap", "0 " + SECTORS + " snapshot " + origin + " " + cow + " P 8", dir);
 
