@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Guarded by {@code this}: adding, removing and invalidating are serialized, so exceptions
  * reach the device in the order of their slots. Lookups read a concurrent map without a lock;
- * an exception is published there only once its data (and, if persistent, its entry) is durable.
+ * an exception is published there only once its data is written (and, if persistent, its data and
+ * entry are durable).
  */
 abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
     private static final Logger log = LoggerFactory.getLogger(ExceptionStore.class);
@@ -33,7 +34,7 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
     final int chunkSectors;
     final int chunkBytes;
     private final ConcurrentHashMap<Long, Long> map = new ConcurrentHashMap<>();
-    /** Origin chunk of each exception, by slot; its COW chunk is {@link #cowChunk(long)}. */
+    /** Origin chunk and COW chunk of each exception, by slot (allocation order); guarded by {@code this}. */
     private long[] olds = new long[64];
     private long[] news = new long[64];
     private int count;
