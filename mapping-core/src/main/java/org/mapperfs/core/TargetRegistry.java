@@ -8,6 +8,9 @@ import org.mapperfs.core.target.DustTarget;
 import org.mapperfs.core.target.ErrorTarget;
 import org.mapperfs.core.target.FlakeyTarget;
 import org.mapperfs.core.target.LinearTarget;
+import org.mapperfs.core.target.SnapshotMergeTarget;
+import org.mapperfs.core.target.SnapshotOriginTarget;
+import org.mapperfs.core.target.SnapshotTarget;
 import org.mapperfs.core.target.StripedTarget;
 import org.mapperfs.core.target.ZeroTarget;
 
@@ -24,11 +27,14 @@ public final class TargetRegistry {
         return new TargetRegistry(ImmutableSortedMap.<String, TargetFactory>naturalOrder()
                 .put("delay", DelayTarget::create)
                 .put("dust", DustTarget::create)
+                .put("error", ErrorTarget::create)
                 .put("flakey", FlakeyTarget::create)
                 .put("linear", LinearTarget::create)
+                .put("snapshot", SnapshotTarget::create)
+                .put("snapshot-merge", SnapshotMergeTarget::create)
+                .put("snapshot-origin", SnapshotOriginTarget::create)
                 .put("striped", StripedTarget::create)
                 .put("zero", ZeroTarget::create)
-                .put("error", ErrorTarget::create)
                 .build());
     }
 
