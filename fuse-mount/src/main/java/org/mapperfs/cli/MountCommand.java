@@ -55,7 +55,7 @@ final class MountCommand implements Callable<Integer>, ContextAware {
     @Option(names = "--debug", description = "Print every FUSE request (libfuse -d; the wire transport logs them).")
     boolean debug;
 
-    @Option(names = "--transport", paramLabel = "wire|libfuse", defaultValue = "libfuse",
+    @Option(names = "--transport", paramLabel = "wire|libfuse", defaultValue = "wire",
             description = "How the daemon speaks FUSE: 'wire' (the kernel's protocol on /dev/fuse, many requests in "
                     + "flight, 1 MiB requests) or 'libfuse' (libfuse 2 through jnr-fuse). Default: ${DEFAULT-VALUE}.")
     String transport;

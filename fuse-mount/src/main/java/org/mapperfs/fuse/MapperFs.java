@@ -274,11 +274,6 @@ final class MapperFs {
         }
     }
 
-    /** Whether {@code fh} is an open device file. */
-    boolean isDevice(long fh) {
-        return handles.get(fh) instanceof DeviceHandle;
-    }
-
     // ---- data ----
 
     /**
