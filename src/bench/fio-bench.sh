@@ -2,13 +2,15 @@
 # fio-bench.sh - mapperfs versus the raw backing file through loop, in one run.
 #
 # Usage (as root):
-#   src/bench/fio-bench.sh [--size 1G] [--runtime 5] [--repeat 3] [--peers] [--out FILE.tsv]
+#   src/bench/fio-bench.sh [--size 1G] [--runtime 5] [--repeat 3] [--transport wire|libfuse] [--peers]
+#                          [--out FILE.tsv]
 #
 #   --size     size of every device under test (IEC suffixes: 512M, 1G, ...; a multiple of 1 MiB)
 #   --runtime  seconds of each measured fio pass (time_based)
 #   --repeat   measured passes per workload x config; the table shows the median
 #   --peers    also measure the peers on the same file (installs them from Debian if missing):
 #              qemu-storage-daemon's FUSE export and nbdkit's file plugin through nbdfuse
+#   --transport  how the mapperfs daemon speaks FUSE (mapperfs mount --transport; default: mount's)
 #   --out      also write every result as TSV to FILE (long format, one value a line)
 #
 # Configurations (all attached at once, measured one at a time, interleaved):
@@ -46,6 +48,9 @@
 #     during each pass, from /sys/class/block/DEV/stat) shows which passes that affected.
 #   * Pass order: for each repeat, for each workload, every config in turn (the starting
 #     config rotates with the repeat), so slow drift hits every config alike.
+#   * Requests in flight at the daemon: during every mapperfs pass, the FUSE connection's
+#     `waiting` counter (fusectl, /sys/fs/fuse/connections/N/waiting; mounted for the run if it
+#     is not) is sampled every 50 ms; the report shows its mean and maximum.
 #   * mapperfs daemon: CPU = utime+stime from /proc/PID/stat, as a delta from just after mount
 #     to the end of the last pass (and per measured pass, in the TSV); peak RSS = VmHWM.
 #
@@ -55,7 +60,7 @@
 set -euo pipefail
 
 usage() {
-    sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 SIZE_ARG=1G
@@ -63,6 +68,7 @@ RUNTIME=5
 REPEAT=3
 OUT=""
 PEERS=0
+TRANSPORT=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --size) SIZE_ARG=${2:?--size needs a value}; shift 2 ;;
@@ -71,6 +77,8 @@ while [ $# -gt 0 ]; do
         --runtime=*) RUNTIME=${1#*=}; shift ;;
         --repeat) REPEAT=${2:?--repeat needs a value}; shift 2 ;;
         --repeat=*) REPEAT=${1#*=}; shift ;;
+        --transport) TRANSPORT=${2:?--transport needs a value}; shift 2 ;;
+        --transport=*) TRANSPORT=${1#*=}; shift ;;
         --out) OUT=${2:?--out needs a value}; shift 2 ;;
         --out=*) OUT=${1#*=}; shift ;;
         --peers) PEERS=1; shift ;;
@@ -127,6 +135,9 @@ DAEMON_PID=""
 MOUNTED=0
 PEER_MOUNTS=()
 PEER_PIDS=()
+FUSECTL=/sys/fs/fuse/connections
+FUSECTL_MOUNTED=0
+SAMPLER=""
 
 loops_under_work() { # every loop device whose backing file is under $WORK
     local d f
@@ -142,6 +153,7 @@ cleanup() {
     local rc=$? loop left=0
     trap - EXIT INT TERM
     set +e
+    [ -n "$SAMPLER" ] && kill "$SAMPLER" 2>/dev/null
     if [ -n "$WORK" ]; then
         for loop in $(loops_under_work); do
             losetup -d "$loop" || log "warning: losetup -d $loop failed"
@@ -180,6 +192,9 @@ cleanup() {
     fi
     if [ -n "$WORK" ] && grep fuse /proc/mounts | grep -qF "$WORK/"; then
         log "ERROR: a benchmark FUSE mount is still in /proc/mounts"; left=1
+    fi
+    if [ "$FUSECTL_MOUNTED" -eq 1 ]; then
+        umount "$FUSECTL" || log "warning: could not unmount $FUSECTL (mounted for this run)"
     fi
     [ "$left" -eq 0 ] || [ "$rc" -ne 0 ] || rc=1
     exit "$rc"
@@ -240,7 +255,7 @@ DEV[raw-buf]=$(losetup --find --show "$FILE_A")
 [ "$(cat "/sys/block/${DEV[raw-dio]##*/}/loop/dio")" = 1 ] || die "loop direct I/O was not enabled on ${DEV[raw-dio]}"
 
 log "mounting mapperfs at $MNT"
-mount_out=$("$MAPPERFS" mount "$MNT" --state "$WORK/state")
+mount_out=$("$MAPPERFS" mount "$MNT" --state "$WORK/state" ${TRANSPORT:+--transport "$TRANSPORT"})
 MOUNTED=1
 DAEMON_PID=$(sed -n 's/.*(pid \([0-9][0-9]*\).*/\1/p' <<<"$mount_out")
 if [ -z "$DAEMON_PID" ] || [ ! -r "/proc/$DAEMON_PID/stat" ]; then
@@ -249,6 +264,16 @@ fi
 log "$mount_out"
 log "daemon: pid $DAEMON_PID ($(cat "/proc/$DAEMON_PID/comm"))"
 CPU_START=$(daemon_ticks)
+
+# The FUSE connection's counter of requests the daemon has not answered yet.
+if ! mountpoint -q "$FUSECTL"; then
+    mount -t fusectl fusectl "$FUSECTL" && FUSECTL_MOUNTED=1
+fi
+WAITING="$FUSECTL/$(stat -c %d "$MNT")/waiting"
+[ -r "$WAITING" ] || { log "warning: no $WAITING; requests in flight are not measured"; WAITING=""; }
+sample_waiting() { # sample_waiting FILE: appends the counter every 50 ms until killed
+    while :; do cat "$WAITING" >> "$1" 2>/dev/null; sleep 0.05; done
+}
 
 "$MAPPERFS" -m "$MNT" create lin --table "0 $SECTORS linear $FILE_A 0" >/dev/null
 "$MAPPERFS" -m "$MNT" create str --table "0 $SECTORS striped 2 128 $FILE_B1 0 $FILE_B2 0" >/dev/null
@@ -325,7 +350,7 @@ declare -A FIO_ARGS=(
     [randread1]="--rw=randread --bs=4k --iodepth=1 --norandommap")
 declare -A DIR=([seqwrite]=write [seqread]=read [randread16]=read [randwrite16]=write [randread1]=read)
 
-RAW="$WORK/samples.tsv" # workload config rep MB_s IOPS p50_us p99_us disk_read_MB disk_write_MB daemon_cpu_s
+RAW="$WORK/samples.tsv" # workload config rep MB_s IOPS p50_us p99_us disk_read_MB disk_write_MB daemon_cpu_s inflight_mean inflight_max
 : > "$RAW"
 npasses=$((REPEAT * ${#WORKLOADS[@]} * ${#CONFIGS[@]}))
 pass=0
@@ -339,10 +364,20 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
             prep_pass
             read -r dr0 dw0 < <(disk_sectors)
             cpu0=$(daemon_ticks)
+            wait_file="$WORK/json/$w-$c-$rep.waiting"
+            : > "$wait_file"
+            if [[ $c == mfs-* ]] && [ -n "$WAITING" ]; then
+                sample_waiting "$wait_file" &
+                SAMPLER=$!
+            fi
             # shellcheck disable=SC2086 # FIO_ARGS entries are option lists
             fio --name="$w" --filename="${DEV[$c]}" ${FIO_ARGS[$w]} --size="$SIZE" \
                 --time_based --runtime="$RUNTIME" "${FIO_COMMON[@]}" --output="$json" >/dev/null
             cpu1=$(daemon_ticks)
+            if [ -n "$SAMPLER" ]; then
+                kill "$SAMPLER"; wait "$SAMPLER" 2>/dev/null || true; SAMPLER=""
+            fi
+            inflight=$(awk '{s += $1; if ($1 > m) m = $1} END {if (NR) printf "%.1f\t%d", s / NR, m; else printf "0\t0"}' "$wait_file")
             read -r dr1 dw1 < <(disk_sectors)
             [ "$(jq '.jobs[0].error' "$json")" = 0 ] || die "fio reported an error in $json"
             line=$(jq -r --arg d "${DIR[$w]}" '.jobs[0][$d] |
@@ -350,8 +385,8 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
                  (.clat_ns.percentile["99.000000"] / 1000)] | map(tostring) | join("\t")' "$json")
             cpu_s=0
             case "$c" in mfs-*) cpu_s=$(awk -v a="$cpu0" -v b="$cpu1" -v t="$CLK_TCK" 'BEGIN {printf "%.2f", (b - a) / t}') ;; esac
-            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$w" "$c" "$rep" "$line" \
-                "$(( (dr1 - dr0) * 512 / 1000000 ))" "$(( (dw1 - dw0) * 512 / 1000000 ))" "$cpu_s" >> "$RAW"
+            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$w" "$c" "$rep" "$line" \
+                "$(( (dr1 - dr0) * 512 / 1000000 ))" "$(( (dw1 - dw0) * 512 / 1000000 ))" "$cpu_s" "$inflight" >> "$RAW"
             log "pass $pass/$npasses rep $rep ${LABEL[$w]} $c: $(awk -F'\t' '{printf "%.0f MB/s, %.0f IOPS, clat p50 %.0f us, p99 %.0f us", $1, $2, $3, $4}' <<<"$line")"
         done
     done
@@ -376,7 +411,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
 fmt() { awk -v v="$1" 'BEGIN {printf "%.0f", v}'; }
 
 # metric key -> column in $RAW and unit
-declare -A MCOL=([MB_s]=4 [IOPS]=5 [p50_us]=6 [p99_us]=7 [disk_read_MB]=8 [disk_write_MB]=9 [daemon_cpu_s]=10)
+declare -A MCOL=([MB_s]=4 [IOPS]=5 [p50_us]=6 [p99_us]=7 [disk_read_MB]=8 [disk_write_MB]=9 [daemon_cpu_s]=10
+    [inflight_mean]=11 [inflight_max]=12)
 ROWS=( "seqwrite MB_s" "seqread MB_s" "randread16 IOPS" "randwrite16 IOPS" "randread1 IOPS" "randread1 p50_us" "randread1 p99_us" )
 
 if [ -n "$OUT" ]; then
@@ -384,8 +420,8 @@ if [ -n "$OUT" ]; then
         printf 'workload\tconfig\tmetric\tmedian\tratio_vs_raw_dio\tsamples\n'
         for w in "${WORKLOADS[@]}"; do
             for c in "${CONFIGS[@]}"; do
-                for m in MB_s IOPS p50_us p99_us disk_read_MB disk_write_MB daemon_cpu_s; do
-                    [ "$m" = daemon_cpu_s ] && [[ $c != mfs-* ]] && continue
+                for m in MB_s IOPS p50_us p99_us disk_read_MB disk_write_MB daemon_cpu_s inflight_mean inflight_max; do
+                    case "$m" in daemon_cpu_s|inflight_*) [[ $c != mfs-* ]] && continue ;; esac
                     v=$(median "${MCOL[$m]}" "$w" "$c")
                     r=""
                     case "$m" in MB_s|IOPS|p50_us|p99_us) r=$(ratio "$v" "$(median "${MCOL[$m]}" "$w" raw-dio)") ;; esac
@@ -405,7 +441,7 @@ fi
 
 {
     echo
-    echo "mapperfs fio benchmark: size $((SIZE / MIB)) MiB, runtime ${RUNTIME} s, median of ${REPEAT}; $(fio --version), kernel $(uname -r), $(nproc) CPUs"
+    echo "mapperfs fio benchmark (transport ${TRANSPORT:-default}): size $((SIZE / MIB)) MiB, runtime ${RUNTIME} s, median of ${REPEAT}; $(fio --version), kernel $(uname -r), $(nproc) CPUs"
     echo "backing: $FSTYPE on $src ($WORK); fio --direct=1 --ioengine=libaio on the loop device"
     echo "ratio (x) = config / raw-dio, i.e. raw loop --direct-io=on on the same file is the reference"
     echo "  (throughput/IOPS: > 1 faster than raw; latency: > 1 slower than raw)"
@@ -472,6 +508,14 @@ fi
                 'BEGIN {if (i > 0) printf "  %s %.0f", c, s * 1e6 / (i * t); else printf "  %s n/a", c}')
         done
         printf '  %-20s%s\n' "${LABEL[$w]}" "$percpu"
+    done
+    echo "requests in flight at the daemon (FUSE 'waiting', sampled every 50 ms; median of passes' mean / max):"
+    for w in "${WORKLOADS[@]}"; do
+        cells=""
+        for c in mfs-linear mfs-striped; do
+            cells+="  $c $(median 11 "$w" "$c") / $(fmt "$(median 12 "$w" "$c")")"
+        done
+        printf '  %-20s%s\n' "${LABEL[$w]}" "$cells"
     done
     echo
     echo "measured passes: $npasses in $((T_END - T_START)) s${OUT:+; TSV written to $OUT}"

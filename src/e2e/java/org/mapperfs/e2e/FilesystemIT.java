@@ -37,9 +37,11 @@ class FilesystemIT {
 
     static Stream<Arguments> layouts() {
         return Stream.of(
-                Arguments.of("concatenated", (Layout) FilesystemIT::concatenated),
-                Arguments.of("striped", (Layout) FilesystemIT::striped),
-                Arguments.of("stacked", (Layout) FilesystemIT::stacked));
+                Arguments.of("concatenated", (Layout) FilesystemIT::concatenated, "wire"),
+                Arguments.of("striped", (Layout) FilesystemIT::striped, "wire"),
+                Arguments.of("stacked", (Layout) FilesystemIT::stacked, "wire"),
+                // The libfuse 2 transport serves the same mount: one layout proves it end to end.
+                Arguments.of("concatenated-libfuse", (Layout) FilesystemIT::concatenated, "libfuse"));
     }
 
     /** linear + linear: 96 MiB of A, then 64 MiB of B. */
@@ -81,9 +83,10 @@ class FilesystemIT {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("layouts")
-    void deviceCarriesExt4ThroughRemountAndDaemonRestart(String name, Layout layout) throws Exception {
+    void deviceCarriesExt4ThroughRemountAndDaemonRestart(String name, Layout layout, String transport)
+            throws Exception {
         try (Sandbox s = new Sandbox(name)) {
-            s.mount();
+            s.mount("--transport", transport);
             Mapping m = layout.build(s);
             String loop = s.attach(m.device());
 
@@ -103,7 +106,7 @@ class FilesystemIT {
             s.cli("detach", m.device()).orFail();
             s.cli("unmount").orFail();
             assertThat(Sandbox.isMounted(s.mnt)).isFalse();
-            s.mount();
+            s.mount("--transport", transport);
             assertThat(s.cli("ls").orFail().out()).contains(m.device());
             String again = s.attach(m.device());
             fsckClean(again);

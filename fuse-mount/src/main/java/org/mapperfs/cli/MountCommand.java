@@ -13,6 +13,7 @@ import org.mapperfs.fuse.Mounts;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -51,8 +52,13 @@ final class MountCommand implements Callable<Integer>, ContextAware {
     @Option(names = "--page-cache", description = "Let device files use the kernel page cache (no FUSE direct_io).")
     boolean pageCache;
 
-    @Option(names = "--debug", description = "Print every FUSE request (libfuse -d).")
+    @Option(names = "--debug", description = "Print every FUSE request (libfuse -d; the wire transport logs them).")
     boolean debug;
+
+    @Option(names = "--transport", paramLabel = "wire|libfuse", defaultValue = "wire",
+            description = "How the daemon speaks FUSE: 'wire' (the kernel's protocol on /dev/fuse, many requests in "
+                    + "flight, 1 MiB requests) or 'libfuse' (libfuse 2 through jnr-fuse). Default: ${DEFAULT-VALUE}.")
+    String transport;
 
     MountCommand(Context context) {
         this.context = context;
@@ -63,8 +69,9 @@ final class MountCommand implements Callable<Integer>, ContextAware {
         Path mountPoint = mount != null ? mount.toAbsolutePath().normalize() : context.mountPoint();
         Path stateDir = state != null ? state.toAbsolutePath().normalize() : defaultState(mountPoint);
         int fileMode = parseMode();
+        Daemon.TransportType type = parseTransport();
         if (foreground) {
-            return runDaemon(mountPoint, stateDir, fileMode);
+            return runDaemon(mountPoint, stateDir, fileMode, type);
         }
         return startDaemon(mountPoint, stateDir);
     }
@@ -86,9 +93,19 @@ final class MountCommand implements Callable<Integer>, ContextAware {
         }
     }
 
-    private int runDaemon(Path mountPoint, Path stateDir, int fileMode) throws CliException {
+    private Daemon.TransportType parseTransport() {
+        return switch (transport) {
+            case "wire" -> Daemon.TransportType.WIRE;
+            case "libfuse" -> Daemon.TransportType.LIBFUSE;
+            default -> throw new ParameterException(spec.commandLine(),
+                    "invalid --transport '" + transport + "': expected wire or libfuse");
+        };
+    }
+
+    private int runDaemon(Path mountPoint, Path stateDir, int fileMode, Daemon.TransportType type)
+            throws CliException {
         try {
-            return Daemon.run(new Daemon.Settings(mountPoint, stateDir, allowOther, fileMode, !pageCache, debug));
+            return Daemon.run(new Daemon.Settings(mountPoint, stateDir, allowOther, fileMode, !pageCache, debug, type));
         } catch (MapperException e) {
             throw new CliException(e.getMessage(), e);
         } catch (IOException e) {
@@ -150,7 +167,8 @@ final class MountCommand implements Callable<Integer>, ContextAware {
             }
         }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "mount", "--foreground", mountPoint.toString(), "--state", stateDir.toString(), "--mode", mode));
+                "mount", "--foreground", mountPoint.toString(), "--state", stateDir.toString(), "--mode", mode,
+                "--transport", transport));
         if (allowOther) {
             command.add("--allow-other");
         }

@@ -6,7 +6,6 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,7 +32,10 @@ public final class Daemon {
 
     /** How to mount. */
     public record Settings(Path mountPoint, Path stateDir, boolean allowOther, int fileMode, boolean directIo,
-            boolean debug) {}
+            boolean debug, TransportType transport) {}
+
+    /** How the daemon speaks FUSE: the kernel's protocol on /dev/fuse itself, or through libfuse 2. */
+    public enum TransportType { WIRE, LIBFUSE }
 
     private Daemon() {}
 
@@ -59,8 +61,9 @@ public final class Daemon {
     private static int serve(Settings s, Path mountPoint, StateStore store, Mapper mapper)
             throws MapperException, InterruptedException {
         ControlCommands commands = new ControlCommands(mapper, store, new Info(mountPoint, store.dir()));
-        DeviceFs fs = new DeviceFs(mapper, commands, new DeviceFs.Options(Posix.uid(), Posix.gid(),
+        MapperFs core = new MapperFs(mapper, commands, new MapperFs.Options(Posix.uid(), Posix.gid(),
                 s.fileMode(), s.directIo()));
+        Transport fs = s.transport() == TransportType.WIRE ? new WireSession(core) : new DeviceFs(core);
         AtomicBoolean closed = new AtomicBoolean();
         Runnable close = () -> {
             if (closed.compareAndSet(false, true)) {
@@ -72,8 +75,8 @@ public final class Daemon {
         Runtime.getRuntime().addShutdownHook(hook);
         Thread fuse = new Thread(() -> {
             try {
-                fs.mount(mountPoint, true, s.debug(), mountOptions(s));
-            } catch (RuntimeException e) {
+                fs.serve(mountPoint, s.allowOther(), s.debug());
+            } catch (Exception e) {
                 log.error("mount failed: {}", e.toString());
             }
         }, "mapperfs-fuse");
@@ -96,17 +99,6 @@ public final class Daemon {
             // already shutting down
         }
         return 0;
-    }
-
-    static String[] mountOptions(Settings s) {
-        List<String> o = new ArrayList<>(List.of("big_writes", "max_write=131072", "max_read=131072",
-                "default_permissions", "fsname=mapperfs", "subtype=mapperfs",
-                // Sizes change at resume and devices come and go: never answer from a stale cache.
-                "attr_timeout=0", "entry_timeout=0", "negative_timeout=0"));
-        if (s.allowOther()) {
-            o.add("allow_other");
-        }
-        return new String[] {"-o", String.join(",", o)};
     }
 
     /**

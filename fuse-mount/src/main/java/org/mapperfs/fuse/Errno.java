@@ -31,6 +31,9 @@ final class Errno {
 
     /** Maps {@code t} to a negative errno, logging it once. */
     static int fail(String operation, String path, Throwable t) {
+        if (t instanceof FsError e) {
+            return -e.errno();
+        }
         if (t instanceof MapperException e) {
             log.debug("{} {}: {}", operation, path, e.getMessage());
             return -of(e);

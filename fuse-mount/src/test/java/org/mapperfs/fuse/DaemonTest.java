@@ -125,13 +125,10 @@ class DaemonTest {
     }
 
     @Test
-    void mountOptionsAskForLargeRequestsAndAllowOtherOnlyWhenAsked() {
-        Daemon.Settings own = new Daemon.Settings(dir, stateDir, false, 0600, true, false);
-        Daemon.Settings shared = new Daemon.Settings(dir, stateDir, true, 0600, true, false);
-
-        assertThat(Daemon.mountOptions(own)[0]).isEqualTo("-o");
-        assertThat(Daemon.mountOptions(own)[1].split(",")).contains("big_writes", "max_write=131072",
+    void libfuseMountOptionsAskForLargeRequestsAndAllowOtherOnlyWhenAsked() {
+        assertThat(DeviceFs.mountOptions(false)[0]).isEqualTo("-o");
+        assertThat(DeviceFs.mountOptions(false)[1].split(",")).contains("big_writes", "max_write=131072",
                 "default_permissions", "subtype=mapperfs").doesNotContain("allow_other");
-        assertThat(Daemon.mountOptions(shared)[1].split(",")).contains("allow_other");
+        assertThat(DeviceFs.mountOptions(true)[1].split(",")).contains("allow_other");
     }
 }

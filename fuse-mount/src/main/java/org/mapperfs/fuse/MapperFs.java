@@ -1,0 +1,434 @@
+package org.mapperfs.fuse;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.mapperfs.core.MappedDevice;
+import org.mapperfs.core.Mapper;
+import org.mapperfs.core.MapperException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import ru.serce.jnrfuse.ErrorCodes;
+
+/**
+ * The mount, whatever speaks FUSE for it: {@code /control}, one regular file per device, and
+ * {@code /.meta/NAME/*}. Operations take and return Java values and throw: {@link FsError} for a
+ * plain refusal, {@link MapperException} or an I/O error otherwise. A transport catches
+ * everything at its boundary and answers with {@link Errno#fail}.
+ *
+ * <p>Control and meta files, and by default device files, are to be opened with FUSE direct_io
+ * ({@link Opened#directIo()}): each write(2) of a command arrives whole, reads need no size,
+ * and the loop device's I/O does not go through a second page cache.
+ */
+final class MapperFs {
+    private static final Logger log = LoggerFactory.getLogger(MapperFs.class);
+    private static final int O_ACCMODE = 3;
+    static final int S_IFDIR = 0040000;
+    static final int S_IFREG = 0100000;
+    static final int FALLOC_FL_KEEP_SIZE = 0x01;
+    static final int FALLOC_FL_PUNCH_HOLE = 0x02;
+    static final int FALLOC_FL_ZERO_RANGE = 0x10;
+
+    private final Mapper mapper;
+    private final ControlCommands commands;
+    private final Options options;
+    private final HandleTable handles = new HandleTable();
+    private final long mountTime = System.currentTimeMillis();
+
+    /** What the mount shows: owner, mode of the files, and whether devices use direct_io. */
+    record Options(long ownerUid, long ownerGid, int fileMode, boolean directIo) {}
+
+    /** What a node is; {@code device} and {@code file} are null where they do not apply. */
+    enum Kind { ROOT, CONTROL, META, META_DEVICE, META_FILE, DEVICE }
+
+    /**
+     * One file or directory of the mount. Equal nodes are the same file: a device removed and
+     * created again is another {@link MappedDevice}, so another node.
+     */
+    record Node(Kind kind, MappedDevice device, MetaFile file) {
+        static final Node ROOT = new Node(Kind.ROOT, null, null);
+        static final Node CONTROL = new Node(Kind.CONTROL, null, null);
+        static final Node META = new Node(Kind.META, null, null);
+
+        boolean isDirectory() {
+            return kind == Kind.ROOT || kind == Kind.META || kind == Kind.META_DEVICE;
+        }
+    }
+
+    /** A directory entry. */
+    record Entry(String name, Node node) {}
+
+    /** The attributes of a node; times in seconds. */
+    record Attr(int mode, int nlink, long size, long uid, long gid, long time) {
+        long blocks() {
+            return (size + 511) / 512;
+        }
+    }
+
+    /** An open file: its handle and whether the kernel is to bypass its page cache for it. */
+    record Opened(long fh, boolean directIo) {}
+
+    /** The files of {@code .meta/NAME/}. */
+    enum MetaFile {
+        TABLE, STATUS, INFO, STATS;
+
+        static MetaFile find(String name) {
+            for (MetaFile f : values()) {
+                if (f.fileName().equals(name)) {
+                    return f;
+                }
+            }
+            return null;
+        }
+
+        String fileName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    private record DeviceHandle(MappedDevice device) {}
+
+    private record TextHandle(byte[] content) {}
+
+    /** The reply of the last command written on this handle; guarded by itself. */
+    private static final class ControlHandle {
+        byte[] content;
+        int cursor;
+    }
+
+    MapperFs(Mapper mapper, ControlCommands commands, Options options) {
+        this.mapper = mapper;
+        this.commands = commands;
+        this.options = options;
+    }
+
+    Options options() {
+        return options;
+    }
+
+    // ---- names ----
+
+    /** The node an absolute path names; null if none. */
+    Node resolve(String path) {
+        Node node = Node.ROOT;
+        for (String name : path.split("/")) {
+            if (!name.isEmpty()) {
+                node = lookup(node, name);
+                if (node == null) {
+                    return null;
+                }
+            }
+        }
+        return node;
+    }
+
+    /** The child {@code name} of {@code dir}; null if none. */
+    Node lookup(Node dir, String name) {
+        switch (dir.kind()) {
+            case ROOT -> {
+                if (name.equals("control")) {
+                    return Node.CONTROL;
+                }
+                if (name.equals(".meta")) {
+                    return Node.META;
+                }
+                return mapper.find(name).map(d -> new Node(Kind.DEVICE, d, null)).orElse(null);
+            }
+            case META -> {
+                return mapper.find(name).map(d -> new Node(Kind.META_DEVICE, d, null)).orElse(null);
+            }
+            case META_DEVICE -> {
+                MetaFile file = MetaFile.find(name);
+                return file == null ? null : new Node(Kind.META_FILE, dir.device(), file);
+            }
+            default -> {
+                return null;
+            }
+        }
+    }
+
+    /** Whether the node still names something: its device has not been removed (or replaced). */
+    boolean exists(Node node) {
+        return node.device() == null || mapper.find(node.device().name()).orElse(null) == node.device();
+    }
+
+    /** The entries of a directory, without "." and "..". */
+    List<Entry> list(Node dir) {
+        List<Entry> entries = new ArrayList<>();
+        switch (dir.kind()) {
+            case ROOT -> {
+                entries.add(new Entry("control", Node.CONTROL));
+                entries.add(new Entry(".meta", Node.META));
+                for (MappedDevice d : mapper.list()) {
+                    entries.add(new Entry(d.name(), new Node(Kind.DEVICE, d, null)));
+                }
+            }
+            case META -> {
+                for (MappedDevice d : mapper.list()) {
+                    entries.add(new Entry(d.name(), new Node(Kind.META_DEVICE, d, null)));
+                }
+            }
+            case META_DEVICE -> {
+                for (MetaFile f : MetaFile.values()) {
+                    entries.add(new Entry(f.fileName(), new Node(Kind.META_FILE, dir.device(), f)));
+                }
+            }
+            default -> throw new FsError(ErrorCodes.ENOTDIR());
+        }
+        return entries;
+    }
+
+    private String metaText(Node node) {
+        MappedDevice device = node.device();
+        return switch (node.file()) {
+            case TABLE -> device.liveTable().text();
+            case STATUS -> device.liveTable().statusText();
+            case INFO -> Reports.info(device);
+            case STATS -> {
+                MappedDevice.Stats s = device.stats();
+                yield "reads " + s.reads() + "\nread_bytes " + s.readBytes() + "\nwrites " + s.writes()
+                        + "\nwrite_bytes " + s.writeBytes() + "\nerrors " + s.errors() + "\n";
+            }
+        };
+    }
+
+    // ---- attributes ----
+
+    Attr attr(Node node) {
+        if (!exists(node)) {
+            throw new FsError(ErrorCodes.ENOENT());
+        }
+        long time = mountTime / 1000;
+        return switch (node.kind()) {
+            case ROOT, META, META_DEVICE -> new Attr(S_IFDIR | 0755, 2, 0, options.ownerUid(), options.ownerGid(), time);
+            case CONTROL -> new Attr(S_IFREG | options.fileMode(), 1, 0, options.ownerUid(), options.ownerGid(), time);
+            case META_FILE -> new Attr(S_IFREG | (options.fileMode() & 0444), 1,
+                    metaText(node).getBytes(StandardCharsets.UTF_8).length, options.ownerUid(), options.ownerGid(),
+                    time);
+            case DEVICE -> new Attr(S_IFREG | options.fileMode(), 1, node.device().size(), options.ownerUid(),
+                    options.ownerGid(), time);
+        };
+    }
+
+    /** Sum of the devices' sizes, in 4 KiB blocks. */
+    long totalBlocks() {
+        long blocks = 0;
+        for (MappedDevice d : mapper.list()) {
+            blocks += d.size() / 4096;
+        }
+        return blocks;
+    }
+
+    /** truncate(2): the control file takes it ({@code echo cmd > control}); a device's size is its table's. */
+    void truncate(Node node, long size) {
+        if (node == null || !exists(node)) {
+            throw new FsError(ErrorCodes.ENOENT());
+        }
+        switch (node.kind()) {
+            case CONTROL -> { }
+            case DEVICE -> {
+                if (size != node.device().size()) {
+                    throw new FsError(ErrorCodes.EINVAL());
+                }
+            }
+            default -> throw new FsError(ErrorCodes.EACCES());
+        }
+    }
+
+    // ---- open and close ----
+
+    /** open(2) with {@code flags} by {@code uid}. */
+    Opened open(Node node, int flags, long uid) {
+        if (!exists(node)) {
+            throw new FsError(ErrorCodes.ENOENT());
+        }
+        boolean writing = (flags & O_ACCMODE) != 0;
+        return switch (node.kind()) {
+            case CONTROL -> {
+                if (writing && uid != options.ownerUid()) {
+                    throw new FsError(ErrorCodes.EACCES());
+                }
+                yield new Opened(handles.add(new ControlHandle()), true);
+            }
+            case META_FILE -> {
+                if (writing) {
+                    throw new FsError(ErrorCodes.EACCES());
+                }
+                yield new Opened(handles.add(new TextHandle(metaText(node).getBytes(StandardCharsets.UTF_8))), true);
+            }
+            case DEVICE -> {
+                node.device().opened();
+                yield new Opened(handles.add(new DeviceHandle(node.device())), options.directIo());
+            }
+            default -> throw new FsError(ErrorCodes.EISDIR());
+        };
+    }
+
+    void release(long fh) {
+        if (handles.remove(fh) instanceof DeviceHandle d) {
+            d.device().closed();
+        }
+    }
+
+    // ---- data ----
+
+    /**
+     * Reads into {@code dst} (from its position, at most its remaining bytes) what the file holds
+     * at {@code offset}; returns the number of bytes, 0 at the end.
+     */
+    int read(long fh, ByteBuffer dst, long offset) throws Exception {
+        Object handle = handles.get(fh);
+        if (handle instanceof DeviceHandle d) {
+            MappedDevice device = d.device();
+            long end = device.size();
+            if (offset >= end) {
+                return 0;
+            }
+            int n = (int) Math.min(dst.remaining(), end - offset);
+            dst.limit(dst.position() + n);
+            device.read(dst, offset);
+            return n;
+        }
+        if (handle instanceof ControlHandle c) {
+            return readControl(c, dst);
+        }
+        if (handle instanceof TextHandle t) {
+            return copyOut(t.content(), offset, dst);
+        }
+        throw new FsError(ErrorCodes.EBADF());
+    }
+
+    /**
+     * A control handle reads back, from where the last read stopped, the reply of the last
+     * command written on it, or the listing of every device if none was written.
+     */
+    private int readControl(ControlHandle c, ByteBuffer dst) {
+        synchronized (c) {
+            if (c.content == null) {
+                c.content = Reports.listing(mapper).getBytes(StandardCharsets.UTF_8);
+                c.cursor = 0;
+            }
+            int n = copyOut(c.content, c.cursor, dst);
+            c.cursor += n;
+            return n;
+        }
+    }
+
+    private static int copyOut(byte[] content, long offset, ByteBuffer dst) {
+        if (offset >= content.length) {
+            return 0;
+        }
+        int n = (int) Math.min(dst.remaining(), content.length - offset);
+        dst.put(content, (int) offset, n);
+        return n;
+    }
+
+    /**
+     * Writes the remaining bytes of {@code src} at {@code offset}, for process {@code pid} of
+     * {@code uid}; returns the number of bytes taken.
+     */
+    int write(long fh, ByteBuffer src, long offset, long uid, long pid) throws Exception {
+        Object handle = handles.get(fh);
+        if (handle instanceof DeviceHandle d) {
+            MappedDevice device = d.device();
+            long end = device.size();
+            if (offset >= end) {
+                throw new FsError(ErrorCodes.ENOSPC());
+            }
+            int n = (int) Math.min(src.remaining(), end - offset);
+            src.limit(src.position() + n);
+            device.write(src, offset);
+            return n;
+        }
+        if (handle instanceof ControlHandle c) {
+            return writeControl(c, src, uid, pid);
+        }
+        throw new FsError(ErrorCodes.EBADF());
+    }
+
+    private int writeControl(ControlHandle c, ByteBuffer src, long uid, long pid) throws MapperException {
+        if (uid != options.ownerUid()) {
+            reply(c, "permission denied: only the mount's owner may send commands\n");
+            throw new FsError(ErrorCodes.EACCES());
+        }
+        int size = src.remaining();
+        byte[] bytes = new byte[size];
+        src.get(bytes);
+        String command = new String(bytes, StandardCharsets.UTF_8);
+        Path cwd = writerDirectory(pid);
+        try {
+            String reply = commands.execute(command, cwd);
+            reply(c, reply);
+            if (ControlCommands.changesState(command)) {
+                log.info("control: {}", firstWords(command));
+            }
+            return size;
+        } catch (MapperException e) {
+            reply(c, e.getMessage() + "\n");
+            log.info("control: {} refused: {}", firstWords(command), e.getMessage());
+            throw e;
+        } catch (RuntimeException e) {
+            reply(c, "internal error: " + e + "\n");
+            throw e;
+        }
+    }
+
+    private static void reply(ControlHandle c, String text) {
+        synchronized (c) {
+            c.content = text.getBytes(StandardCharsets.UTF_8);
+            c.cursor = 0;
+        }
+    }
+
+    private static String firstWords(String command) {
+        String line = command.lines().findFirst().orElse("").strip();
+        return line.length() > 120 ? line.substring(0, 120) + "..." : line;
+    }
+
+    /** The writing process's working directory, against which relative paths resolve. */
+    private static Path writerDirectory(long pid) {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc/" + pid + "/cwd"));
+        } catch (Exception e) {
+            return Path.of("/");
+        }
+    }
+
+    /** fsync(2): reaches force() of every backing file under a device; nothing to do elsewhere. */
+    void fsync(long fh) throws Exception {
+        if (handles.get(fh) instanceof DeviceHandle d) {
+            d.device().flush();
+        }
+    }
+
+    /**
+     * The loop driver turns discard into PUNCH_HOLE|KEEP_SIZE and write-zeroes into
+     * ZERO_RANGE|KEEP_SIZE (or PUNCH_HOLE): both must leave the range reading as zeros, which
+     * every target's discard guarantees. A transport must never answer ENOSYS: the kernel would
+     * remember it forever.
+     */
+    void fallocate(long fh, int mode, long off, long length) throws Exception {
+        if (!(handles.get(fh) instanceof DeviceHandle d)) {
+            throw new FsError(ErrorCodes.EOPNOTSUPP());
+        }
+        if ((mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) != 0) {
+            throw new FsError(ErrorCodes.EOPNOTSUPP());
+        }
+        MappedDevice device = d.device();
+        long end = Math.min(device.size(), off + length);
+        if ((mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) != 0) {
+            if (off < end) {
+                device.discard(off, end - off);
+            }
+            return;
+        }
+        // Plain allocation: a device's whole size is always there; growing it is not.
+        if (off + length > device.size()) {
+            throw new FsError(ErrorCodes.EFBIG());
+        }
+    }
+}

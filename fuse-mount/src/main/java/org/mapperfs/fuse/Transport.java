@@ -1,0 +1,13 @@
+package org.mapperfs.fuse;
+
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+/** What speaks FUSE to the kernel for a {@link MapperFs}: libfuse 2 or the wire protocol itself. */
+interface Transport {
+    /** Mounts and serves; returns once the file system is unmounted. */
+    void serve(Path mountPoint, boolean allowOther, boolean debug) throws Exception;
+
+    /** Counted down once the kernel's INIT has been answered: the mount is usable. */
+    CountDownLatch initialized();
+}

@@ -1,0 +1,349 @@
+package org.mapperfs.fuse;
+
+import com.kenai.jffi.MemoryIO;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import jnr.ffi.LastError;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Runtime;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import ru.serce.jnrfuse.ErrorCodes;
+
+/**
+ * The mount through the kernel's FUSE protocol on /dev/fuse, without libfuse: mapperfs mounts
+ * the file system itself (it runs as root) and negotiates a current protocol version, so the
+ * kernel may send asynchronous direct I/O (many requests in flight, FUSE_ASYNC_DIO) of up to
+ * 1 MiB (FUSE_MAX_PAGES).
+ *
+ * <p>{@value #WORKERS} worker threads each block in read(2) on the device; the kernel hands each
+ * request to one of them. A worker owns one native buffer of 1 MiB plus headers: the request is
+ * read into it, a READ's data is read from the backing files straight into it behind the reply
+ * header, a WRITE's data goes straight from it to the backing files, and the reply is written
+ * from it with one write(2). Nothing is allocated per request for the data.
+ */
+final class WireSession implements Transport {
+    private static final Logger log = LoggerFactory.getLogger(WireSession.class);
+    static final int MAX_WRITE = 1 << 20;
+    static final int WORKERS = 16;
+    /** Background requests (async direct I/O among them) the kernel keeps outstanding at most. */
+    static final int MAX_BACKGROUND = 64;
+    private static final int BUFFER_SIZE = MAX_WRITE + 4096;
+    private static final int O_RDWR = 2;
+    private static final int O_CLOEXEC = 0x80000;
+    private static final long MS_NOSUID = 2;
+    private static final long MS_NODEV = 4;
+    private static final int MNT_DETACH = 2;
+
+    /** The libc calls used here. */
+    public interface Calls {
+        int open(String path, int flags);
+
+        int close(int fd);
+
+        long read(int fd, long buffer, long count);
+
+        long write(int fd, long buffer, long count);
+
+        int mount(String source, String target, String type, long flags, String data);
+
+        int umount2(String target, int flags);
+    }
+
+    private final MapperFs fs;
+    private final Nodes nodes;
+    private final Calls libc;
+    private final Runtime runtime;
+    private final CountDownLatch initialized = new CountDownLatch(1);
+    private volatile FuseWire.InitOut agreed;
+    private volatile boolean debug;
+    private int fd = -1;
+
+    WireSession(MapperFs fs) {
+        this.fs = fs;
+        this.nodes = new Nodes(fs);
+        this.libc = LibraryLoader.create(Calls.class).load("c");
+        this.runtime = Runtime.getRuntime(libc);
+    }
+
+    @Override
+    public CountDownLatch initialized() {
+        return initialized;
+    }
+
+    @Override
+    public void serve(Path mountPoint, boolean allowOther, boolean debug) throws IOException, InterruptedException {
+        this.debug = debug;
+        fd = libc.open("/dev/fuse", O_RDWR | O_CLOEXEC);
+        if (fd < 0) {
+            throw new IOException("cannot open /dev/fuse: errno " + errno());
+        }
+        try {
+            String options = "fd=" + fd + ",rootmode=40000,user_id=" + fs.options().ownerUid() + ",group_id="
+                    + fs.options().ownerGid() + ",default_permissions,max_read=" + MAX_WRITE
+                    + (allowOther ? ",allow_other" : "");
+            if (libc.mount("mapperfs", mountPoint.toString(), Daemon.FS_TYPE, MS_NOSUID | MS_NODEV, options) != 0) {
+                throw new IOException("mount of " + mountPoint + " failed: errno " + errno());
+            }
+            // A daemon stopped by a signal takes its mount with it, as libfuse's would.
+            Thread hook = new Thread(() -> libc.umount2(mountPoint.toString(), MNT_DETACH), "mapperfs-unmount");
+            java.lang.Runtime.getRuntime().addShutdownHook(hook);
+            List<Thread> workers = new ArrayList<>();
+            for (int i = 0; i < WORKERS; i++) {
+                Thread t = new Thread(new Worker(), "mapperfs-fuse-" + i);
+                t.start();
+                workers.add(t);
+            }
+            for (Thread t : workers) {
+                t.join();
+            }
+            try {
+                java.lang.Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // already shutting down
+            }
+            log.info("unmounted");
+        } finally {
+            libc.close(fd);
+        }
+    }
+
+    private int errno() {
+        return LastError.getLastError(runtime);
+    }
+
+    /** One thread reading requests and writing replies, with its own buffer. */
+    private final class Worker implements Runnable {
+        private final long address = MemoryIO.getInstance().allocateMemory(BUFFER_SIZE, false);
+        private final ByteBuffer buffer = MemoryIO.getInstance().newDirectByteBuffer(address, BUFFER_SIZE)
+                .order(ByteOrder.nativeOrder());
+        /** The same memory, positioned at a READ's or WRITE's data. */
+        private final ByteBuffer data = buffer.duplicate().order(ByteOrder.nativeOrder());
+
+        @Override
+        public void run() {
+            try {
+                while (true) {
+                    long n = libc.read(fd, address, BUFFER_SIZE);
+                    if (n < 0) {
+                        int e = errno();
+                        if (e == ErrorCodes.EINTR() || e == ErrorCodes.EAGAIN() || e == ErrorCodes.ENOENT()) {
+                            continue; // interrupted, or the request was withdrawn before we got it
+                        }
+                        if (e != ErrorCodes.ENODEV()) {
+                            log.error("reading /dev/fuse failed: errno {}", e);
+                        }
+                        return; // ENODEV: unmounted
+                    }
+                    handle((int) n);
+                }
+            } finally {
+                MemoryIO.getInstance().freeMemory(address);
+            }
+        }
+
+        private void handle(int length) {
+            int opcode = FuseWire.opcode(buffer);
+            long unique = FuseWire.unique(buffer);
+            long nodeId = FuseWire.nodeId(buffer);
+            if (debug) {
+                log.info("request {} opcode {} node {} length {}", unique, opcode, nodeId, length);
+            }
+            int payload = 0;
+            int errno = 0;
+            try {
+                switch (opcode) {
+                    case FuseWire.INIT -> {
+                        init(unique);
+                        return;
+                    }
+                    case FuseWire.FORGET, FuseWire.INTERRUPT -> {
+                        // No reply. An interrupted request simply gets its answer when done.
+                        if (opcode == FuseWire.FORGET) {
+                            nodes.forget(nodeId);
+                        }
+                        return;
+                    }
+                    case FuseWire.BATCH_FORGET -> {
+                        int count = buffer.getInt(FuseWire.IN_HEADER);
+                        for (int i = 0; i < count; i++) {
+                            nodes.forget(buffer.getLong(FuseWire.IN_HEADER + 8 + 16 * i));
+                        }
+                        return;
+                    }
+                    case FuseWire.LOOKUP -> payload = lookup(nodeId, length);
+                    case FuseWire.GETATTR -> payload = attrOut(nodeId, nodes.node(nodeId));
+                    case FuseWire.SETATTR -> payload = setattr(nodeId);
+                    case FuseWire.OPEN -> payload = open(nodeId);
+                    case FuseWire.READ -> payload = read();
+                    case FuseWire.WRITE -> payload = write();
+                    case FuseWire.RELEASE -> fs.release(buffer.getLong(FuseWire.IN_HEADER));
+                    case FuseWire.FSYNC -> fs.fsync(buffer.getLong(FuseWire.IN_HEADER));
+                    case FuseWire.FALLOCATE -> fs.fallocate(buffer.getLong(FuseWire.IN_HEADER),
+                            buffer.getInt(FuseWire.IN_HEADER + 24), buffer.getLong(FuseWire.IN_HEADER + 8),
+                            buffer.getLong(FuseWire.IN_HEADER + 16));
+                    case FuseWire.OPENDIR -> payload = opendir(nodeId);
+                    case FuseWire.READDIR -> payload = readdir(nodeId);
+                    case FuseWire.STATFS -> {
+                        FuseWire.putStatfs(buffer, FuseWire.OUT_HEADER, fs.totalBlocks());
+                        payload = FuseWire.STATFS_OUT_SIZE;
+                    }
+                    // close(2) is no durability barrier (fsync is); access is checked by the
+                    // kernel (default_permissions); directories hold nothing to release or sync.
+                    case FuseWire.FLUSH, FuseWire.ACCESS, FuseWire.RELEASEDIR, FuseWire.FSYNCDIR -> { }
+                    case FuseWire.DESTROY -> log.info("destroy");
+                    default -> errno = ErrorCodes.ENOSYS();
+                }
+            } catch (Throwable t) {
+                errno = -Errno.fail("fuse opcode " + opcode, "node " + nodeId, t);
+                payload = 0;
+            }
+            reply(unique, errno, payload);
+        }
+
+        /** Writes the reply that is in the buffer; a withdrawn request (ENOENT) needs none. */
+        private boolean reply(long unique, int errno, int payload) {
+            FuseWire.putOutHeader(buffer, unique, errno, payload);
+            long n = libc.write(fd, address, FuseWire.OUT_HEADER + payload);
+            if (n < 0) {
+                int e = errno();
+                if (e != ErrorCodes.ENOENT()) {
+                    log.warn("writing the reply to request {} failed: errno {}", unique, e);
+                }
+                return false;
+            }
+            return true;
+        }
+
+        private void init(long unique) {
+            FuseWire.InitIn in = FuseWire.InitIn.decode(buffer, FuseWire.IN_HEADER);
+            FuseWire.InitOut out;
+            try {
+                out = FuseWire.negotiate(in, MAX_WRITE, MAX_BACKGROUND);
+            } catch (IllegalArgumentException e) {
+                log.error("{}", e.getMessage());
+                reply(unique, ErrorCodes.EPROTO(), 0);
+                return;
+            }
+            out.encode(buffer, FuseWire.OUT_HEADER);
+            boolean sent = reply(unique, 0, out.size());
+            if (sent && in.major() == FuseWire.KERNEL_VERSION) {
+                agreed = out;
+                log.info("FUSE protocol {}.{} (kernel {}.{}), flags {}, max_write {}, max_pages {}, {} workers",
+                        out.major(), out.minor(), in.major(), in.minor(), Long.toHexString(out.flags()),
+                        out.maxWrite(), out.maxPages(), WORKERS);
+                initialized.countDown();
+            }
+        }
+
+        private int lookup(long parentId, int length) {
+            MapperFs.Node parent = nodes.node(parentId);
+            String name = FuseWire.name(buffer, FuseWire.IN_HEADER, length);
+            MapperFs.Node child = fs.lookup(parent, name);
+            if (child == null) {
+                throw new FsError(ErrorCodes.ENOENT());
+            }
+            MapperFs.Attr attr = fs.attr(child);
+            FuseWire.putEntryOut(buffer, FuseWire.OUT_HEADER, nodes.idOf(child), attr);
+            return FuseWire.ENTRY_OUT_SIZE;
+        }
+
+        private int attrOut(long nodeId, MapperFs.Node node) {
+            FuseWire.putAttrOut(buffer, FuseWire.OUT_HEADER, nodeId, fs.attr(node));
+            return FuseWire.ATTR_OUT_SIZE;
+        }
+
+        /** Only a size change means anything here (truncate); modes, owners and times are fixed. */
+        private int setattr(long nodeId) {
+            MapperFs.Node node = nodes.node(nodeId);
+            int valid = buffer.getInt(FuseWire.IN_HEADER);
+            if ((valid & FuseWire.FATTR_SIZE) != 0) {
+                fs.truncate(node, buffer.getLong(FuseWire.IN_HEADER + 16));
+            }
+            return attrOut(nodeId, node);
+        }
+
+        private int open(long nodeId) {
+            MapperFs.Node node = nodes.node(nodeId);
+            long uid = FuseWire.uid(buffer);
+            MapperFs.Opened opened = fs.open(node, buffer.getInt(FuseWire.IN_HEADER), uid);
+            int flags = 0;
+            if (opened.directIo()) {
+                flags |= FuseWire.FOPEN_DIRECT_IO;
+                if (node.kind() == MapperFs.Kind.DEVICE && agreed.minor() >= 38) {
+                    flags |= FuseWire.FOPEN_PARALLEL_DIRECT_WRITES; // positional I/O needs no inode lock
+                }
+            }
+            buffer.putLong(FuseWire.OUT_HEADER, opened.fh());
+            buffer.putInt(FuseWire.OUT_HEADER + 8, flags);
+            buffer.putInt(FuseWire.OUT_HEADER + 12, 0);
+            return 16;
+        }
+
+        /** fuse_read_in: fh, offset, size, ... The data goes right behind the reply header. */
+        private int read() throws Exception {
+            long fh = buffer.getLong(FuseWire.IN_HEADER);
+            long offset = buffer.getLong(FuseWire.IN_HEADER + 8);
+            int size = Math.min(buffer.getInt(FuseWire.IN_HEADER + 16), BUFFER_SIZE - FuseWire.OUT_HEADER);
+            data.clear().position(FuseWire.OUT_HEADER).limit(FuseWire.OUT_HEADER + size);
+            return fs.read(fh, data, offset);
+        }
+
+        /** fuse_write_in (40 bytes: fh, offset, size, ...), then the data; the reply is fuse_write_out. */
+        private int write() throws Exception {
+            long fh = buffer.getLong(FuseWire.IN_HEADER);
+            long offset = buffer.getLong(FuseWire.IN_HEADER + 8);
+            int size = buffer.getInt(FuseWire.IN_HEADER + 16);
+            int at = FuseWire.IN_HEADER + 40;
+            data.clear().position(at).limit(at + size);
+            int n = fs.write(fh, data, offset, FuseWire.uid(buffer), FuseWire.pid(buffer));
+            buffer.putInt(FuseWire.OUT_HEADER, n);
+            buffer.putInt(FuseWire.OUT_HEADER + 4, 0);
+            return 8;
+        }
+
+        private int opendir(long nodeId) {
+            if (!nodes.node(nodeId).isDirectory()) {
+                throw new FsError(ErrorCodes.ENOTDIR());
+            }
+            buffer.putLong(FuseWire.OUT_HEADER, 0);
+            buffer.putLong(FuseWire.OUT_HEADER + 8, 0);
+            return 16;
+        }
+
+        /** The offset of a READDIR is the index of the entry to start at ("." is 0, ".." is 1). */
+        private int readdir(long nodeId) {
+            MapperFs.Node dir = nodes.node(nodeId);
+            long offset = buffer.getLong(FuseWire.IN_HEADER + 8);
+            int size = Math.min(buffer.getInt(FuseWire.IN_HEADER + 16), BUFFER_SIZE - FuseWire.OUT_HEADER);
+            List<MapperFs.Entry> entries = fs.list(dir);
+            int end = FuseWire.OUT_HEADER + size;
+            int at = FuseWire.OUT_HEADER;
+            for (long i = offset; i < entries.size() + 2L; i++) {
+                int next;
+                if (i < 2) {
+                    long ino = i == 0 ? nodeId : nodes.parentId(dir);
+                    next = FuseWire.putDirent(buffer, at, end, ino, i + 1, FuseWire.DT_DIR, i == 0 ? DOT : DOTDOT);
+                } else {
+                    MapperFs.Entry e = entries.get((int) (i - 2));
+                    next = FuseWire.putDirent(buffer, at, end, nodes.idOf(e.node()), i + 1,
+                            e.node().isDirectory() ? FuseWire.DT_DIR : FuseWire.DT_REG,
+                            e.name().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                }
+                if (next < 0) {
+                    break;
+                }
+                at = next;
+            }
+            return at - FuseWire.OUT_HEADER;
+        }
+    }
+
+    private static final byte[] DOT = {'.'};
+    private static final byte[] DOTDOT = {'.', '.'};
+}
