@@ -5,6 +5,7 @@ import java.util.Optional;
 import java.util.SortedSet;
 import org.mapperfs.core.target.ErrorTarget;
 import org.mapperfs.core.target.LinearTarget;
+import org.mapperfs.core.target.MirrorTarget;
 import org.mapperfs.core.target.StripedTarget;
 import org.mapperfs.core.target.ZeroTarget;
 
@@ -20,6 +21,7 @@ public final class TargetRegistry {
     public static TargetRegistry standard() {
         return new TargetRegistry(ImmutableSortedMap.<String, TargetFactory>naturalOrder()
                 .put("linear", LinearTarget::create)
+                .put("mirror", MirrorTarget::create)
                 .put("striped", StripedTarget::create)
                 .put("zero", ZeroTarget::create)
                 .put("error", ErrorTarget::create)
