@@ -127,6 +127,9 @@ class MirrorIT {
             s.cli("resume", "vol").orFail();
             MirrorStatus replaced = awaitInSync(s, 120);
             writer.stop();
+            Files.readAllLines(s.state.resolve("daemon.log")).stream().filter(l -> l.contains("resync complete"))
+                    .forEach(l -> System.out.println("mirror (daemon.log, no rate limit, under the writer): "
+                            + l.substring(l.indexOf("resync complete"))));
 
             assertThat(replaced.health()).isEqualTo("AA");
             assertThat(writer.errors).isEmpty();

@@ -99,7 +99,8 @@ final class MirrorResync {
 
     private void run() {
         long copied = 0;
-        long windowStart = System.nanoTime();
+        long started = System.nanoTime();
+        long windowStart = started;
         long windowBytes = 0;
         long windowRate = rate();
         try {
@@ -126,7 +127,10 @@ final class MirrorResync {
                 region = next >= 0 ? next : regions.nextOutOfSync(0);
             }
             if (region < 0 && copied > 0) {
-                log.info("mirror {}: resync complete ({} regions copied)", name, copied);
+                double seconds = Math.max(1e-9, (System.nanoTime() - started) / 1e9);
+                log.info("mirror {}: resync complete: {} regions ({} MiB) copied in {} s, {} MiB/s", name, copied,
+                        copied * regionBytes >> 20, String.format("%.2f", seconds),
+                        String.format("%.0f", copied * regionBytes / 1048576.0 / seconds));
                 completed.run();
             }
         } catch (IOException | RuntimeException e) {
