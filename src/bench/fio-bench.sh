@@ -16,7 +16,10 @@
 #   mfs-striped  mapperfs "0 N striped 2 128 B1 0 B2 0" (chunk 128 sectors = 64 KiB),
 #                B1 and B2 are each HALF the size, so the striped device has the same size
 #                (and fio covers the same number of bytes) as the others.
-#   Backing files live in a fresh directory under /var/tmp (must not be tmpfs); disk use = 2 x size.
+#   mfs-mirror   mapperfs "0 N mirror core 2 1024 nosync 2 M1 0 M2 0" (RAID-1, 512 KiB regions):
+#                every write goes to both files, reads alternate between them. M1 and M2 are
+#                fallocate'd, so they start identical and nosync is true (no resync runs).
+#   Backing files live in a fresh directory under /var/tmp (must not be tmpfs); disk use = 4 x size.
 #
 # Workloads (fio on the loop device, --direct=1 --ioengine=libaio --time_based):
 #   seq write 1 MiB QD4, seq read 1 MiB QD4 (MB/s = 10^6 bytes/s), rand read 4 KiB QD16,
@@ -174,7 +177,7 @@ MNT="$WORK/mnt"
 FSTYPE=$(findmnt -no FSTYPE --target "$WORK")
 [ "$FSTYPE" != tmpfs ] || die "/var/tmp is tmpfs; the backing files must be on a real disk"
 AVAIL=$(df --output=avail -B1 "$WORK" | tail -1 | tr -d ' ')
-[ "$AVAIL" -gt $((2 * SIZE + 256 * MIB)) ] || die "need $((2 * SIZE / MIB)) MiB free under /var/tmp"
+[ "$AVAIL" -gt $((4 * SIZE + 256 * MIB)) ] || die "need $((4 * SIZE / MIB)) MiB free under /var/tmp"
 mkdir -p "$MNT" "$WORK/state" "$WORK/json"
 
 # The real disk under $WORK, for the disk-traffic columns (n/a if it is not a plain block device).
@@ -208,12 +211,16 @@ prep_pass || die "dd if=/dev/zero of=/dev/null bs=${TOUCH_MB}M count=1 failed"
 FILE_A="$WORK/a.img"
 FILE_B1="$WORK/b1.img"
 FILE_B2="$WORK/b2.img"
-log "allocating backing files in $WORK ($FSTYPE on ${src}): A $((SIZE / MIB)) MiB, B1+B2 $((SIZE / 2 / MIB)) MiB each"
+FILE_M1="$WORK/m1.img"
+FILE_M2="$WORK/m2.img"
+log "allocating backing files in $WORK ($FSTYPE on ${src}): A, M1, M2 $((SIZE / MIB)) MiB each, B1+B2 $((SIZE / 2 / MIB)) MiB each"
 fallocate -l "$SIZE" "$FILE_A"
 fallocate -l $((SIZE / 2)) "$FILE_B1"
 fallocate -l $((SIZE / 2)) "$FILE_B2"
+fallocate -l "$SIZE" "$FILE_M1"
+fallocate -l "$SIZE" "$FILE_M2"
 
-CONFIGS=(raw-dio raw-buf mfs-linear mfs-striped)
+CONFIGS=(raw-dio raw-buf mfs-linear mfs-striped mfs-mirror)
 declare -A DEV=()
 
 DEV[raw-dio]=$(losetup --find --show --direct-io=on "$FILE_A")
@@ -234,7 +241,9 @@ CPU_START=$(daemon_ticks)
 "$MAPPERFS" -m "$MNT" create lin --table "0 $SECTORS linear $FILE_A 0" >/dev/null
 "$MAPPERFS" -m "$MNT" create str --table "0 $SECTORS striped 2 128 $FILE_B1 0 $FILE_B2 0" >/dev/null
 DEV[mfs-linear]=$("$MAPPERFS" -m "$MNT" attach lin)
+"$MAPPERFS" -m "$MNT" create mir --table "0 $SECTORS mirror core 2 1024 nosync 2 $FILE_M1 0 $FILE_M2 0" >/dev/null
 DEV[mfs-striped]=$("$MAPPERFS" -m "$MNT" attach str)
+DEV[mfs-mirror]=$("$MAPPERFS" -m "$MNT" attach mir)
 for c in "${CONFIGS[@]}"; do
     d=${DEV[$c]}
     [ -b "$d" ] || die "$c: '$d' is not a block device"
@@ -361,7 +370,8 @@ fi
     echo "ratio (x) = mapperfs / raw-dio, i.e. raw loop --direct-io=on on the same file is the reference"
     echo "  (throughput/IOPS: > 1 faster than raw; latency: > 1 slower than raw)"
     echo
-    printf '%-20s %-5s %10s %10s %16s %16s\n' workload unit raw-dio raw-buf "mfs-linear (x)" "mfs-striped (x)"
+    printf '%-20s %-5s %10s %10s %16s %16s %16s\n' workload unit raw-dio raw-buf "mfs-linear (x)" "mfs-striped (x)" \
+        "mfs-mirror (x)"
     for row in "${ROWS[@]}"; do
         read -r w m <<<"$row"
         case "$m" in MB_s) unit=MB/s; name=${LABEL[$w]} ;; IOPS) unit=IOPS; name=${LABEL[$w]} ;;
@@ -370,20 +380,22 @@ fi
         buf=$(median "${MCOL[$m]}" "$w" raw-buf)
         lin=$(median "${MCOL[$m]}" "$w" mfs-linear)
         str=$(median "${MCOL[$m]}" "$w" mfs-striped)
-        printf '%-20s %-5s %10s %10s %16s %16s\n' "$name" "$unit" "$(fmt "$ref")" "$(fmt "$buf")" \
-            "$(fmt "$lin") ($(ratio "$lin" "$ref"))" "$(fmt "$str") ($(ratio "$str" "$ref"))"
+        mir=$(median "${MCOL[$m]}" "$w" mfs-mirror)
+        printf '%-20s %-5s %10s %10s %16s %16s %16s\n' "$name" "$unit" "$(fmt "$ref")" "$(fmt "$buf")" \
+            "$(fmt "$lin") ($(ratio "$lin" "$ref"))" "$(fmt "$str") ($(ratio "$str" "$ref"))" \
+            "$(fmt "$mir") ($(ratio "$mir" "$ref"))"
     done
     echo "note: raw-buf and mapperfs (whose daemon does buffered I/O on the backing files) write into the"
     echo "  page cache and, after the first touch, read from it; raw-dio always reaches $src. See below."
     echo
     echo "real-disk traffic per pass (median MB read / MB written on $src; 0/0 = served by page cache):"
-    printf '%-20s %12s %12s %12s %12s\n' workload "${CONFIGS[@]}"
+    printf '%-20s %12s %12s %12s %12s %12s\n' workload "${CONFIGS[@]}"
     for w in "${WORKLOADS[@]}"; do
         cells=()
         for c in "${CONFIGS[@]}"; do
             cells+=("$(fmt "$(median 8 "$w" "$c")")/$(fmt "$(median 9 "$w" "$c")")")
         done
-        printf '%-20s %12s %12s %12s %12s\n' "${LABEL[$w]}" "${cells[@]}"
+        printf '%-20s %12s %12s %12s %12s %12s\n' "${LABEL[$w]}" "${cells[@]}"
     done
     echo
     echo "mapperfs daemon (pid $DAEMON_PID): CPU $DAEMON_CPU s (utime+stime, mount -> last pass, incl. warm-up);" \
@@ -391,7 +403,7 @@ fi
     echo "daemon CPU per fio I/O (us; median pass CPU / (median IOPS x runtime)):"
     for w in "${WORKLOADS[@]}"; do
         percpu=""
-        for c in mfs-linear mfs-striped; do
+        for c in mfs-linear mfs-striped mfs-mirror; do
             cpu=$(median 10 "$w" "$c")
             iops=$(median 5 "$w" "$c")
             percpu+=$(awk -v c="$c" -v s="$cpu" -v i="$iops" -v t="$RUNTIME" \
