@@ -127,9 +127,7 @@ class MirrorIT {
             s.cli("resume", "vol").orFail();
             MirrorStatus replaced = awaitInSync(s, 120);
             writer.stop();
-            Files.readAllLines(s.state.resolve("daemon.log")).stream().filter(l -> l.contains("resync complete"))
-                    .forEach(l -> System.out.println("mirror (daemon.log, no rate limit, under the writer): "
-                            + l.substring(l.indexOf("resync complete"))));
+            printResyncs(s, "no rate limit, fallocated files, under the writer");
 
             assertThat(replaced.health()).isEqualTo("AA");
             assertThat(writer.errors).isEmpty();
@@ -173,9 +171,16 @@ class MirrorIT {
             assertThat(after.inSync()).as("continues where it stopped").isGreaterThanOrEqualTo(before);
             s.cli("message", "vol", "0", "mirror_resync_rate", "0").orFail();
             awaitInSync(s, 60);
+            printResyncs(s, "disk log, random data, limit 8 MiB/s then none");
             s.cli("unmount").orFail();
             assertThat(Files.mismatch(a, b)).isEqualTo(-1);
         }
+    }
+
+    /** The daemon logs each completed resync with its time and speed. */
+    private static void printResyncs(Sandbox s, String what) throws IOException {
+        Files.readAllLines(s.state.resolve("daemon.log")).stream().filter(l -> l.contains("resync complete"))
+                .forEach(l -> System.out.println("mirror (" + what + "): " + l.substring(l.indexOf("resync complete"))));
     }
 
     private static MirrorStatus status(Sandbox s) throws IOException {

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -76,20 +77,20 @@ public final class MirrorTarget implements Target {
     private boolean quiescing;
     private boolean closed;
 
-    private MirrorTarget(Parsed p, TargetArgs args) {
-        this.legs = p.legs;
-        this.offsetSectors = p.offsets;
-        this.bases = new long[p.offsets.length];
+    private MirrorTarget(MirrorArgs p, TargetArgs args) {
+        this.legs = p.legs();
+        this.offsetSectors = p.offsets();
+        this.bases = new long[p.offsets().length];
         for (int i = 0; i < bases.length; i++) {
-            bases[i] = Sectors.toBytes(p.offsets[i]);
+            bases[i] = Sectors.toBytes(p.offsets()[i]);
         }
         this.lengthBytes = args.lengthBytes();
-        this.regionSectors = p.regionSectors;
-        this.regionBytes = Sectors.toBytes(p.regionSectors);
-        this.syncArg = p.syncArg;
-        this.features = p.features;
+        this.regionSectors = p.regionSectors();
+        this.regionBytes = Sectors.toBytes(p.regionSectors());
+        this.syncArg = p.syncArg();
+        this.features = p.features();
         long count = (args.lengthSectors() + regionSectors - 1) / regionSectors;
-        this.regions = new RegionLog(count, regionSectors, p.syncArg.equals(Optional.of("nosync")), p.logDevice,
+        this.regions = new RegionLog(count, regionSectors, p.syncArg().equals(Optional.of("nosync")), p.logDevice(),
                 fingerprint(p, args.lengthSectors()));
         this.events = args.events();
         this.health = new AtomicIntegerArray(legs.size());
@@ -97,98 +98,23 @@ public final class MirrorTarget implements Target {
             health.set(i, 'A');
         }
         this.copyBuffer = ByteBuffer.allocateDirect((int) Math.min(COPY_BYTES, regionBytes));
-        this.resync = new MirrorResync(legs.get(0).name(), regions, regionBytes, this::copyRegion, p.rateKiB,
+        this.resync = new MirrorResync(legs.get(0).name(), regions, regionBytes, this::copyRegion, p.rateKiB(),
                 events::raise);
     }
 
     public static Target create(TargetArgs args) throws TableException {
-        return new MirrorTarget(Parsed.from(args), args);
-    }
-
-    /** Every argument of a table line, validated. */
-    private record Parsed(Optional<BlockDevice> logDevice, long regionSectors, Optional<String> syncArg,
-            ImmutableList<BlockDevice> legs, long[] offsets, ImmutableList<String> features, long rateKiB) {
-
-        static Parsed from(TargetArgs args) throws TableException {
-            String logType = args.next("log_type");
-            if (!logType.equals("core") && !logType.equals("disk")) {
-                throw args.error("unknown log_type '" + logType + "' (core or disk)");
-            }
-            boolean disk = logType.equals("disk");
-            int logArgs = args.nextInt("#log_args", disk ? 2 : 1, disk ? 3 : 2);
-            if (args.remaining() < logArgs) {
-                throw args.error("#log_args is " + logArgs + " but only " + args.remaining() + " arguments follow");
-            }
-            Optional<BlockDevice> logDevice = disk ? Optional.of(args.nextDevice("log_dev")) : Optional.empty();
-            long region = args.nextLong("region_size", MIN_REGION_SECTORS, 1L << 40);
-            if (Long.bitCount(region) != 1) {
-                throw args.error("invalid region_size " + region + ": must be a power of 2");
-            }
-            Optional<String> sync = Optional.empty();
-            if (logArgs == (disk ? 3 : 2)) {
-                String s = args.next("sync flag");
-                if (!s.equals("sync") && !s.equals("nosync")) {
-                    throw args.error("invalid log argument '" + s + "': expected sync or nosync");
-                }
-                sync = Optional.of(s);
-            }
-            long count = (args.lengthSectors() + region - 1) / region;
-            if (count > 1L << 31) {
-                throw args.error("too many regions (" + count + "): use a larger region_size");
-            }
-            if (logDevice.isPresent() && logDevice.get().size() < RegionLog.bytesNeeded(count)) {
-                throw args.error("log_dev " + logDevice.get().name() + " is too small: needs "
-                        + RegionLog.bytesNeeded(count) + " bytes for " + count + " regions, has "
-                        + logDevice.get().size());
-            }
-            int devs = args.nextInt("#devs", 2, MAX_LEGS);
-            if (args.remaining() < 2 * devs) {
-                throw args.error("expected " + devs + " <dev> <offset> pairs, got " + args.remaining()
-                        + " arguments (syntax: " + SYNTAX + ")");
-            }
-            ImmutableList.Builder<BlockDevice> legs = ImmutableList.builder();
-            long[] offsets = new long[devs];
-            for (int i = 0; i < devs; i++) {
-                BlockDevice leg = args.nextDevice("leg " + i + " dev");
-                offsets[i] = args.nextSectors("leg " + i + " offset");
-                args.requireRange(leg, offsets[i], args.lengthSectors());
-                legs.add(leg);
-            }
-            List<String> features = new ArrayList<>();
-            long rate = 0;
-            if (args.remaining() > 0) {
-                int n = args.nextInt("#features", 0, 4);
-                args.expectRemaining(n, "<#features> <features...>");
-                while (args.remaining() > 0) {
-                    String f = args.next("feature");
-                    switch (f) {
-                        case "handle_errors", "keep_log" -> features.add(f);
-                        case "max_recovery_rate" -> {
-                            rate = args.nextLong("max_recovery_rate", 0, Long.MAX_VALUE / 1024);
-                            features.add(f + " " + rate);
-                        }
-                        default -> throw args.error("unknown feature '" + f
-                                + "' (handle_errors, keep_log, max_recovery_rate <KiB/s>)");
-                    }
-                }
-                if (features.contains("keep_log") && !features.contains("handle_errors")) {
-                    throw args.error("keep_log needs handle_errors");
-                }
-            }
-            return new Parsed(logDevice, region, sync, legs.build(), offsets, ImmutableList.copyOf(features),
-                    rate);
-        }
+        return new MirrorTarget(MirrorArgs.parse(args), args);
     }
 
     /** Identifies the legs and geometry a disk log belongs to; another set of legs starts afresh. */
-    private static long fingerprint(Parsed p, long lengthSectors) {
+    private static long fingerprint(MirrorArgs p, long lengthSectors) {
         CRC32 crc = new CRC32();
         StringBuilder sb = new StringBuilder().append(lengthSectors);
-        for (int i = 0; i < p.legs.size(); i++) {
-            sb.append(' ').append(p.legs.get(i).name()).append(' ').append(p.offsets[i]);
+        for (int i = 0; i < p.legs().size(); i++) {
+            sb.append(' ').append(p.legs().get(i).name()).append(' ').append(p.offsets()[i]);
         }
         crc.update(sb.toString().getBytes(StandardCharsets.UTF_8));
-        return crc.getValue() | (long) p.legs.size() << 32;
+        return crc.getValue() | (long) p.legs().size() << 32;
     }
 
     @Override
@@ -473,6 +399,6 @@ public final class MirrorTarget implements Target {
     public List<BlockDevice> devices() {
         List<BlockDevice> all = new ArrayList<>(legs);
         regions.device().ifPresent(all::add);
-        return List.copyOf(new java.util.LinkedHashSet<>(all));
+        return List.copyOf(new LinkedHashSet<>(all));
     }
 }
