@@ -20,9 +20,12 @@
 #   mfs-striped  mapperfs "0 N striped 2 128 B1 0 B2 0" (chunk 128 sectors = 64 KiB),
 #                B1 and B2 are each HALF the size, so the striped device has the same size
 #                (and fio covers the same number of bytes) as the others.
+#   mfs-mirror   mapperfs "0 N mirror core 2 1024 nosync 2 M1 0 M2 0" (RAID-1, 512 KiB regions):
+#                every write goes to both files, reads alternate between them. M1 and M2 are
+#                fallocate'd, so they start identical and nosync is true (no resync runs).
 #   qsd          (--peers) qemu-storage-daemon --export type=fuse of file A, attached like mapperfs
 #   nbdkit       (--peers) nbdfuse [ nbdkit file A ], attached like mapperfs
-#   Backing files live in a fresh directory under /var/tmp (must not be tmpfs); disk use = 2 x size.
+#   Backing files live in a fresh directory under /var/tmp (must not be tmpfs); disk use = 4 x size.
 #
 # Workloads (fio on the loop device, --direct=1 --ioengine=libaio --time_based):
 #   seq write 1 MiB QD4, seq read 1 MiB QD4 (MB/s = 10^6 bytes/s), rand read 4 KiB QD16,
@@ -208,7 +211,7 @@ MNT="$WORK/mnt"
 FSTYPE=$(findmnt -no FSTYPE --target "$WORK")
 [ "$FSTYPE" != tmpfs ] || die "/var/tmp is tmpfs; the backing files must be on a real disk"
 AVAIL=$(df --output=avail -B1 "$WORK" | tail -1 | tr -d ' ')
-[ "$AVAIL" -gt $((2 * SIZE + 256 * MIB)) ] || die "need $((2 * SIZE / MIB)) MiB free under /var/tmp"
+[ "$AVAIL" -gt $((4 * SIZE + 256 * MIB)) ] || die "need $((4 * SIZE / MIB)) MiB free under /var/tmp"
 mkdir -p "$MNT" "$WORK/state" "$WORK/json"
 
 # The real disk under $WORK, for the disk-traffic columns (n/a if it is not a plain block device).
@@ -242,12 +245,16 @@ prep_pass || die "dd if=/dev/zero of=/dev/null bs=${TOUCH_MB}M count=1 failed"
 FILE_A="$WORK/a.img"
 FILE_B1="$WORK/b1.img"
 FILE_B2="$WORK/b2.img"
-log "allocating backing files in $WORK ($FSTYPE on ${src}): A $((SIZE / MIB)) MiB, B1+B2 $((SIZE / 2 / MIB)) MiB each"
+FILE_M1="$WORK/m1.img"
+FILE_M2="$WORK/m2.img"
+log "allocating backing files in $WORK ($FSTYPE on ${src}): A, M1, M2 $((SIZE / MIB)) MiB each, B1+B2 $((SIZE / 2 / MIB)) MiB each"
 fallocate -l "$SIZE" "$FILE_A"
 fallocate -l $((SIZE / 2)) "$FILE_B1"
 fallocate -l $((SIZE / 2)) "$FILE_B2"
+fallocate -l "$SIZE" "$FILE_M1"
+fallocate -l "$SIZE" "$FILE_M2"
 
-CONFIGS=(raw-dio raw-buf mfs-linear mfs-striped)
+CONFIGS=(raw-dio raw-buf mfs-linear mfs-striped mfs-mirror)
 declare -A DEV=()
 
 DEV[raw-dio]=$(losetup --find --show --direct-io=on "$FILE_A")
@@ -278,7 +285,9 @@ sample_waiting() { # sample_waiting FILE: appends the counter every 50 ms until 
 "$MAPPERFS" -m "$MNT" create lin --table "0 $SECTORS linear $FILE_A 0" >/dev/null
 "$MAPPERFS" -m "$MNT" create str --table "0 $SECTORS striped 2 128 $FILE_B1 0 $FILE_B2 0" >/dev/null
 DEV[mfs-linear]=$("$MAPPERFS" -m "$MNT" attach lin)
+"$MAPPERFS" -m "$MNT" create mir --table "0 $SECTORS mirror core 2 1024 nosync 2 $FILE_M1 0 $FILE_M2 0" >/dev/null
 DEV[mfs-striped]=$("$MAPPERFS" -m "$MNT" attach str)
+DEV[mfs-mirror]=$("$MAPPERFS" -m "$MNT" attach mir)
 
 wait_mounted() { # wait_mounted PATH PID: until PATH is a FUSE mount, or fail if PID died
     for _ in $(seq 1 100); do
@@ -475,7 +484,7 @@ fi
                     name="  QD1 clat ${m%_us}"; inv=1 ;;
                 *) best=$(awk -v a="$q" -v b="$n" 'BEGIN {print (a > b ? a : b)}'); name=${LABEL[$w]}; inv=0 ;; esac
             cells=""
-            for c in mfs-linear mfs-striped; do
+            for c in mfs-linear mfs-striped mfs-mirror; do
                 v=$(median "${MCOL[$m]}" "$w" "$c")
                 if [ "$inv" -eq 1 ]; then cells+=$(printf '  %s %s' "$c" "$(ratio "$best" "$v")")
                 else cells+=$(printf '  %s %s' "$c" "$(ratio "$v" "$best")"); fi
@@ -501,7 +510,7 @@ fi
     echo "daemon CPU per fio I/O (us; median pass CPU / (median IOPS x runtime)):"
     for w in "${WORKLOADS[@]}"; do
         percpu=""
-        for c in mfs-linear mfs-striped; do
+        for c in mfs-linear mfs-striped mfs-mirror; do
             cpu=$(median 10 "$w" "$c")
             iops=$(median 5 "$w" "$c")
             percpu+=$(awk -v c="$c" -v s="$cpu" -v i="$iops" -v t="$RUNTIME" \

@@ -8,6 +8,7 @@ import org.mapperfs.core.target.DustTarget;
 import org.mapperfs.core.target.ErrorTarget;
 import org.mapperfs.core.target.FlakeyTarget;
 import org.mapperfs.core.target.LinearTarget;
+import org.mapperfs.core.target.MirrorTarget;
 import org.mapperfs.core.target.SnapshotMergeTarget;
 import org.mapperfs.core.target.SnapshotOriginTarget;
 import org.mapperfs.core.target.SnapshotTarget;
@@ -30,6 +31,7 @@ public final class TargetRegistry {
                 .put("error", ErrorTarget::create)
                 .put("flakey", FlakeyTarget::create)
                 .put("linear", LinearTarget::create)
+                .put("mirror", MirrorTarget::create)
                 .put("snapshot", SnapshotTarget::create)
                 .put("snapshot-merge", SnapshotMergeTarget::create)
                 .put("snapshot-origin", SnapshotOriginTarget::create)

@@ -1,0 +1,404 @@
+package org.mapperfs.core.target;
+
+import com.google.common.collect.ImmutableList;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.zip.CRC32;
+import org.mapperfs.core.BlockDevice;
+import org.mapperfs.core.DeviceEvents;
+import org.mapperfs.core.MapperException;
+import org.mapperfs.core.Sectors;
+import org.mapperfs.core.TableException;
+import org.mapperfs.core.Target;
+import org.mapperfs.core.TargetArgs;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code mirror <log_type> <#log_args> <log_args...> <#devs> <dev> <offset> [<dev> <offset>]...
+ * [<#features> <features...>]}: RAID-1 over 2 to 32 legs, as dm-raid1.
+ * <ul>
+ *   <li>{@code core <region_size> [sync|nosync]}: the region log lives in memory;</li>
+ *   <li>{@code disk <log_dev> <region_size> [sync|nosync]}: it is also kept on {@code log_dev}
+ *       (format in {@link RegionLog}), so resync continues after a restart;</li>
+ *   <li>{@code region_size}: sectors, a power of 2, at least 8;</li>
+ *   <li>features: {@code handle_errors}, {@code keep_log} (with handle_errors), and mapperfs's
+ *       {@code max_recovery_rate <KiB/s>} (two words; 0 = unlimited).</li>
+ * </ul>
+ *
+ * <p>Writes go to every healthy leg before they are acknowledged. Reads of regions in sync are
+ * spread round-robin over the healthy legs; a region not yet in sync is read from leg 0, the
+ * primary. With {@code sync} (the default) every region starts out of sync (or as a trusted disk
+ * log says) and a background resync copies it from the primary to the other legs; with
+ * {@code nosync} every region starts in sync. A leg whose I/O fails is dropped (health D after a
+ * write, R after a read, which is retried on another leg, S after a resync copy) and an event is
+ * raised; when no leg is left, I/O fails. mapperfs always handles errors this way; {@code
+ * handle_errors} is kept for tables written for dm.
+ *
+ * <p>Status: {@code <#legs> <dev>... <in_sync>/<total> 1 <A|D|S|R per leg> <log status>}, the log
+ * status being {@code 1 core} or {@code 3 disk <log_dev> <A|D>}. Message: {@code
+ * mirror_resync_rate <KiB/s>} sets the resync speed limit (0 = unlimited).
+ */
+public final class MirrorTarget implements Target {
+    static final String SYNTAX = "mirror <log_type> <#log_args> <log_args...> <#devs> <dev> <offset>"
+            + " [<dev> <offset>]... [<#features> <features...>]";
+    static final int MIN_REGION_SECTORS = 8;
+    static final int MAX_LEGS = 32;
+    private static final int COPY_BYTES = 1 << 20;
+    private static final Logger log = LoggerFactory.getLogger(MirrorTarget.class);
+
+    private final ImmutableList<BlockDevice> legs;
+    private final long[] offsetSectors;
+    private final long[] bases;
+    private final long lengthBytes;
+    private final long regionSectors;
+    private final long regionBytes;
+    private final Optional<String> syncArg;
+    private final ImmutableList<String> features;
+    private final RegionLog regions;
+    private final RegionLocks locks = new RegionLocks();
+    private final MirrorResync resync;
+    private final DeviceEvents events;
+    /** 'A', or the letter of the failure that dropped the leg (D, R, S). */
+    private final AtomicIntegerArray health;
+    private final AtomicInteger nextReader = new AtomicInteger();
+    private final ByteBuffer copyBuffer;
+
+    /** Guards resumed, quiescing, closed, and the order of resync start/stop and log writes. */
+    private final Object lifecycle = new Object();
+    private boolean resumed;
+    private boolean quiescing;
+    private boolean closed;
+
+    private MirrorTarget(MirrorArgs p, TargetArgs args) {
+        this.legs = p.legs();
+        this.offsetSectors = p.offsets();
+        this.bases = new long[p.offsets().length];
+        for (int i = 0; i < bases.length; i++) {
+            bases[i] = Sectors.toBytes(p.offsets()[i]);
+        }
+        this.lengthBytes = args.lengthBytes();
+        this.regionSectors = p.regionSectors();
+        this.regionBytes = Sectors.toBytes(p.regionSectors());
+        this.syncArg = p.syncArg();
+        this.features = p.features();
+        long count = (args.lengthSectors() + regionSectors - 1) / regionSectors;
+        this.regions = new RegionLog(count, regionSectors, p.syncArg().equals(Optional.of("nosync")), p.logDevice(),
+                fingerprint(p, args.lengthSectors()));
+        this.events = args.events();
+        this.health = new AtomicIntegerArray(legs.size());
+        for (int i = 0; i < legs.size(); i++) {
+            health.set(i, 'A');
+        }
+        this.copyBuffer = ByteBuffer.allocateDirect((int) Math.min(COPY_BYTES, regionBytes));
+        this.resync = new MirrorResync(legs.get(0).name(), regions, regionBytes, this::copyRegion, p.rateKiB(),
+                events::raise);
+    }
+
+    public static Target create(TargetArgs args) throws TableException {
+        return new MirrorTarget(MirrorArgs.parse(args), args);
+    }
+
+    /** Identifies the legs and geometry a disk log belongs to; another set of legs starts afresh. */
+    private static long fingerprint(MirrorArgs p, long lengthSectors) {
+        CRC32 crc = new CRC32();
+        StringBuilder sb = new StringBuilder().append(lengthSectors);
+        for (int i = 0; i < p.legs().size(); i++) {
+            sb.append(' ').append(p.legs().get(i).name()).append(' ').append(p.offsets()[i]);
+        }
+        crc.update(sb.toString().getBytes(StandardCharsets.UTF_8));
+        return crc.getValue() | (long) p.legs().size() << 32;
+    }
+
+    @Override
+    public String type() {
+        return "mirror";
+    }
+
+    @Override
+    public String params() {
+        StringBuilder sb = new StringBuilder();
+        List<String> logArgs = new ArrayList<>();
+        regions.device().ifPresent(d -> logArgs.add(d.name()));
+        logArgs.add(Long.toString(regionSectors));
+        syncArg.ifPresent(logArgs::add);
+        sb.append(regions.device().isPresent() ? "disk " : "core ").append(logArgs.size());
+        logArgs.forEach(a -> sb.append(' ').append(a));
+        sb.append(' ').append(legs.size());
+        for (int i = 0; i < legs.size(); i++) {
+            sb.append(' ').append(legs.get(i).name()).append(' ').append(offsetSectors[i]);
+        }
+        List<String> words = new ArrayList<>();
+        for (String f : features) {
+            if (!f.startsWith("max_recovery_rate")) {
+                words.add(f);
+            }
+        }
+        long rate = resync.rate();
+        if (rate > 0) {
+            words.add("max_recovery_rate");
+            words.add(Long.toString(rate));
+        }
+        if (!words.isEmpty()) {
+            sb.append(' ').append(words.size());
+            words.forEach(w -> sb.append(' ').append(w));
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public String status() {
+        StringBuilder sb = new StringBuilder().append(legs.size());
+        legs.forEach(l -> sb.append(' ').append(l.name()));
+        sb.append(' ').append(regions.inSyncCount()).append('/').append(regions.regions()).append(" 1 ");
+        for (int i = 0; i < legs.size(); i++) {
+            sb.append((char) health.get(i));
+        }
+        regions.device().ifPresentOrElse(
+                d -> sb.append(" 3 disk ").append(d.name()).append(regions.failed() ? " D" : " A"),
+                () -> sb.append(" 1 core"));
+        return sb.toString();
+    }
+
+    @Override
+    public String message(List<String> args) throws MapperException {
+        if (args.size() == 2 && args.get(0).equals("mirror_resync_rate")) {
+            try {
+                long kib = Long.parseLong(args.get(1));
+                if (kib >= 0) {
+                    resync.rate(kib);
+                    return "";
+                }
+            } catch (NumberFormatException e) {
+                // falls through to the error below
+            }
+            throw new MapperException(MapperException.Reason.INVALID,
+                    "mirror: invalid rate '" + args.get(1) + "': KiB/s, 0 for unlimited");
+        }
+        throw new MapperException(MapperException.Reason.INVALID,
+                "mirror: unknown message '" + String.join(" ", args) + "' (mirror_resync_rate <KiB/s>)");
+    }
+
+    // ---- data path ----
+
+    @Override
+    public void read(ByteBuffer dst, long offset) throws IOException {
+        int n = dst.remaining();
+        if (n == 0) {
+            return;
+        }
+        boolean inSync = regions.allInSync(offset / regionBytes, (offset + n - 1) / regionBytes);
+        int first = inSync ? Math.floorMod(nextReader.getAndIncrement(), legs.size()) : 0;
+        int position = dst.position();
+        IOException failure = null;
+        // A region out of sync is only valid on the primary; one in sync on every healthy leg.
+        for (int k = 0; k < (inSync ? legs.size() : 1); k++) {
+            int i = (first + k) % legs.size();
+            if (health.get(i) != 'A') {
+                continue;
+            }
+            try {
+                dst.position(position);
+                legs.get(i).read(dst, bases[i] + offset);
+                return;
+            } catch (IOException e) {
+                fail(i, 'R', e);
+                failure = e;
+            }
+        }
+        dst.position(position);
+        throw new IOException("mirror: no " + (inSync ? "healthy leg" : "healthy primary (region not in sync)")
+                + " could read " + n + " bytes at segment offset " + offset, failure);
+    }
+
+    @Override
+    public void write(ByteBuffer src, long offset) throws IOException {
+        int n = src.remaining();
+        if (n == 0) {
+            return;
+        }
+        long first = offset / regionBytes;
+        long last = (offset + n - 1) / regionBytes;
+        locks.beginWrite(first, last);
+        try {
+            toEveryLeg("write", offset, n, (leg, at) -> leg.write(src.duplicate(), at));
+        } finally {
+            locks.endWrite(first, last);
+        }
+        src.position(src.limit());
+    }
+
+    @Override
+    public void discard(long offset, long length) throws IOException {
+        if (length == 0) {
+            return;
+        }
+        long first = offset / regionBytes;
+        long last = (offset + length - 1) / regionBytes;
+        locks.beginWrite(first, last);
+        try {
+            toEveryLeg("discard", offset, length, (leg, at) -> leg.discard(at, length));
+        } finally {
+            locks.endWrite(first, last);
+        }
+    }
+
+    private interface LegOp {
+        void apply(BlockDevice leg, long at) throws IOException;
+    }
+
+    /** Applies {@code op} on every healthy leg; a leg that fails is dropped; fails if none took it. */
+    private void toEveryLeg(String what, long offset, long n, LegOp op) throws IOException {
+        int done = 0;
+        IOException failure = null;
+        for (int i = 0; i < legs.size(); i++) {
+            if (health.get(i) != 'A') {
+                continue;
+            }
+            try {
+                op.apply(legs.get(i), bases[i] + offset);
+                done++;
+            } catch (IOException e) {
+                fail(i, 'D', e);
+                failure = e;
+            }
+        }
+        if (done == 0) {
+            throw new IOException("mirror: no healthy leg left to " + what + " " + n + " bytes at segment offset "
+                    + offset, failure);
+        }
+    }
+
+    private void fail(int leg, char how, IOException cause) {
+        if (health.compareAndSet(leg, 'A', how)) {
+            log.warn("mirror: leg {} ({}) failed ({}): {}", leg, legs.get(leg).name(), how, cause.toString());
+            events.raise();
+        }
+    }
+
+    /** Copies one region from the primary to the other healthy legs, then marks it in sync. */
+    private boolean copyRegion(long region) throws IOException {
+        long start = region * regionBytes;
+        long end = Math.min(lengthBytes, start + regionBytes);
+        locks.beginCopy(region);
+        try {
+            for (long at = start; at < end; at += copyBuffer.capacity()) {
+                if (health.get(0) != 'A') {
+                    return false;
+                }
+                int n = (int) Math.min(copyBuffer.capacity(), end - at);
+                copyBuffer.clear().limit(n);
+                try {
+                    legs.get(0).read(copyBuffer, bases[0] + at);
+                } catch (IOException e) {
+                    fail(0, 'R', e);
+                    return false;
+                }
+                for (int i = 1; i < legs.size(); i++) {
+                    if (health.get(i) == 'A') {
+                        try {
+                            legs.get(i).write(copyBuffer.duplicate().flip(), bases[i] + at);
+                        } catch (IOException e) {
+                            fail(i, 'S', e);
+                        }
+                    }
+                }
+            }
+            regions.markInSync(region);
+            return true;
+        } finally {
+            locks.endCopy();
+        }
+    }
+
+    // ---- lifecycle ----
+
+    @Override
+    public void flush() {
+        synchronized (lifecycle) {
+            // A flush during a suspend comes after presuspend and the drain: no write is in
+            // flight, so the bitmap can be recorded as clean.
+            if (quiescing && resumed && !closed) {
+                regions.persist(canTrustLog());
+            }
+        }
+    }
+
+    @Override
+    public void resume() {
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            if (!resumed) {
+                resumed = true;
+                // Read now, not when the table was loaded: a table this one replaces may have
+                // written the log at its close, just before this resume.
+                if (syncArg.isEmpty() || syncArg.get().equals("sync")) {
+                    try {
+                        if (regions.load()) {
+                            log.info("mirror {}: disk log adopted: {}/{} regions in sync", legs.get(0).name(),
+                                    regions.inSyncCount(), regions.regions());
+                        }
+                    } catch (IOException e) {
+                        log.warn("mirror {}: cannot read the disk log: {}", legs.get(0).name(), e.toString());
+                    }
+                }
+            }
+            quiescing = false;
+            regions.markDirty();
+            resync.start();
+        }
+    }
+
+    @Override
+    public void presuspend() {
+        synchronized (lifecycle) {
+            resync.stop();
+            quiescing = true;
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            resync.stop();
+            if (resumed) {
+                regions.persist(canTrustLog());
+            }
+        }
+    }
+
+    /** A failed leg missed writes the log cannot name: the next table must resync everything. */
+    private boolean canTrustLog() {
+        for (int i = 0; i < legs.size(); i++) {
+            if (health.get(i) != 'A') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** True while the background resync runs (for tests). */
+    boolean resyncing() {
+        return resync.running();
+    }
+
+    @Override
+    public List<BlockDevice> devices() {
+        List<BlockDevice> all = new ArrayList<>(legs);
+        regions.device().ifPresent(all::add);
+        return List.copyOf(new LinkedHashSet<>(all));
+    }
+}
