@@ -521,7 +521,7 @@ fi
     echo "requests in flight at the daemon (FUSE 'waiting', sampled every 50 ms; median of passes' mean / max):"
     for w in "${WORKLOADS[@]}"; do
         cells=""
-        for c in mfs-linear mfs-striped; do
+        for c in mfs-linear mfs-striped mfs-mirror; do
             cells+="  $c $(median 11 "$w" "$c") / $(fmt "$(median 12 "$w" "$c")")"
         done
         printf '  %-20s%s\n' "${LABEL[$w]}" "$cells"
