@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -56,7 +57,13 @@ class MirrorIT {
             MirrorStatus first = status(s);
             assertThat(first.total()).isEqualTo(512);
             assertThat(first.inSync()).as("resync has only begun").isLessThan(256);
-            MirrorStatus done = awaitInSync(s, 120);
+            // The CLI's progress bar follows the resync and returns when it is complete.
+            Shell.Result watch = s.cli("status", "--watch", "--interval", "200", "vol").orFail();
+            List<String> bars = watch.out().strip().lines().toList();
+            assertThat(bars.size()).as("progress shown while the resync ran: %s", bars).isGreaterThan(2);
+            assertThat(bars.get(bars.size() - 1)).contains("100.0%").contains("512/512 regions in sync");
+            MirrorStatus done = status(s);
+            assertThat(done.complete()).isTrue();
             double seconds = (System.nanoTime() - start) / 1e9;
             int writtenDuringResync = writer.written.get() - writtenAtResume;
             writer.stop();

@@ -31,7 +31,7 @@ abstract class ControlVerb implements Callable<Integer>, ContextAware {
         return null;
     }
 
-    private String send() throws CliException {
+    String send() throws CliException {
         String table = table();
         return table == null ? context.control().send(command())
                 : context.control().sendWithTable(command(), table);
