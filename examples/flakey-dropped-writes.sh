@@ -11,26 +11,12 @@
 # Run as root on Debian; everything is cleaned up at exit.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
-# shellcheck source=src/bin/ensure-deps
-. "$root/src/bin/ensure-deps"
-mapperfs_ensure_deps
-
-mapperfs() { "$root/src/bin/mapperfs" "$@"; }
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+# shellcheck source=examples/lib.sh
+. "$root/examples/lib.sh"
 program="${1:-echo 'written while the disk dropped writes' > after.txt && sync after.txt && cat after.txt}"
 
-work="$(mktemp -d /var/tmp/mapperfs-flakey.XXXXXX)"
-export MAPPERFS_MOUNT="$work/mnt"
 loop=""
-cleanup() {
-  set +e
-  mountpoint -q "$work/fs" && umount "$work/fs"
-  [ -n "$loop" ] && mapperfs detach vol >/dev/null 2>&1
-  mountpoint -q "$MAPPERFS_MOUNT" && mapperfs unmount --force >/dev/null
-  rm -rf --one-file-system "$work"
-}
-trap cleanup EXIT
-cd "$work"
+example_start flakey
 
 truncate -s 128M disk.img
 sectors=$((128 * 1024 * 1024 / 512))

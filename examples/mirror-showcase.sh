@@ -6,29 +6,15 @@
 # itself. Run as root on Debian. Press Enter at each pause, or set MIRROR_SHOWCASE_NOPAUSE=1.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
-# shellcheck source=src/bin/ensure-deps
-. "$root/src/bin/ensure-deps"
-mapperfs_ensure_deps
-
-mapperfs() { "$root/src/bin/mapperfs" "$@"; }
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+# shellcheck source=examples/lib.sh
+. "$root/examples/lib.sh"
+example_stop() { [ -n "$writer" ] && kill "$writer" 2>/dev/null && wait "$writer" 2>/dev/null; }
 pause() { [ -n "${MIRROR_SHOWCASE_NOPAUSE:-}" ] || read -r -p "  (Enter to go on) " _ </dev/tty || true; }
 sectors=131072   # 64 MiB
 
-work="$(mktemp -d /var/tmp/mapperfs-mirror.XXXXXX)"
-export MAPPERFS_MOUNT="$work/mnt"
 loop=""
 writer=""
-cleanup() {
-  set +e
-  [ -n "$writer" ] && kill "$writer" 2>/dev/null && wait "$writer" 2>/dev/null
-  mountpoint -q "$work/fs" && umount "$work/fs"
-  [ -n "$loop" ] && mapperfs detach vol >/dev/null 2>&1
-  mountpoint -q "$MAPPERFS_MOUNT" && mapperfs unmount --force >/dev/null
-  rm -rf --one-file-system "$work"
-}
-trap cleanup EXIT
-cd "$work"
+example_start mirror
 
 # A writer in the file system: rewrites 8 files of 1 MiB in turn, syncing each, and keeps their
 # checksums. It stops between two files when $work/stop appears.

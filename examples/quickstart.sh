@@ -4,25 +4,10 @@
 # ls/table/status/info, then clean everything up. Run as root on Debian.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
-# shellcheck source=src/bin/ensure-deps
-. "$root/src/bin/ensure-deps"
-mapperfs_ensure_deps
-
-mapperfs() { "$root/src/bin/mapperfs" "$@"; }
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
-
-work="$(mktemp -d /var/tmp/mapperfs-quickstart.XXXXXX)"
-export MAPPERFS_MOUNT="$work/mnt"
+# shellcheck source=examples/lib.sh
+. "$root/examples/lib.sh"
 loop=""
-cleanup() {
-  set +e
-  mountpoint -q "$work/fs" && umount "$work/fs"
-  [ -n "$loop" ] && mapperfs detach vol >/dev/null 2>&1
-  mountpoint -q "$MAPPERFS_MOUNT" && mapperfs unmount --force >/dev/null
-  rm -rf --one-file-system "$work"
-}
-trap cleanup EXIT
-cd "$work"
+example_start quickstart
 
 step "truncate -s 128M disk0.img; truncate -s 64M disk1.img"
 truncate -s 128M disk0.img

@@ -10,28 +10,14 @@
 # Run as root on Debian; everything is cleaned up at exit.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
-# shellcheck source=src/bin/ensure-deps
-. "$root/src/bin/ensure-deps"
-mapperfs_ensure_deps
-
-mapperfs() { "$root/src/bin/mapperfs" "$@"; }
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+# shellcheck source=examples/lib.sh
+. "$root/examples/lib.sh"
 ms="${1:-200}"
 # Elapsed milliseconds of a command.
 timed() { local t0; t0=$(date +%s%N); "$@"; echo "  took $(( ($(date +%s%N) - t0) / 1000000 )) ms"; }
 
-work="$(mktemp -d /var/tmp/mapperfs-slow.XXXXXX)"
-export MAPPERFS_MOUNT="$work/mnt"
 attached=()
-cleanup() {
-  set +e
-  mountpoint -q "$work/fs" && umount "$work/fs"
-  for name in "${attached[@]}"; do mapperfs detach "$name" >/dev/null 2>&1; done
-  mountpoint -q "$MAPPERFS_MOUNT" && mapperfs unmount --force >/dev/null
-  rm -rf --one-file-system "$work"
-}
-trap cleanup EXIT
-cd "$work"
+example_start slow
 
 truncate -s 64M fast.img slow.img
 sectors=$((64 * 1024 * 1024 / 512))
