@@ -190,4 +190,30 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
     final void loadedInvalid() {
         valid = false;
     }
+
+    /**
+     * Reads {@code dst} at {@code offset} through the exception table: chunks with an exception
+     * come from the COW device, the others from {@code origin}. The caller holds the chunks' locks.
+     */
+    final void readThrough(ByteBuffer dst, long offset, long chunk, BlockDevice cow, BlockDevice origin)
+            throws IOException {
+        long end = offset + dst.remaining();
+        int limit = dst.limit();
+        try {
+            for (long pos = offset; pos < end; ) {
+                long c = pos / chunk;
+                int n = (int) Math.min(end - pos, (c + 1) * chunk - pos);
+                dst.limit(dst.position() + n);
+                long mapped = lookup(c);
+                if (mapped >= 0) {
+                    cow.read(dst, mapped * chunk + pos % chunk);
+                } else {
+                    origin.read(dst, pos);
+                }
+                pos += n;
+            }
+        } finally {
+            dst.limit(limit);
+        }
+    }
 }

@@ -107,22 +107,8 @@ public final class SnapshotMergeTarget implements Target {
     @Override
     public void read(ByteBuffer dst, long offset) throws IOException {
         long end = offset + dst.remaining();
-        int limit = dst.limit();
         try (ChunkLocks.Held held = origin.locks.read(offset - offset % chunk, alignUp(end))) {
-            for (long pos = offset; pos < end; ) {
-                long c = pos / chunk;
-                int n = (int) Math.min(end - pos, (c + 1) * chunk - pos);
-                dst.limit(dst.position() + n);
-                long mapped = store.lookup(c);
-                if (mapped >= 0) {
-                    cow.read(dst, mapped * chunk + pos % chunk);
-                } else {
-                    device.read(dst, pos);
-                }
-                pos += n;
-            }
-        } finally {
-            dst.limit(limit);
+            store.readThrough(dst, offset, chunk, cow, device);
         }
     }
 

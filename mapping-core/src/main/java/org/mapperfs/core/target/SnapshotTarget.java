@@ -141,23 +141,9 @@ public final class SnapshotTarget implements Target {
     public void read(ByteBuffer dst, long offset) throws IOException {
         checkValid();
         long end = offset + dst.remaining();
-        int limit = dst.limit();
         try (ChunkLocks.Held held = origin.locks.read(alignDown(offset), alignUp(end))) {
             checkValid();
-            for (long pos = offset; pos < end; ) {
-                long c = pos / chunk;
-                int n = (int) Math.min(end - pos, (c + 1) * chunk - pos);
-                dst.limit(dst.position() + n);
-                long mapped = store.lookup(c);
-                if (mapped >= 0) {
-                    cow.read(dst, mapped * chunk + pos % chunk);
-                } else {
-                    originDevice.read(dst, pos);
-                }
-                pos += n;
-            }
-        } finally {
-            dst.limit(limit);
+            store.readThrough(dst, offset, chunk, cow, originDevice);
         }
     }
 
