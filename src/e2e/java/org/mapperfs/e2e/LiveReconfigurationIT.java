@@ -63,10 +63,7 @@ class LiveReconfigurationIT {
             }
             assertThat(Files.getFileStore(fs).getTotalSpace()).isGreaterThan(before + 48 * MIB);
             s.unmountFs(fs);
-            FilesystemIT.fsckClean(loop);
-            fs = s.mountFs(loop, "again");
-            writer.verifyIn(fs);
-            assertThat(writer.errors).isEmpty();
+            fs = s.fsckAndVerify(loop, writer, "again");
         }
     }
 
@@ -96,10 +93,7 @@ class LiveReconfigurationIT {
             assertThat(Shell.run("sha256sum", a.toString()).orFail().out()).as("A is no longer written")
                     .isEqualTo(aAfterMove);
             s.unmountFs(fs);
-            FilesystemIT.fsckClean(loop);
-            fs = s.mountFs(loop, "again");
-            writer.verifyIn(fs);
-            assertThat(writer.errors).isEmpty();
+            fs = s.fsckAndVerify(loop, writer, "again");
         }
     }
 

@@ -75,10 +75,7 @@ class MirrorIT {
             assertThat(done.health()).isEqualTo("AA");
             s.unmountFs(fs);
             assertThat(Files.mismatch(a, b)).as("A and B byte for byte").isEqualTo(-1);
-            FilesystemIT.fsckClean(loop);
-            fs = s.mountFs(loop, "again");
-            writer.verifyIn(fs);
-            assertThat(writer.errors).isEmpty();
+            fs = s.fsckAndVerify(loop, writer, "again");
 
             // The way back: B alone, while mounted.
             FileWriterLoad second = new FileWriterLoad(fs.resolve("more"), 4, 12);
@@ -141,10 +138,7 @@ class MirrorIT {
             assertThat(writer.written.get()).isGreaterThan(10);
             s.unmountFs(fs);
             assertThat(Files.mismatch(a, c)).as("A and the new leg C byte for byte").isEqualTo(-1);
-            FilesystemIT.fsckClean(loop);
-            fs = s.mountFs(loop, "again");
-            writer.verifyIn(fs);
-            assertThat(writer.errors).isEmpty();
+            fs = s.fsckAndVerify(loop, writer, "again");
         }
     }
 

@@ -131,6 +131,18 @@ final class Sandbox implements AutoCloseable {
         Shell.run("umount", at.toString()).orFail();
     }
 
+    /**
+     * With the file system on {@code loop} unmounted: fsck -fn must be clean, and after mounting it
+     * again every file {@code writer} wrote must have its checksum. Returns the new mount.
+     */
+    Path fsckAndVerify(String loop, FileWriterLoad writer, String name) throws IOException {
+        FilesystemIT.fsckClean(loop);
+        Path fs = mountFs(loop, name);
+        writer.verifyIn(fs);
+        assertThat(writer.errors).as("writer errors or checksum mismatches").isEmpty();
+        return fs;
+    }
+
     static byte[] readAt(Path file, long offset, int length) throws IOException {
         try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
             byte[] b = new byte[length];
