@@ -123,6 +123,7 @@ final class MountCommand implements Callable<Integer>, ContextAware {
             }
             Files.createDirectories(stateDir);
             Path log = stateDir.resolve("daemon.log");
+            long logStart = Files.exists(log) ? Files.size(log) : 0;
             List<String> command = daemonCommand(mountPoint, stateDir);
             Process daemon = new ProcessBuilder(command)
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
@@ -132,7 +133,8 @@ final class MountCommand implements Callable<Integer>, ContextAware {
             long deadline = System.currentTimeMillis() + READY_TIMEOUT_MILLIS;
             while (System.currentTimeMillis() < deadline) {
                 if (!daemon.isAlive()) {
-                    throw new CliException("the daemon exited (code " + daemon.exitValue() + "): " + lastLines(log));
+                    throw new CliException(whyItFailed(log, logStart) + " (daemon exit code " + daemon.exitValue()
+                            + "; log " + log + ")");
                 }
                 if (Mounts.fsType(mountPoint).filter(Daemon.FS_TYPE::equals).isPresent()
                         && Files.exists(mountPoint.resolve("control"))) {
@@ -181,12 +183,31 @@ final class MountCommand implements Callable<Integer>, ContextAware {
         return command;
     }
 
-    private static String lastLines(Path log) {
+    /**
+     * The reason a daemon that just started gave up: its last error line in the log (written since
+     * {@code from}), without the log's time stamp and logger; else its last line.
+     */
+    static String whyItFailed(Path log, long from) {
         try {
-            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-            return String.join("\n  ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+            List<String> lines;
+            try (var in = java.nio.channels.FileChannel.open(log)) {
+                in.position(Math.min(from, in.size()));
+                lines = new String(java.nio.channels.Channels.newInputStream(in).readAllBytes(),
+                        StandardCharsets.UTF_8).lines().toList();
+            }
+            for (int i = lines.size() - 1; i >= 0; i--) {
+                String line = lines.get(i);
+                int error = line.indexOf(" [ERROR] ");
+                if (error >= 0) {
+                    String message = line.substring(error + " [ERROR] ".length());
+                    message = message.substring(message.indexOf(" - ") + 3);
+                    return message.replace("java.io.IOException: ", "");
+                }
+            }
+            return lines.isEmpty() ? "the daemon exited without a word"
+                    : lines.get(lines.size() - 1).replaceFirst("^mapperfs: ", "");
         } catch (IOException e) {
-            return "(no log at " + log + ")";
+            return "the daemon exited (no log at " + log + ")";
         }
     }
 }

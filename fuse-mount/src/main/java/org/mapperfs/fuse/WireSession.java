@@ -39,6 +39,8 @@ final class WireSession implements Transport {
     private static final long MS_NOSUID = 2;
     private static final long MS_NODEV = 4;
     private static final int MNT_DETACH = 2;
+    private static final int EPERM = 1;
+    private static final int EACCES = 13;
 
     /** The libc calls used here. */
     public interface Calls {
@@ -53,6 +55,8 @@ final class WireSession implements Transport {
         int mount(String source, String target, String type, long flags, String data);
 
         int umount2(String target, int flags);
+
+        String strerror(int errnum);
     }
 
     private final MapperFs fs;
@@ -81,14 +85,19 @@ final class WireSession implements Transport {
         this.debug = debug;
         fd = libc.open("/dev/fuse", O_RDWR | O_CLOEXEC);
         if (fd < 0) {
-            throw new IOException("cannot open /dev/fuse: errno " + errno());
+            int e = errno();
+            throw new IOException("cannot open /dev/fuse: " + libc.strerror(e)
+                    + (e == EACCES ? " (the wire transport mounts by itself and needs root;"
+                            + " --transport libfuse mounts through fusermount)" : ""));
         }
         try {
             String options = "fd=" + fd + ",rootmode=40000,user_id=" + fs.options().ownerUid() + ",group_id="
                     + fs.options().ownerGid() + ",default_permissions,max_read=" + MAX_WRITE
                     + (allowOther ? ",allow_other" : "");
             if (libc.mount("mapperfs", mountPoint.toString(), Daemon.FS_TYPE, MS_NOSUID | MS_NODEV, options) != 0) {
-                throw new IOException("mount of " + mountPoint + " failed: errno " + errno());
+                int e = errno();
+                throw new IOException("mount of " + mountPoint + " failed: " + libc.strerror(e)
+                        + (e == EPERM ? " (the wire transport mounts by itself and needs root)" : ""));
             }
             // A daemon stopped by a signal takes its mount with it, as libfuse's would.
             Thread hook = new Thread(() -> libc.umount2(mountPoint.toString(), MNT_DETACH), "mapperfs-unmount");
