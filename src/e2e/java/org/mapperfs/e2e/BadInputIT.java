@@ -1,6 +1,7 @@
 package org.mapperfs.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -123,6 +124,17 @@ class BadInputIT {
     void usageErrorsExitWithTwo() {
         assertThat(s.cli("frobnicate").exit()).isEqualTo(2);
         assertThat(s.cli("create").exit()).isEqualTo(2);
+    }
+
+    @Test
+    void readingTheControlFileListsEveryDeviceWithItsStateAndTable() throws IOException {
+        String listing = Files.readString(s.mnt.resolve("control"));
+        assertThat(listing).contains("base ACTIVE 1024 sectors\n  0 1024 linear " + a + " 0\n")
+                .contains("upper ACTIVE 1024 sectors\n  0 1024 linear base 0\n");
+        assertThat(Files.readString(s.mnt.resolve(".meta/upper/table"))).isEqualTo("0 1024 linear base 0\n");
+        assertThat(Files.readString(s.mnt.resolve(".meta/base/info"))).contains("State:             ACTIVE");
+        assertThatThrownBy(() -> Files.writeString(s.mnt.resolve(".meta/base/table"), "0 8 zero\n"))
+                .as("meta files are read-only, even for root").isInstanceOf(IOException.class);
     }
 
     @Test
