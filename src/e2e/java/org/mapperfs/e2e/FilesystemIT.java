@@ -92,8 +92,7 @@ class FilesystemIT {
 
             checkPlacement(loop, m);
 
-            Shell.run("mkfs.ext4", "-q", "-F", loop).orFail();
-            Path fs = s.mountFs(loop, "1");
+            Path fs = s.mkfsAndMount(loop, "1");
             Shell.run(Shell.bash("head -c 64M /dev/urandom > " + fs.resolve("data") + " && sync")).orFail();
             String sum = sha256(fs.resolve("data"));
             s.unmountFs(fs);

@@ -29,8 +29,7 @@ class LiveReconfigurationIT {
             Path b = s.file("b.img", 64 * MIB);
             s.create("vol", "0 " + S64 + " linear " + a + " 0");
             String loop = s.attach("vol");
-            Shell.run("mkfs.ext4", "-q", loop).orFail();
-            Path fs = s.mountFs(loop, "vol");
+            Path fs = s.mkfsAndMount(loop, "vol");
             long before = Files.getFileStore(fs).getTotalSpace();
 
             FileWriterLoad writer = new FileWriterLoad(fs, 16, 1).start();
@@ -75,8 +74,7 @@ class LiveReconfigurationIT {
             Path c = s.dir.resolve("c.img");
             s.create("vol", "0 " + S64 + " linear " + a + " 0");
             String loop = s.attach("vol");
-            Shell.run("mkfs.ext4", "-q", loop).orFail();
-            Path fs = s.mountFs(loop, "vol");
+            Path fs = s.mkfsAndMount(loop, "vol");
             FileWriterLoad writer = new FileWriterLoad(fs, 16, 2).start();
             Thread.sleep(500);
 

@@ -42,8 +42,7 @@ class MirrorIT {
             Path b = s.file("b.img", 64 * MIB);
             s.create("vol", "0 " + S64 + " linear " + a + " 0");
             String loop = s.attach("vol");
-            Shell.run("mkfs.ext4", "-q", loop).orFail();
-            Path fs = s.mountFs(loop, "vol");
+            Path fs = s.mkfsAndMount(loop, "vol");
             FileWriterLoad writer = new FileWriterLoad(fs, 16, 11).start();
             Thread.sleep(500);
 
@@ -112,8 +111,7 @@ class MirrorIT {
             s.create("vol", "0 " + S64 + " mirror core 1 1024 2 " + a + " 0 legb 0 1 handle_errors");
             awaitInSync(s, 60);
             String loop = s.attach("vol");
-            Shell.run("mkfs.ext4", "-q", loop).orFail();
-            Path fs = s.mountFs(loop, "vol");
+            Path fs = s.mkfsAndMount(loop, "vol");
             FileWriterLoad writer = new FileWriterLoad(fs, 16, 21).start();
             Thread.sleep(500);
             long event = Long.parseLong(ControlFile.run(s.mnt, "info vol").replaceAll("(?s).*Event number: *(\\d+).*",

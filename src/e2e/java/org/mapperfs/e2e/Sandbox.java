@@ -127,6 +127,12 @@ final class Sandbox implements AutoCloseable {
         return at;
     }
 
+    /** Makes ext4 on {@code device} and mounts it; unmounted at close. */
+    Path mkfsAndMount(String device, String name) throws IOException {
+        Shell.run("mkfs.ext4", "-q", "-F", device).orFail();
+        return mountFs(device, name);
+    }
+
     void unmountFs(Path at) {
         Shell.run("umount", at.toString()).orFail();
     }

@@ -1,6 +1,8 @@
 package org.mapperfs.core.target;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import org.mapperfs.core.Target;
 
 /** Allocation-free helpers for the data path. */
 final class Buffers {
@@ -14,6 +16,20 @@ final class Buffers {
             int n = Math.min(dst.remaining(), ZEROS.capacity());
             dst.put(dst.position(), ZEROS, 0, n);
             dst.position(dst.position() + n);
+        }
+    }
+
+    /**
+     * A discard written as zeros through a target's own write path (targets whose discard must
+     * go through their copy-on-write logic), from one shared read-only block of zeros.
+     */
+    static void writeZeros(Target target, long offset, long length) throws IOException {
+        ByteBuffer zeros = ZEROS.duplicate();
+        for (long pos = offset; pos < offset + length; ) {
+            int n = (int) Math.min(zeros.capacity(), offset + length - pos);
+            zeros.clear().limit(n);
+            target.write(zeros, pos);
+            pos += n;
         }
     }
 }

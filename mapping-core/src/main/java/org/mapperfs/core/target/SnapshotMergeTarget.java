@@ -236,7 +236,7 @@ public final class SnapshotMergeTarget implements Target {
 
     @Override
     public void discard(long offset, long length) throws IOException {
-        Zeros.write(this, offset, length);
+        Buffers.writeZeros(this, offset, length);
     }
 
     @Override

@@ -83,7 +83,7 @@ public final class SnapshotOriginTarget implements Target {
 
     @Override
     public void discard(long offset, long length) throws IOException {
-        Zeros.write(this, offset, length);
+        Buffers.writeZeros(this, offset, length);
     }
 
     @Override

@@ -246,7 +246,7 @@ public final class SnapshotTarget implements Target {
 
     @Override
     public void discard(long offset, long length) throws IOException {
-        Zeros.write(this, offset, length);
+        Buffers.writeZeros(this, offset, length);
     }
 
     @Override
