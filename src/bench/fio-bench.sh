@@ -23,8 +23,12 @@
 #   mfs-mirror   mapperfs "0 N mirror core 2 1024 nosync 2 M1 0 M2 0" (RAID-1, 512 KiB regions):
 #                every write goes to both files, reads alternate between them. M1 and M2 are
 #                fallocate'd, so they start identical and nosync is true (no resync runs).
+#   mfs-null     mapperfs "0 N zero": a do-nothing daemon (writes dropped, reads return zeros), the
+#                floor of FUSE + loop through this daemon: no device that stores data can beat it.
 #   qsd          (--peers) qemu-storage-daemon --export type=fuse of file A, attached like mapperfs
 #   nbdkit       (--peers) nbdfuse [ nbdkit file A ], attached like mapperfs
+#   qsd-null     (--peers) the same export of qemu's null-co driver (read-zeroes=on): the peer's floor
+#   nbdkit-null  (--peers) nbdfuse [ nbdkit null ]: that peer's floor
 #   Backing files live in a fresh directory under /var/tmp (must not be tmpfs); disk use = 4 x size.
 #
 # Workloads (fio on the loop device, --direct=1 --ioengine=libaio --time_based):
@@ -56,6 +60,8 @@
 #     is not) is sampled every 50 ms; the report shows its mean and maximum.
 #   * mapperfs daemon: CPU = utime+stime from /proc/PID/stat, as a delta from just after mount
 #     to the end of the last pass (and per measured pass, in the TSV); peak RSS = VmHWM.
+#   * Whole machine: CPUs busy during each pass (user+nice+system+irq+softirq from /proc/stat over
+#     the pass), so a pass that saturated every CPU shows it; fio, loop and daemons included.
 #
 # Cleanup: on exit, error or signal, every loop device whose backing file is under the temp
 # dir is detached, mapperfs is unmounted (unmount --force), the temp dir is removed, and the
@@ -228,6 +234,9 @@ CLK_TCK=$(getconf CLK_TCK)
 daemon_ticks() { # utime+stime of the daemon, in clock ticks
     sed 's/^.*) //' "/proc/$DAEMON_PID/stat" | awk '{print $12 + $13}'
 }
+machine_ticks() { # busy clock ticks of all CPUs together
+    awk '/^cpu / {print $2 + $3 + $4 + $7 + $8; exit}' /proc/stat
+}
 
 # Balloon defence: touch and free this much anonymous memory before each pass.
 MEM_AVAIL_MB=$(awk '/^MemAvailable:/ {print int($2 / 1024)}' /proc/meminfo)
@@ -254,7 +263,7 @@ fallocate -l $((SIZE / 2)) "$FILE_B2"
 fallocate -l "$SIZE" "$FILE_M1"
 fallocate -l "$SIZE" "$FILE_M2"
 
-CONFIGS=(raw-dio raw-buf mfs-linear mfs-striped mfs-mirror)
+CONFIGS=(raw-dio raw-buf mfs-linear mfs-striped mfs-mirror mfs-null)
 declare -A DEV=()
 
 DEV[raw-dio]=$(losetup --find --show --direct-io=on "$FILE_A")
@@ -288,6 +297,8 @@ DEV[mfs-linear]=$("$MAPPERFS" -m "$MNT" attach lin)
 "$MAPPERFS" -m "$MNT" create mir --table "0 $SECTORS mirror core 2 1024 nosync 2 $FILE_M1 0 $FILE_M2 0" >/dev/null
 DEV[mfs-striped]=$("$MAPPERFS" -m "$MNT" attach str)
 DEV[mfs-mirror]=$("$MAPPERFS" -m "$MNT" attach mir)
+"$MAPPERFS" -m "$MNT" create null --table "0 $SECTORS zero" >/dev/null
+DEV[mfs-null]=$("$MAPPERFS" -m "$MNT" attach null)
 
 wait_mounted() { # wait_mounted PATH PID: until PATH is a FUSE mount, or fail if PID died
     for _ in $(seq 1 100); do
@@ -300,23 +311,34 @@ wait_mounted() { # wait_mounted PATH PID: until PATH is a FUSE mount, or fail if
 attach_peer() { # attach_peer FILE: loop direct I/O first, as mapperfs attach does
     losetup --find --show --direct-io=on "$1" 2>/dev/null || losetup --find --show "$1"
 }
+qsd_export() { # qsd_export CONFIG BLOCKDEV-OPTIONS...: qemu-storage-daemon's FUSE export, attached
+    local c=$1 export="$WORK/$1.export"
+    shift
+    touch "$export"
+    qemu-storage-daemon "$@" \
+        --export "type=fuse,id=exp0,node-name=top0,mountpoint=$export,writable=on" > "$WORK/$c.log" 2>&1 &
+    PEER_PIDS+=($!)
+    PEER_MOUNTS+=("$export")
+    wait_mounted "$export" "$!" || die "qemu-storage-daemon ($c) did not mount: $(cat "$WORK/$c.log")"
+    DEV[$c]=$(attach_peer "$export")
+}
+nbdkit_export() { # nbdkit_export CONFIG NBDKIT-ARGS...: nbdkit through nbdfuse, attached
+    local c=$1
+    shift
+    mkdir -p "$WORK/$c"
+    nbdfuse "$WORK/$c" [ nbdkit "$@" ] > "$WORK/$c.log" 2>&1 &
+    PEER_PIDS+=($!)
+    PEER_MOUNTS+=("$WORK/$c")
+    wait_mounted "$WORK/$c" "$!" || die "nbdfuse ($c) did not mount: $(cat "$WORK/$c.log")"
+    DEV[$c]=$(attach_peer "$WORK/$c/nbd")
+}
 if [ "$PEERS" -eq 1 ]; then
-    CONFIGS+=(qsd nbdkit)
-    touch "$WORK/qsd.export"
-    qemu-storage-daemon --blockdev "driver=file,node-name=file0,filename=$FILE_A" \
-        --blockdev driver=raw,node-name=raw0,file=file0 \
-        --export "type=fuse,id=exp0,node-name=raw0,mountpoint=$WORK/qsd.export,writable=on" \
-        > "$WORK/qsd.log" 2>&1 &
-    PEER_PIDS+=($!)
-    PEER_MOUNTS+=("$WORK/qsd.export")
-    wait_mounted "$WORK/qsd.export" "$!" || die "qemu-storage-daemon did not mount: $(cat "$WORK/qsd.log")"
-    DEV[qsd]=$(attach_peer "$WORK/qsd.export")
-    mkdir -p "$WORK/nbd"
-    nbdfuse "$WORK/nbd" [ nbdkit file "$FILE_A" ] > "$WORK/nbd.log" 2>&1 &
-    PEER_PIDS+=($!)
-    PEER_MOUNTS+=("$WORK/nbd")
-    wait_mounted "$WORK/nbd" "$!" || die "nbdfuse did not mount: $(cat "$WORK/nbd.log")"
-    DEV[nbdkit]=$(attach_peer "$WORK/nbd/nbd")
+    CONFIGS+=(qsd nbdkit qsd-null nbdkit-null)
+    qsd_export qsd --blockdev "driver=file,node-name=file0,filename=$FILE_A" \
+        --blockdev driver=raw,node-name=top0,file=file0
+    nbdkit_export nbdkit file "$FILE_A"
+    qsd_export qsd-null --blockdev "driver=null-co,node-name=top0,size=$SIZE,read-zeroes=on"
+    nbdkit_export nbdkit-null null "size=$SIZE"
 fi
 for c in "${CONFIGS[@]}"; do
     d=${DEV[$c]}
@@ -359,7 +381,7 @@ declare -A FIO_ARGS=(
     [randread1]="--rw=randread --bs=4k --iodepth=1 --norandommap")
 declare -A DIR=([seqwrite]=write [seqread]=read [randread16]=read [randwrite16]=write [randread1]=read)
 
-RAW="$WORK/samples.tsv" # workload config rep MB_s IOPS p50_us p99_us disk_read_MB disk_write_MB daemon_cpu_s inflight_mean inflight_max
+RAW="$WORK/samples.tsv" # workload config rep MB_s IOPS p50_us p99_us disk_read_MB disk_write_MB daemon_cpu_s inflight_mean inflight_max cpus_busy
 : > "$RAW"
 npasses=$((REPEAT * ${#WORKLOADS[@]} * ${#CONFIGS[@]}))
 pass=0
@@ -373,6 +395,7 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
             prep_pass
             read -r dr0 dw0 < <(disk_sectors)
             cpu0=$(daemon_ticks)
+            mcpu0=$(machine_ticks)
             wait_file="$WORK/json/$w-$c-$rep.waiting"
             : > "$wait_file"
             if [[ $c == mfs-* ]] && [ -n "$WAITING" ]; then
@@ -383,6 +406,7 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
             fio --name="$w" --filename="${DEV[$c]}" ${FIO_ARGS[$w]} --size="$SIZE" \
                 --time_based --runtime="$RUNTIME" "${FIO_COMMON[@]}" --output="$json" >/dev/null
             cpu1=$(daemon_ticks)
+            mcpu1=$(machine_ticks)
             if [ -n "$SAMPLER" ]; then
                 kill "$SAMPLER"; wait "$SAMPLER" 2>/dev/null || true; SAMPLER=""
             fi
@@ -394,8 +418,10 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
                  (.clat_ns.percentile["99.000000"] / 1000)] | map(tostring) | join("\t")' "$json")
             cpu_s=0
             case "$c" in mfs-*) cpu_s=$(awk -v a="$cpu0" -v b="$cpu1" -v t="$CLK_TCK" 'BEGIN {printf "%.2f", (b - a) / t}') ;; esac
-            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$w" "$c" "$rep" "$line" \
-                "$(( (dr1 - dr0) * 512 / 1000000 ))" "$(( (dw1 - dw0) * 512 / 1000000 ))" "$cpu_s" "$inflight" >> "$RAW"
+            busy=$(awk -v a="$mcpu0" -v b="$mcpu1" -v t="$CLK_TCK" -v r="$RUNTIME" 'BEGIN {printf "%.2f", (b - a) / t / r}')
+            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$w" "$c" "$rep" "$line" \
+                "$(( (dr1 - dr0) * 512 / 1000000 ))" "$(( (dw1 - dw0) * 512 / 1000000 ))" "$cpu_s" "$inflight" \
+                "$busy" >> "$RAW"
             log "pass $pass/$npasses rep $rep ${LABEL[$w]} $c: $(awk -F'\t' '{printf "%.0f MB/s, %.0f IOPS, clat p50 %.0f us, p99 %.0f us", $1, $2, $3, $4}' <<<"$line")"
         done
     done
@@ -421,7 +447,7 @@ fmt() { awk -v v="$1" 'BEGIN {printf "%.0f", v}'; }
 
 # metric key -> column in $RAW and unit
 declare -A MCOL=([MB_s]=4 [IOPS]=5 [p50_us]=6 [p99_us]=7 [disk_read_MB]=8 [disk_write_MB]=9 [daemon_cpu_s]=10
-    [inflight_mean]=11 [inflight_max]=12)
+    [inflight_mean]=11 [inflight_max]=12 [cpus_busy]=13)
 ROWS=( "seqwrite MB_s" "seqread MB_s" "randread16 IOPS" "randwrite16 IOPS" "randread1 IOPS" "randread1 p50_us" "randread1 p99_us" )
 
 if [ -n "$OUT" ]; then
@@ -429,7 +455,7 @@ if [ -n "$OUT" ]; then
         printf 'workload\tconfig\tmetric\tmedian\tratio_vs_raw_dio\tsamples\n'
         for w in "${WORKLOADS[@]}"; do
             for c in "${CONFIGS[@]}"; do
-                for m in MB_s IOPS p50_us p99_us disk_read_MB disk_write_MB daemon_cpu_s inflight_mean inflight_max; do
+                for m in MB_s IOPS p50_us p99_us disk_read_MB disk_write_MB daemon_cpu_s inflight_mean inflight_max cpus_busy; do
                     case "$m" in daemon_cpu_s|inflight_*) [[ $c != mfs-* ]] && continue ;; esac
                     v=$(median "${MCOL[$m]}" "$w" "$c")
                     r=""
@@ -491,6 +517,22 @@ fi
             done
             printf '  %-20s%s   (>1: mapperfs better)\n' "$name" "$cells"
         done
+        echo
+        echo "floors: 1.5x the best peer, against what a do-nothing daemon reaches on this machine (same run):"
+        printf '  %-20s %12s %12s %12s %12s %12s\n' workload "1.5x peer" mfs-linear mfs-null qsd-null nbdkit-null
+        for row in "${ROWS[@]}"; do
+            read -r w m <<<"$row"
+            q=$(median "${MCOL[$m]}" "$w" qsd)
+            n=$(median "${MCOL[$m]}" "$w" nbdkit)
+            case "$m" in p50_us|p99_us) need=$(awk -v a="$q" -v b="$n" 'BEGIN {print (a < b ? a : b) / 1.5}')
+                    name="  QD1 clat ${m%_us}" ;;
+                *) need=$(awk -v a="$q" -v b="$n" 'BEGIN {print (a > b ? a : b) * 1.5}'); name=${LABEL[$w]} ;; esac
+            printf '  %-20s %12s %12s %12s %12s %12s\n' "$name" "$(fmt "$need")" \
+                "$(fmt "$(median "${MCOL[$m]}" "$w" mfs-linear)")" "$(fmt "$(median "${MCOL[$m]}" "$w" mfs-null)")" \
+                "$(fmt "$(median "${MCOL[$m]}" "$w" qsd-null)")" "$(fmt "$(median "${MCOL[$m]}" "$w" nbdkit-null)")"
+        done
+        echo "  (a do-nothing daemon copies each request once and touches no file; a device that stores data"
+        echo "   also reads or writes its backing file, on the same CPUs)"
     fi
     echo "note: raw-buf and mapperfs (whose daemon does buffered I/O on the backing files) write into the"
     echo "  page cache and, after the first touch, read from it; raw-dio always reaches $src. See below."
@@ -507,10 +549,19 @@ fi
     echo
     echo "mapperfs daemon (pid $DAEMON_PID): CPU $DAEMON_CPU s (utime+stime, mount -> last pass, incl. warm-up);" \
         "peak RSS (VmHWM) $((VMHWM_KB / 1024)) MiB, RSS now $((VMRSS_KB / 1024)) MiB"
+    echo "CPUs busy during the pass, whole machine (median; of $(nproc)):"
+    printf '%-20s' workload; printf ' %12s' "${CONFIGS[@]}"; echo
+    for w in "${WORKLOADS[@]}"; do
+        printf '%-20s' "${LABEL[$w]}"
+        for c in "${CONFIGS[@]}"; do
+            printf ' %12s' "$(median 13 "$w" "$c")"
+        done
+        echo
+    done
     echo "daemon CPU per fio I/O (us; median pass CPU / (median IOPS x runtime)):"
     for w in "${WORKLOADS[@]}"; do
         percpu=""
-        for c in mfs-linear mfs-striped mfs-mirror; do
+        for c in mfs-linear mfs-striped mfs-mirror mfs-null; do
             cpu=$(median 10 "$w" "$c")
             iops=$(median 5 "$w" "$c")
             percpu+=$(awk -v c="$c" -v s="$cpu" -v i="$iops" -v t="$RUNTIME" \
