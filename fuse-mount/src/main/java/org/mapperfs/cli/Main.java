@@ -14,6 +14,7 @@ import picocli.CommandLine.Spec;
  * 1 failure, 2 usage.
  */
 @Command(name = "mapperfs", mixinStandardHelpOptions = true, version = "mapperfs 0.1.0",
+        scope = ScopeType.INHERIT, // every command answers --help (and --version)
         description = "A device mapper in user space: dmsetup tables, one FUSE mount, loop devices.",
         subcommands = {
             MountCommand.class, UnmountCommand.class,

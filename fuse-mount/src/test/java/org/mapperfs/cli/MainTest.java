@@ -48,6 +48,16 @@ class MainTest {
         assertThat(out.toString()).isEmpty();
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"mount", "unmount", "create", "load", "clear", "suspend", "resume", "remove", "rename",
+        "message", "table", "status", "info", "ls", "deps", "wait", "targets", "attach", "detach"})
+    void everyCommandPrintsItsHelpWithoutAMount(String command) {
+        assertThat(run(command, "--help")).as(err.toString()).isEqualTo(Main.OK);
+        assertThat(out.toString()).startsWith("Usage: mapperfs " + command);
+        assertThat(err.toString()).isEmpty();
+        assertThat(run(command, "-h")).isEqualTo(Main.OK);
+    }
+
     @Test
     void noCommandIsAUsageError() {
         assertThat(run()).as(err.toString()).isEqualTo(Main.USAGE);
