@@ -53,6 +53,9 @@
 #     file is in the page cache; the rest of a time-based pass is served from RAM. raw-dio
 #     always goes to the disk. The "disk traffic" table (bytes read/written on the real disk
 #     during each pass, from /sys/class/block/DEV/stat) shows which passes that affected.
+#   * After the passes, --repeat passes of 4 KiB random pread(2) at QD1 straight on file A in fio
+#     (psync, buffered, same preparation, as many reads as mfs-linear's QD1 pass: no loop, no
+#     FUSE): what a cold read costs any daemon.
 #   * Pass order: for each repeat, for each workload, every config in turn (the starting
 #     config rotates with the repeat), so slow drift hits every config alike.
 #   * Requests in flight at the daemon: during every mapperfs pass, the FUSE connection's
@@ -428,6 +431,26 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
 done
 T_END=$(date +%s)
 
+# What one read of a block that is not in the page cache costs a plain process: 4 KiB random
+# pread(2) at QD1 straight on file A, no loop and no FUSE, after the same preparation, as many
+# reads as mfs-linear made in its QD1 pass (so readahead fills the cache alike). Every FUSE daemon
+# pays this on top of its round trip (its do-nothing floor) for a cold QD1 read.
+PREAD="$WORK/pread.tsv" # rep IOPS p50_us
+: > "$PREAD"
+PREAD_IOS=$(awk -F'\t' '$1 == "randread1" && $2 == "mfs-linear" {print $5}' "$RAW" | sort -g |
+    awk -v t="$RUNTIME" '{v[NR] = $1} END {printf "%d", v[int((NR + 1) / 2)] * t}')
+for ((rep = 1; rep <= REPEAT; rep++)); do
+    json="$WORK/json/pread-$rep.json"
+    prep_pass
+    fio --name=pread --filename="$FILE_A" --rw=randread --bs=4k --norandommap --size="$SIZE" \
+        --ioengine=psync --direct=0 --fadvise_hint=0 --number_ios="$PREAD_IOS" \
+        --output-format=json --output="$json" >/dev/null
+    jq -r --arg r "$rep" '.jobs[0].read | [$r, .iops, (.clat_ns.percentile["50.000000"] / 1000)] |
+        map(tostring) | join("\t")' "$json" >> "$PREAD"
+    log "pread pass $rep/$REPEAT: $(awk -F'\t' 'END {printf "%.0f IOPS, clat p50 %.0f us", $2, $3}' "$PREAD")"
+done
+PREAD_P50=$(cut -f3 "$PREAD" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')
+
 CPU_END=$(daemon_ticks)
 DAEMON_CPU=$(awk -v a="$CPU_START" -v b="$CPU_END" -v t="$CLK_TCK" 'BEGIN {printf "%.1f", (b - a) / t}')
 VMHWM_KB=$(awk '/^VmHWM:/ {print $2}' "/proc/$DAEMON_PID/status")
@@ -464,6 +487,8 @@ if [ -n "$OUT" ]; then
                 done
             done
         done
+        printf 'randread1\tpread-file\tp50_us\t%s\t\t%s\n' "$PREAD_P50" "$(cut -f3 "$PREAD" | paste -sd,)"
+        printf 'randread1\tpread-file\tIOPS\t\t\t%s\n' "$(cut -f2 "$PREAD" | paste -sd,)"
         printf 'run\tmfs-daemon\tcpu_s\t%s\t\t\n' "$DAEMON_CPU"
         printf 'run\tmfs-daemon\tvmhwm_kib\t%s\t\t\n' "$VMHWM_KB"
         printf 'run\tmfs-daemon\tvmrss_kib\t%s\t\t\n' "$VMRSS_KB"
@@ -533,6 +558,20 @@ fi
         done
         echo "  (a do-nothing daemon copies each request once and touches no file; a device that stores data"
         echo "   also reads or writes its backing file, on the same CPUs)"
+        floor=$(awk -v a="$(median 6 randread1 mfs-null)" -v b="$(median 6 randread1 qsd-null)" \
+            -v c="$(median 6 randread1 nbdkit-null)" 'BEGIN {m = a; if (b < m) m = b; if (c < m) m = c; print m}')
+        echo "  QD1 cold read: best do-nothing round trip p50 $(fmt "$floor") us + a cold 4 KiB pread in a plain process"
+        echo "    p50 $(fmt "$PREAD_P50") us = $(fmt "$(awk -v a="$floor" -v b="$PREAD_P50" 'BEGIN {print a + b}')") us for any FUSE daemon," \
+            "against $(fmt "$(median 6 randread1 mfs-linear)") us for mfs-linear"
+        # CPU-seconds per GB of each config in the seq write pass; the page-cache copy alone is
+        # raw-buf minus raw-dio (same fio, same loop, one copy more).
+        cpg() { awk -v b="$(median 13 seqwrite "$1")" -v m="$(median 4 seqwrite "$1")" 'BEGIN {print b * 1000 / m}'; }
+        bound=$(awk -v n="$(nproc)" -v z="$(cpg mfs-null)" -v buf="$(cpg raw-buf)" -v dio="$(cpg raw-dio)" \
+            'BEGIN {print n * 1000 / (z + buf - dio)}')
+        echo "  seq write CPU bound: $(nproc) CPUs / (CPU-s per GB of mfs-null + raw-buf - raw-dio) = $(fmt "$bound") MB/s"
+        echo "    for a daemon that copies each request in and then into the page cache; mfs-linear used" \
+            "$(awk -v a="$(cpg mfs-linear)" 'BEGIN {printf "%.3f", a}') CPU-s per GB," \
+            "the bound's $(awk -v z="$(cpg mfs-null)" -v buf="$(cpg raw-buf)" -v dio="$(cpg raw-dio)" 'BEGIN {printf "%.3f", z + buf - dio}')"
     fi
     echo "note: raw-buf and mapperfs (whose daemon does buffered I/O on the backing files) write into the"
     echo "  page cache and, after the first touch, read from it; raw-dio always reaches $src. See below."
