@@ -55,7 +55,8 @@
 #     during each pass, from /sys/class/block/DEV/stat) shows which passes that affected.
 #   * After the passes, --repeat passes of 4 KiB random pread(2) at QD1 straight on file A in fio
 #     (psync, buffered, same preparation, as many reads as mfs-linear's QD1 pass: no loop, no
-#     FUSE): what a cold read costs any daemon.
+#     FUSE): what a cold read costs any daemon. Then --repeat passes of 1 MiB pwrite(2) from one
+#     thread straight on file A: the least CPU per GB that putting data into the page cache costs.
 #   * Pass order: for each repeat, for each workload, every config in turn (the starting
 #     config rotates with the repeat), so slow drift hits every config alike.
 #   * Requests in flight at the daemon: during every mapperfs pass, the FUSE connection's
@@ -449,6 +450,23 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
         map(tostring) | join("\t")' "$json" >> "$PREAD"
     log "pread pass $rep/$REPEAT: $(awk -F'\t' 'END {printf "%.0f IOPS, clat p50 %.0f us", $2, $3}' "$PREAD")"
 done
+# What putting data into the page cache costs at the least: 1 MiB pwrite(2) from one thread straight
+# on file A (no loop, no FUSE), as whole-machine CPU-seconds per GB.
+PWRITE="$WORK/pwrite.tsv" # rep MB_s cpus_busy
+: > "$PWRITE"
+for ((rep = 1; rep <= REPEAT; rep++)); do
+    json="$WORK/json/pwrite-$rep.json"
+    prep_pass
+    mcpu0=$(machine_ticks)
+    fio --name=pwrite --filename="$FILE_A" --rw=write --bs=1M --size="$SIZE" --ioengine=psync --direct=0 \
+        --time_based --runtime="$RUNTIME" --output-format=json --output="$json" >/dev/null
+    mcpu1=$(machine_ticks)
+    printf '%s\t%s\t%s\n' "$rep" "$(jq -r '.jobs[0].write.bw_bytes / 1e6' "$json")" \
+        "$(awk -v a="$mcpu0" -v b="$mcpu1" -v t="$CLK_TCK" -v r="$RUNTIME" 'BEGIN {printf "%.2f", (b - a) / t / r}')" >> "$PWRITE"
+    log "pwrite pass $rep/$REPEAT: $(awk -F'\t' 'END {printf "%.0f MB/s, %s CPUs busy", $2, $3}' "$PWRITE")"
+done
+# CPU-seconds per GB of the median pass
+PWRITE_CPG=$(awk -F'\t' '{print $3 * 1000 / $2}' "$PWRITE" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
 PREAD_P50=$(cut -f3 "$PREAD" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')
 
 CPU_END=$(daemon_ticks)
@@ -489,6 +507,8 @@ if [ -n "$OUT" ]; then
         done
         printf 'randread1\tpread-file\tp50_us\t%s\t\t%s\n' "$PREAD_P50" "$(cut -f3 "$PREAD" | paste -sd,)"
         printf 'randread1\tpread-file\tIOPS\t\t\t%s\n' "$(cut -f2 "$PREAD" | paste -sd,)"
+        printf 'seqwrite\tpwrite-file\tcpu_s_per_gb\t%s\t\t\n' "$PWRITE_CPG"
+        printf 'seqwrite\tpwrite-file\tMB_s\t\t\t%s\n' "$(cut -f2 "$PWRITE" | paste -sd,)"
         printf 'run\tmfs-daemon\tcpu_s\t%s\t\t\n' "$DAEMON_CPU"
         printf 'run\tmfs-daemon\tvmhwm_kib\t%s\t\t\n' "$VMHWM_KB"
         printf 'run\tmfs-daemon\tvmrss_kib\t%s\t\t\n' "$VMRSS_KB"
@@ -560,18 +580,20 @@ fi
         echo "   also reads or writes its backing file, on the same CPUs)"
         floor=$(awk -v a="$(median 6 randread1 mfs-null)" -v b="$(median 6 randread1 qsd-null)" \
             -v c="$(median 6 randread1 nbdkit-null)" 'BEGIN {m = a; if (b < m) m = b; if (c < m) m = c; print m}')
-        echo "  QD1 cold read: best do-nothing round trip p50 $(fmt "$floor") us + a cold 4 KiB pread in a plain process"
-        echo "    p50 $(fmt "$PREAD_P50") us = $(fmt "$(awk -v a="$floor" -v b="$PREAD_P50" 'BEGIN {print a + b}')") us for any FUSE daemon," \
-            "against $(fmt "$(median 6 randread1 mfs-linear)") us for mfs-linear"
-        # CPU-seconds per GB of each config in the seq write pass; the page-cache copy alone is
-        # raw-buf minus raw-dio (same fio, same loop, one copy more).
+        lin=$(median 6 randread1 mfs-linear)
+        dio=$(median 6 randread1 raw-dio)
+        echo "  QD1 cold read p50: mfs-linear $(fmt "$lin") us = raw loop dio (loop straight to the disk) $(fmt "$dio") us" \
+            "+ $(fmt "$(awk -v a="$lin" -v b="$dio" 'BEGIN {print a - b}')") us;"
+        echo "    the fastest do-nothing daemon's whole round trip is $(fmt "$floor") us; a cold 4 KiB pread in a plain" \
+            "process $(fmt "$PREAD_P50") us"
+        # CPU-seconds per GB (whole machine) of a config's seq write pass.
         cpg() { awk -v b="$(median 13 seqwrite "$1")" -v m="$(median 4 seqwrite "$1")" 'BEGIN {print b * 1000 / m}'; }
-        bound=$(awk -v n="$(nproc)" -v z="$(cpg mfs-null)" -v buf="$(cpg raw-buf)" -v dio="$(cpg raw-dio)" \
-            'BEGIN {print n * 1000 / (z + buf - dio)}')
-        echo "  seq write CPU bound: $(nproc) CPUs / (CPU-s per GB of mfs-null + raw-buf - raw-dio) = $(fmt "$bound") MB/s"
-        echo "    for a daemon that copies each request in and then into the page cache; mfs-linear used" \
-            "$(awk -v a="$(cpg mfs-linear)" 'BEGIN {printf "%.3f", a}') CPU-s per GB," \
-            "the bound's $(awk -v z="$(cpg mfs-null)" -v buf="$(cpg raw-buf)" -v dio="$(cpg raw-dio)" 'BEGIN {printf "%.3f", z + buf - dio}')"
+        least=$(awk -v z="$(cpg mfs-null)" -v p="$PWRITE_CPG" 'BEGIN {print z + p}')
+        echo "  seq write: a daemon that stores the data costs at least the do-nothing daemon's CPU per GB"
+        echo "    ($(awk -v a="$(cpg mfs-null)" 'BEGIN {printf "%.3f", a}') s) + one pwrite(2) of it into the page cache" \
+            "($(awk -v a="$PWRITE_CPG" 'BEGIN {printf "%.3f", a}') s) = $(awk -v a="$least" 'BEGIN {printf "%.3f", a}') CPU-s per GB:" \
+            "at most $(fmt "$(awk -v n="$(nproc)" -v l="$least" 'BEGIN {print n * 1000 / l}')") MB/s on $(nproc) CPUs;" \
+            "mfs-linear used $(awk -v a="$(cpg mfs-linear)" 'BEGIN {printf "%.3f", a}')"
     fi
     echo "note: raw-buf and mapperfs (whose daemon does buffered I/O on the backing files) write into the"
     echo "  page cache and, after the first touch, read from it; raw-dio always reaches $src. See below."
