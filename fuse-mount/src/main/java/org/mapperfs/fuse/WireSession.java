@@ -33,8 +33,8 @@ final class WireSession implements Transport {
     static final int WORKERS = 16;
     /** Background requests (async direct I/O among them) the kernel keeps outstanding at most. */
     static final int MAX_BACKGROUND = 64;
-    private static final int BUFFER_SIZE = MAX_WRITE + 4096;
-    private static final long HUGE_PAGE = 2L << 20;
+    static final int BUFFER_SIZE = MAX_WRITE + 4096;
+    static final long HUGE_PAGE = 2L << 20;
     private static final int MADV_HUGEPAGE = 14;
     private static final int O_RDWR = 2;
     private static final int O_CLOEXEC = 0x80000;
@@ -134,9 +134,14 @@ final class WireSession implements Transport {
      * advice is ignored and nothing else changes.
      */
     private long hugePageAligned(long allocated) {
-        long aligned = (allocated + HUGE_PAGE - 1) & -HUGE_PAGE;
+        long aligned = alignUp(allocated, HUGE_PAGE);
         libc.madvise(aligned, HUGE_PAGE, MADV_HUGEPAGE);
         return aligned;
+    }
+
+    /** The first multiple of {@code alignment} (a power of two) at or after {@code address}. */
+    static long alignUp(long address, long alignment) {
+        return (address + alignment - 1) & -alignment;
     }
 
     private int errno() {
