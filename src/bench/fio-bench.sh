@@ -241,6 +241,13 @@ daemon_ticks() { # utime+stime of the daemon, in clock ticks
 machine_ticks() { # busy clock ticks of all CPUs together
     awk '/^cpu / {print $2 + $3 + $4 + $7 + $8; exit}' /proc/stat
 }
+cpus_busy() { # cpus_busy TICKS0 TICKS1: CPUs busy on average over a pass of $RUNTIME s
+    awk -v a="$1" -v b="$2" -v t="$CLK_TCK" -v r="$RUNTIME" 'BEGIN {printf "%.2f", (b - a) / t / r}'
+}
+median_of() { # the median of the numbers on standard input, one a line ("nan" if none)
+    sort -g | awk '{v[NR] = $1} END {if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2];
+        else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+}
 
 # Balloon defence: touch and free this much anonymous memory before each pass.
 MEM_AVAIL_MB=$(awk '/^MemAvailable:/ {print int($2 / 1024)}' /proc/meminfo)
@@ -422,7 +429,7 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
                  (.clat_ns.percentile["99.000000"] / 1000)] | map(tostring) | join("\t")' "$json")
             cpu_s=0
             case "$c" in mfs-*) cpu_s=$(awk -v a="$cpu0" -v b="$cpu1" -v t="$CLK_TCK" 'BEGIN {printf "%.2f", (b - a) / t}') ;; esac
-            busy=$(awk -v a="$mcpu0" -v b="$mcpu1" -v t="$CLK_TCK" -v r="$RUNTIME" 'BEGIN {printf "%.2f", (b - a) / t / r}')
+            busy=$(cpus_busy "$mcpu0" "$mcpu1")
             printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$w" "$c" "$rep" "$line" \
                 "$(( (dr1 - dr0) * 512 / 1000000 ))" "$(( (dw1 - dw0) * 512 / 1000000 ))" "$cpu_s" "$inflight" \
                 "$busy" >> "$RAW"
@@ -438,8 +445,8 @@ T_END=$(date +%s)
 # pays this on top of its round trip (its do-nothing floor) for a cold QD1 read.
 PREAD="$WORK/pread.tsv" # rep IOPS p50_us
 : > "$PREAD"
-PREAD_IOS=$(awk -F'\t' '$1 == "randread1" && $2 == "mfs-linear" {print $5}' "$RAW" | sort -g |
-    awk -v t="$RUNTIME" '{v[NR] = $1} END {printf "%d", v[int((NR + 1) / 2)] * t}')
+PREAD_IOS=$(awk -F'\t' '$1 == "randread1" && $2 == "mfs-linear" {print $5}' "$RAW" | median_of |
+    awk -v t="$RUNTIME" '{printf "%d", $1 * t}')
 for ((rep = 1; rep <= REPEAT; rep++)); do
     json="$WORK/json/pread-$rep.json"
     prep_pass
@@ -463,12 +470,11 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
         --invalidate=0 --time_based --runtime="$RUNTIME" --output-format=json --output="$json" >/dev/null
     mcpu1=$(machine_ticks)
     printf '%s\t%s\t%s\n' "$rep" "$(jq -r '.jobs[0].write.bw_bytes / 1e6' "$json")" \
-        "$(awk -v a="$mcpu0" -v b="$mcpu1" -v t="$CLK_TCK" -v r="$RUNTIME" 'BEGIN {printf "%.2f", (b - a) / t / r}')" >> "$PWRITE"
+        "$(cpus_busy "$mcpu0" "$mcpu1")" >> "$PWRITE"
     log "pwrite pass $rep/$REPEAT: $(awk -F'\t' 'END {printf "%.0f MB/s, %s CPUs busy", $2, $3}' "$PWRITE")"
 done
-# CPU-seconds per GB of the median pass
-PWRITE_CPG=$(awk -F'\t' '{print $3 * 1000 / $2}' "$PWRITE" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
-PREAD_P50=$(cut -f3 "$PREAD" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')
+PWRITE_CPG=$(awk -F'\t' '{print $3 * 1000 / $2}' "$PWRITE" | median_of) # CPU-seconds per GB
+PREAD_P50=$(cut -f3 "$PREAD" | median_of)
 
 CPU_END=$(daemon_ticks)
 DAEMON_CPU=$(awk -v a="$CPU_START" -v b="$CPU_END" -v t="$CLK_TCK" 'BEGIN {printf "%.1f", (b - a) / t}')
@@ -478,8 +484,7 @@ VMRSS_KB=$(awk '/^VmRSS:/ {print $2}' "/proc/$DAEMON_PID/status")
 # ---------------------------------------------------------------- report
 # median COLUMN WORKLOAD CONFIG  (column numbers of $RAW, 1-based)
 median() {
-    awk -F'\t' -v w="$2" -v c="$3" -v col="$1" '$1 == w && $2 == c {print $col}' "$RAW" | sort -g |
-        awk '{v[NR] = $1} END {if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+    awk -F'\t' -v w="$2" -v c="$3" -v col="$1" '$1 == w && $2 == c {print $col}' "$RAW" | median_of
 }
 samples() {
     awk -F'\t' -v w="$2" -v c="$3" -v col="$1" '$1 == w && $2 == c {printf "%s%s", sep, $col; sep = ","}' "$RAW"
