@@ -52,7 +52,7 @@ public final class Daemon {
                 throw new MapperException(MapperException.Reason.BUSY,
                         "state folder " + store.dir() + " is in use by another mapperfs daemon");
             }
-            Mapper mapper = new Mapper(TargetRegistry.standard(), new LibcHoles(), Optional.of(mountPoint));
+            Mapper mapper = new Mapper(TargetRegistry.standard(), new LibcHoles(), new LibcVectorIo(), Optional.of(mountPoint));
             restore(mapper, store);
             return serve(s, mountPoint, store, mapper);
         }

@@ -16,6 +16,7 @@ final class BackingFiles {
     private static final Logger log = LoggerFactory.getLogger(BackingFiles.class);
 
     private final HolePuncher holes;
+    private final VectorIo vectors;
     private final Map<Path, Entry> open = new HashMap<>();
 
     private static final class Entry {
@@ -27,8 +28,9 @@ final class BackingFiles {
         }
     }
 
-    BackingFiles(HolePuncher holes) {
+    BackingFiles(HolePuncher holes, VectorIo vectors) {
         this.holes = holes;
+        this.vectors = vectors;
     }
 
     /** Opens {@code path} (or shares the open one); each call needs one {@link #release}. */
@@ -36,7 +38,7 @@ final class BackingFiles {
         Path key = path.toRealPath();
         Entry entry = open.get(key);
         if (entry == null) {
-            entry = new Entry(FileDevice.open(key, holes));
+            entry = new Entry(FileDevice.open(key, holes, vectors));
             open.put(key, entry);
         }
         entry.users++;

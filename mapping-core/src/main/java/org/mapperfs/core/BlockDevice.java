@@ -27,6 +27,15 @@ public interface BlockDevice {
     /** Writes {@code src} from its position to its limit at {@code offset}. */
     void write(ByteBuffer src, long offset) throws IOException;
 
+    /**
+     * Fills the {@code pieces} of {@code buffer} (absolute indexes) from consecutive bytes at
+     * {@code offset}, in their order; the buffer's position and limit are left as they were.
+     */
+    void readPieces(ByteBuffer buffer, BufferPieces pieces, long offset) throws IOException;
+
+    /** Writes the {@code pieces} of {@code buffer}, in their order, as consecutive bytes at {@code offset}. */
+    void writePieces(ByteBuffer buffer, BufferPieces pieces, long offset) throws IOException;
+
     /** Makes every acknowledged write durable. */
     void flush() throws IOException;
 

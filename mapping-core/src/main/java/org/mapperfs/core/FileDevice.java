@@ -10,7 +10,9 @@ import java.nio.file.StandardOpenOption;
 /**
  * A backing file or block device, read and written with positional {@link FileChannel} I/O
  * (no lock: pread/pwrite are independent). Its size is fixed when it is opened: a table is
- * checked against it once, and later requests stay inside the mapped range.
+ * checked against it once, and later requests stay inside the mapped range. Pieces of a buffer
+ * (a striped request's chunks on this file) move with one vectored call where the host gives
+ * {@link VectorIo}, on a second descriptor of the same file.
  */
 public final class FileDevice implements BlockDevice, AutoCloseable {
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(128 * 1024).asReadOnlyBuffer();
@@ -19,6 +21,8 @@ public final class FileDevice implements BlockDevice, AutoCloseable {
     private final FileChannel channel;
     private final long size;
     private final HolePuncher holes;
+    /** Null where the host has no vectored I/O, or the file could not be opened for it. */
+    private final VectorIo.Vectored vectored;
     /**
      * Set after every completed write, cleared just before a force: a flush with nothing new to
      * make durable skips the fsync. A write that completes after the clear sets it again, and it
@@ -26,15 +30,21 @@ public final class FileDevice implements BlockDevice, AutoCloseable {
      */
     private volatile boolean dirty;
 
-    private FileDevice(Path path, FileChannel channel, long size, HolePuncher holes) {
+    private FileDevice(Path path, FileChannel channel, long size, HolePuncher holes, VectorIo.Vectored vectored) {
         this.path = path;
         this.channel = channel;
         this.size = size;
         this.holes = holes;
+        this.vectored = vectored;
+    }
+
+    /** Opens an existing regular file or block device for reading and writing, without vectored I/O. */
+    public static FileDevice open(Path path, HolePuncher holes) throws IOException {
+        return open(path, holes, VectorIo.NONE);
     }
 
     /** Opens an existing regular file or block device for reading and writing. */
-    public static FileDevice open(Path path, HolePuncher holes) throws IOException {
+    public static FileDevice open(Path path, HolePuncher holes, VectorIo vectors) throws IOException {
         boolean block = BlockDevices.isBlockDevice(path);
         if (!block && !Files.isRegularFile(path)) {
             throw new IOException(Files.exists(path) ? path + " is not a regular file or block device"
@@ -43,7 +53,7 @@ public final class FileDevice implements BlockDevice, AutoCloseable {
         FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
             long size = block ? BlockDevices.size(path) : channel.size();
-            return new FileDevice(path, channel, size, block ? HolePuncher.NONE : holes);
+            return new FileDevice(path, channel, size, block ? HolePuncher.NONE : holes, vectors.open(path));
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -89,6 +99,25 @@ public final class FileDevice implements BlockDevice, AutoCloseable {
     }
 
     @Override
+    public void readPieces(ByteBuffer buffer, BufferPieces pieces, long offset) throws IOException {
+        check(offset, pieces.total());
+        long moved = vectored != null && buffer.isDirect() ? vectored.read(buffer, pieces, offset) : 0;
+        if (moved < pieces.total()) {
+            pieces.readEach(this, buffer, offset, moved); // reports the end of file, if that is why
+        }
+    }
+
+    @Override
+    public void writePieces(ByteBuffer buffer, BufferPieces pieces, long offset) throws IOException {
+        check(offset, pieces.total());
+        long moved = vectored != null && buffer.isDirect() ? vectored.write(buffer, pieces, offset) : 0;
+        if (moved < pieces.total()) {
+            pieces.writeEach(this, buffer, offset, moved);
+        }
+        dirty = true;
+    }
+
+    @Override
     public void flush() throws IOException {
         if (dirty) {
             dirty = false;
@@ -125,7 +154,11 @@ public final class FileDevice implements BlockDevice, AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        channel.close();
+        try (channel) {
+            if (vectored != null) {
+                vectored.close();
+            }
+        }
     }
 
     @Override

@@ -39,15 +39,15 @@ public final class Mapper implements AutoCloseable {
      * @param deviceDirectory where the devices appear as files (the mount point), so that a table
      *     may name a device by that path; such paths are recognised by text, never opened
      */
-    public Mapper(TargetRegistry registry, HolePuncher holes, Optional<Path> deviceDirectory) {
+    public Mapper(TargetRegistry registry, HolePuncher holes, VectorIo vectors, Optional<Path> deviceDirectory) {
         this.registry = registry;
-        this.files = new BackingFiles(holes);
+        this.files = new BackingFiles(holes, vectors);
         this.deviceDirectory = deviceDirectory.map(p -> p.toAbsolutePath().normalize());
     }
 
     /** A mapper with the standard targets, for embedding and tests. */
     public static Mapper standalone() {
-        return new Mapper(TargetRegistry.standard(), HolePuncher.NONE, Optional.empty());
+        return new Mapper(TargetRegistry.standard(), HolePuncher.NONE, VectorIo.NONE, Optional.empty());
     }
 
     public TargetRegistry registry() {

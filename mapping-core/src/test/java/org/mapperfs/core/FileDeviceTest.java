@@ -198,4 +198,34 @@ class FileDeviceTest {
     private static ByteBuffer allocate(boolean direct, int capacity) {
         return direct ? ByteBuffer.allocateDirect(capacity) : ByteBuffer.allocate(capacity);
     }
+    @ParameterizedTest(name = "direct buffer: {0}")
+    @ValueSource(booleans = {false, true})
+    void piecesReadAndWriteConsecutiveBytesOneByOneWithoutVectoredIo(boolean direct) throws IOException {
+        BufferPieces pieces = new BufferPieces();
+        pieces.add(1, 1000);
+        pieces.add(3000, 24);
+        ByteBuffer buffer = direct ? ByteBuffer.allocateDirect(4000) : ByteBuffer.allocate(4000);
+
+        device.readPieces(buffer, pieces, 777);
+
+        byte[] got = new byte[4000];
+        buffer.get(0, got);
+        assertThat(slice(got, 1, 1000)).isEqualTo(slice(original, 777, 1000));
+        assertThat(slice(got, 3000, 24)).isEqualTo(slice(original, 1777, 24));
+        assertThat(buffer.position()).isZero();
+
+        device.writePieces(buffer, pieces, 50_000);
+        assertThat(slice(bytes(path), 50_000, 1024)).isEqualTo(slice(original, 777, 1024));
+    }
+
+    @Test
+    void piecesPastTheEndAreRefusedAndMoveNothing() {
+        BufferPieces pieces = new BufferPieces();
+        pieces.add(0, 100);
+        pieces.add(200, 100);
+
+        assertThatThrownBy(() -> device.writePieces(ByteBuffer.allocate(300), pieces, SIZE - 150))
+                .isInstanceOf(IOException.class).hasMessageContaining("outside its " + SIZE + " bytes");
+        assertThat(bytes(path)).isEqualTo(original);
+    }
 }

@@ -465,7 +465,7 @@ class MapperTest {
     @Test
     void aPathInTheDeviceDirectoryNamesThatDevice() throws Exception {
         Path mount = dir.resolve("mnt");
-        try (Mapper mounted = new Mapper(TargetRegistry.standard(), HolePuncher.NONE, Optional.of(mount))) {
+        try (Mapper mounted = new Mapper(TargetRegistry.standard(), HolePuncher.NONE, VectorIo.NONE, Optional.of(mount))) {
             mounted.create("lower", "0 64 linear " + a + " 0\n", dir);
 
             MappedDevice upper = mounted.create("upper", "0 8 linear " + mount.resolve("lower") + " 8\n", dir);

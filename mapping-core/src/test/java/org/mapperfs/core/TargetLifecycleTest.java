@@ -79,7 +79,7 @@ class TargetLifecycleTest {
 
     @BeforeEach
     void setUp() {
-        mapper = new Mapper(TargetRegistry.standard().with("probe", this::probe), HolePuncher.NONE, Optional.empty());
+        mapper = new Mapper(TargetRegistry.standard().with("probe", this::probe), HolePuncher.NONE, VectorIo.NONE, Optional.empty());
     }
 
     @Test

@@ -28,6 +28,7 @@ import org.mapperfs.core.Mapper;
 import org.mapperfs.core.MapperException;
 import org.mapperfs.core.Target;
 import org.mapperfs.core.TargetRegistry;
+import org.mapperfs.core.VectorIo;
 import org.mapperfs.core.TestFiles;
 
 /** Time is a test clock: up 2 s, down 3 s means seconds 0-1 up, 2-4 down, 5-6 up, ... */
@@ -55,7 +56,7 @@ class FlakeyTargetTest {
 
     private Mapper mapperSeeded(long seed) {
         return new Mapper(TargetRegistry.standard().with("flakey", FlakeyTarget.factory(nanos::get, seed)),
-                HolePuncher.NONE, Optional.empty());
+                HolePuncher.NONE, VectorIo.NONE, Optional.empty());
     }
 
     private MappedDevice flakey(String features) throws MapperException {

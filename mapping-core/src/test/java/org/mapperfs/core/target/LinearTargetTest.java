@@ -24,6 +24,7 @@ import org.mapperfs.core.Mapper;
 import org.mapperfs.core.MapperException;
 import org.mapperfs.core.Target;
 import org.mapperfs.core.TargetRegistry;
+import org.mapperfs.core.VectorIo;
 import org.mapperfs.core.TestFiles;
 
 class LinearTargetTest {
@@ -114,7 +115,7 @@ class LinearTargetTest {
     void discardPunchesTheFileRangeUnderTheSegment() throws Exception {
         List<String> punched = new ArrayList<>();
         HolePuncher recorder = (path, offset, length) -> punched.add(path.getFileName() + " " + offset + "+" + length);
-        try (Mapper punching = new Mapper(TargetRegistry.standard(), recorder, Optional.empty())) {
+        try (Mapper punching = new Mapper(TargetRegistry.standard(), recorder, VectorIo.NONE, Optional.empty())) {
             MappedDevice device = punching.create("dev", "0 8 zero\n8 16 linear " + file + " 5\n", dir);
 
             device.discard(9 * S, 4 * S);

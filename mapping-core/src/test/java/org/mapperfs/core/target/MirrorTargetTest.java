@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.mapperfs.core.BlockDevice;
+import org.mapperfs.core.BufferPieces;
 import org.mapperfs.core.FileDevice;
 import org.mapperfs.core.HolePuncher;
 import org.mapperfs.core.MappedDevice;
@@ -444,6 +445,16 @@ class MirrorTargetTest {
         @Override
         public void write(ByteBuffer src, long offset) throws IOException {
             device.write(src, offset);
+        }
+
+        @Override
+        public void readPieces(ByteBuffer buffer, BufferPieces pieces, long offset) throws IOException {
+            pieces.readEach(this, buffer, offset, 0);
+        }
+
+        @Override
+        public void writePieces(ByteBuffer buffer, BufferPieces pieces, long offset) throws IOException {
+            pieces.writeEach(this, buffer, offset, 0);
         }
 
         @Override

@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,12 +21,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.mapperfs.core.BlockDevice;
+import org.mapperfs.core.BufferPieces;
+import org.mapperfs.core.HolePuncher;
 import org.mapperfs.core.MappedDevice;
 import org.mapperfs.core.Mapper;
 import org.mapperfs.core.MemoryDevice;
 import org.mapperfs.core.Table;
 import org.mapperfs.core.TargetRegistry;
 import org.mapperfs.core.TestFiles;
+import org.mapperfs.core.CountingVectorIo;
 
 class StripedTargetTest {
     private static final int S = 512;
@@ -158,6 +163,122 @@ class StripedTargetTest {
 
         assertThat(zeroSectors(s0)).containsExactly(4, 5, 6, 7, 8, 9, 10, 11);
         assertThat(zeroSectors(s1)).containsExactly(16, 17, 18, 19, 20, 21, 22, 23);
+    }
+
+    @Test
+    void aReadOverManyChunksIsOneCallPerStripeWithItsChunksAsPieces() throws Exception {
+        Counting s0 = new Counting(new MemoryDevice("s0", 64 * S));
+        Counting s1 = new Counting(new MemoryDevice("s1", 64 * S));
+        new java.util.Random(9).nextBytes(s0.device.data());
+        new java.util.Random(10).nextBytes(s1.device.data());
+        Table table = Table.build("0 64 striped 2 8 s0 0 s1 8\n", TargetRegistry.standard(),
+                arg -> arg.equals("s0") ? s0 : s1, () -> {});
+
+        // From the middle of chunk 0 (on s0) to the middle of chunk 5 (on s1), at position 3 of the buffer.
+        ByteBuffer buffer = ByteBuffer.allocate(40 * S + 3).position(3);
+        table.read(buffer, 4 * S);
+
+        assertThat(buffer.position()).isEqualTo(40 * S + 3);
+        assertThat(s0.calls).isEqualTo(1);
+        assertThat(s1.calls).isEqualTo(1);
+        assertThat(s0.pieces).isEqualTo(3); // c0 (its second half), c2, c4
+        assertThat(s1.pieces).isEqualTo(3); // c1, c3, c5 (its first half)
+        // s0 holds c0 c2 c4 side by side from sector 0, s1 holds c1 c3 c5 from sector 8.
+        byte[] got = slice(buffer.array(), 3, 40 * S);
+        assertThat(slice(got, 0, 4 * S)).isEqualTo(slice(s0.device.data(), 4 * S, 4 * S));
+        assertThat(slice(got, 4 * S, 8 * S)).isEqualTo(slice(s1.device.data(), 8 * S, 8 * S));
+        assertThat(slice(got, 12 * S, 8 * S)).isEqualTo(slice(s0.device.data(), 8 * S, 8 * S));
+        assertThat(slice(got, 36 * S, 4 * S)).isEqualTo(slice(s1.device.data(), 24 * S, 4 * S));
+    }
+
+    @Test
+    void aWriteOverManyChunksOfFilesIsOneVectoredCallPerStripe() throws Exception {
+        CountingVectorIo vectors = new CountingVectorIo();
+        try (Mapper counted = new Mapper(TargetRegistry.standard(), HolePuncher.NONE, vectors, Optional.empty())) {
+            MappedDevice device = counted.create("dev", "0 64 striped 2 8 " + a + " 0 " + b + " 8\n", dir);
+            byte[] data = seeded(40 * S, 11);
+
+            device.write(ByteBuffer.allocateDirect(40 * S).put(data).flip(), 4 * S);
+            device.flush();
+
+            assertThat(vectors.writes.get()).isEqualTo(2);
+            assertThat(slice(bytes(a), 4 * S, 4 * S)).isEqualTo(slice(data, 0, 4 * S));
+            assertThat(slice(bytes(a), 8 * S, 8 * S)).isEqualTo(slice(data, 12 * S, 8 * S));
+            assertThat(slice(bytes(b), 8 * S, 8 * S)).isEqualTo(slice(data, 4 * S, 8 * S));
+            assertThat(slice(bytes(b), 24 * S, 4 * S)).isEqualTo(slice(data, 36 * S, 4 * S));
+            assertThat(read(device, 4 * S, 40 * S)).isEqualTo(data);
+        }
+    }
+
+    @Test
+    void stripesSharingBytesOfAFileKeepTheLastWriteOfTheRequest() throws Exception {
+        // Stripe 0 is a[0,16), stripe 1 is a[8,24): c1 (stripe 1, row 0) and c2 (stripe 0, row 1)
+        // both land on a[8,16). In the request's order c2 comes last, so c2 stays.
+        MappedDevice device = mapper.create("dev", "0 32 striped 2 8 " + a + " 0 " + a + " 8\n", dir);
+        byte[] data = seeded(32 * S, 12);
+
+        device.write(ByteBuffer.allocateDirect(32 * S).put(data).flip(), 0);
+
+        assertThat(slice(bytes(a), 8 * S, 8 * S)).isEqualTo(slice(data, 16 * S, 8 * S));
+    }
+
+    /** A lower device that counts the calls that reach it and the pieces they carry. */
+    private static final class Counting implements BlockDevice {
+        final MemoryDevice device;
+        int calls;
+        int pieces;
+
+        Counting(MemoryDevice device) {
+            this.device = device;
+        }
+
+        @Override
+        public String name() {
+            return device.name();
+        }
+
+        @Override
+        public long size() {
+            return device.size();
+        }
+
+        @Override
+        public void read(ByteBuffer dst, long offset) throws IOException {
+            calls++;
+            pieces++;
+            device.read(dst, offset);
+        }
+
+        @Override
+        public void write(ByteBuffer src, long offset) throws IOException {
+            calls++;
+            pieces++;
+            device.write(src, offset);
+        }
+
+        @Override
+        public void readPieces(ByteBuffer buffer, BufferPieces p, long offset) throws IOException {
+            calls++;
+            pieces += p.count();
+            device.readPieces(buffer, p, offset);
+        }
+
+        @Override
+        public void writePieces(ByteBuffer buffer, BufferPieces p, long offset) throws IOException {
+            calls++;
+            pieces += p.count();
+            device.writePieces(buffer, p, offset);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            device.flush();
+        }
+
+        @Override
+        public void discard(long offset, long length) throws IOException {
+            device.discard(offset, length);
+        }
     }
 
     private static int[] zeroSectors(MemoryDevice device) {
