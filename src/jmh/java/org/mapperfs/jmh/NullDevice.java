@@ -2,7 +2,6 @@ package org.mapperfs.jmh;
 
 import java.nio.ByteBuffer;
 import org.mapperfs.core.BlockDevice;
-import org.mapperfs.core.BufferPieces;
 
 /** A device that moves no bytes: what is left of a request's cost is the engine's own. */
 final class NullDevice implements BlockDevice {
@@ -33,12 +32,6 @@ final class NullDevice implements BlockDevice {
     public void write(ByteBuffer src, long offset) {
         src.position(src.limit());
     }
-
-    @Override
-    public void readPieces(ByteBuffer buffer, BufferPieces pieces, long offset) {}
-
-    @Override
-    public void writePieces(ByteBuffer buffer, BufferPieces pieces, long offset) {}
 
     @Override
     public void flush() {}

@@ -93,7 +93,7 @@ public class TableBenchmark {
         return buffer;
     }
 
-    /** Four stripes of 4 KiB chunks: a 128 KiB read is one call per stripe, each with 8 pieces. */
+    /** Four stripes of 4 KiB chunks: a 128 KiB read is one call per stripe with 8 pieces (a read each here). */
     @Benchmark
     public ByteBuffer stripedRead() throws Exception {
         buffer.clear();

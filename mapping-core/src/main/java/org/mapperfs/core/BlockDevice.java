@@ -29,12 +29,17 @@ public interface BlockDevice {
 
     /**
      * Fills the {@code pieces} of {@code buffer} (absolute indexes) from consecutive bytes at
-     * {@code offset}, in their order; the buffer's position and limit are left as they were.
+     * {@code offset}, in their order; the buffer's position and limit are left as they were. One
+     * {@link #read} per piece unless the device has a single call for them (a file's preadv).
      */
-    void readPieces(ByteBuffer buffer, BufferPieces pieces, long offset) throws IOException;
+    default void readPieces(ByteBuffer buffer, BufferPieces pieces, long offset) throws IOException {
+        pieces.readEach(this, buffer, offset, 0);
+    }
 
     /** Writes the {@code pieces} of {@code buffer}, in their order, as consecutive bytes at {@code offset}. */
-    void writePieces(ByteBuffer buffer, BufferPieces pieces, long offset) throws IOException;
+    default void writePieces(ByteBuffer buffer, BufferPieces pieces, long offset) throws IOException {
+        pieces.writeEach(this, buffer, offset, 0);
+    }
 
     /** Makes every acknowledged write durable. */
     void flush() throws IOException;

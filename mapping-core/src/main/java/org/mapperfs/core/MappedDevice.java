@@ -101,16 +101,6 @@ public final class MappedDevice implements BlockDevice {
     }
 
     @Override
-    public void readPieces(ByteBuffer buffer, BufferPieces pieces, long offset) throws IOException {
-        pieces.readEach(this, buffer, offset, 0);
-    }
-
-    @Override
-    public void writePieces(ByteBuffer buffer, BufferPieces pieces, long offset) throws IOException {
-        pieces.writeEach(this, buffer, offset, 0);
-    }
-
-    @Override
     public void flush() throws IOException {
         gate.enter();
         try {

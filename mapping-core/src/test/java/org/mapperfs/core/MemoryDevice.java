@@ -74,16 +74,6 @@ public final class MemoryDevice implements BlockDevice {
     }
 
     @Override
-    public void readPieces(ByteBuffer buffer, BufferPieces pieces, long offset) throws IOException {
-        pieces.readEach(this, buffer, offset, 0);
-    }
-
-    @Override
-    public void writePieces(ByteBuffer buffer, BufferPieces pieces, long offset) throws IOException {
-        pieces.writeEach(this, buffer, offset, 0);
-    }
-
-    @Override
     public void flush() throws IOException {
         if (failing) {
             throw new IOException(name + ": flush failed");

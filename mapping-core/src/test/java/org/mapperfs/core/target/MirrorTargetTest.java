@@ -25,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.mapperfs.core.BlockDevice;
-import org.mapperfs.core.BufferPieces;
 import org.mapperfs.core.FileDevice;
+import org.mapperfs.core.ForwardingDevice;
 import org.mapperfs.core.HolePuncher;
 import org.mapperfs.core.MappedDevice;
 import org.mapperfs.core.Mapper;
@@ -421,15 +421,9 @@ class MirrorTargetTest {
     }
 
     /** A leg whose reads return 2 ms late, to widen the window between a copy's read and its write. */
-    private record SlowReads(BlockDevice device) implements BlockDevice {
-        @Override
-        public String name() {
-            return device.name();
-        }
-
-        @Override
-        public long size() {
-            return device.size();
+    private static final class SlowReads extends ForwardingDevice {
+        SlowReads(BlockDevice device) {
+            super(device);
         }
 
         @Override
@@ -440,31 +434,6 @@ class MirrorTargetTest {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }
-
-        @Override
-        public void write(ByteBuffer src, long offset) throws IOException {
-            device.write(src, offset);
-        }
-
-        @Override
-        public void readPieces(ByteBuffer buffer, BufferPieces pieces, long offset) throws IOException {
-            pieces.readEach(this, buffer, offset, 0);
-        }
-
-        @Override
-        public void writePieces(ByteBuffer buffer, BufferPieces pieces, long offset) throws IOException {
-            pieces.writeEach(this, buffer, offset, 0);
-        }
-
-        @Override
-        public void flush() throws IOException {
-            device.flush();
-        }
-
-        @Override
-        public void discard(long offset, long length) throws IOException {
-            device.discard(offset, length);
         }
     }
 }

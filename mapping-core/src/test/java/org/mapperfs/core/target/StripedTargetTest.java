@@ -21,8 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.mapperfs.core.BlockDevice;
 import org.mapperfs.core.BufferPieces;
+import org.mapperfs.core.CountingVectorIo;
+import org.mapperfs.core.ForwardingDevice;
 import org.mapperfs.core.HolePuncher;
 import org.mapperfs.core.MappedDevice;
 import org.mapperfs.core.Mapper;
@@ -30,7 +31,6 @@ import org.mapperfs.core.MemoryDevice;
 import org.mapperfs.core.Table;
 import org.mapperfs.core.TargetRegistry;
 import org.mapperfs.core.TestFiles;
-import org.mapperfs.core.CountingVectorIo;
 
 class StripedTargetTest {
     private static final int S = 512;
@@ -169,8 +169,8 @@ class StripedTargetTest {
     void aReadOverManyChunksIsOneCallPerStripeWithItsChunksAsPieces() throws Exception {
         Counting s0 = new Counting(new MemoryDevice("s0", 64 * S));
         Counting s1 = new Counting(new MemoryDevice("s1", 64 * S));
-        new java.util.Random(9).nextBytes(s0.device.data());
-        new java.util.Random(10).nextBytes(s1.device.data());
+        new java.util.Random(9).nextBytes(s0.memory.data());
+        new java.util.Random(10).nextBytes(s1.memory.data());
         Table table = Table.build("0 64 striped 2 8 s0 0 s1 8\n", TargetRegistry.standard(),
                 arg -> arg.equals("s0") ? s0 : s1, () -> {});
 
@@ -185,10 +185,10 @@ class StripedTargetTest {
         assertThat(s1.pieces).isEqualTo(3); // c1, c3, c5 (its first half)
         // s0 holds c0 c2 c4 side by side from sector 0, s1 holds c1 c3 c5 from sector 8.
         byte[] got = slice(buffer.array(), 3, 40 * S);
-        assertThat(slice(got, 0, 4 * S)).isEqualTo(slice(s0.device.data(), 4 * S, 4 * S));
-        assertThat(slice(got, 4 * S, 8 * S)).isEqualTo(slice(s1.device.data(), 8 * S, 8 * S));
-        assertThat(slice(got, 12 * S, 8 * S)).isEqualTo(slice(s0.device.data(), 8 * S, 8 * S));
-        assertThat(slice(got, 36 * S, 4 * S)).isEqualTo(slice(s1.device.data(), 24 * S, 4 * S));
+        assertThat(slice(got, 0, 4 * S)).isEqualTo(slice(s0.memory.data(), 4 * S, 4 * S));
+        assertThat(slice(got, 4 * S, 8 * S)).isEqualTo(slice(s1.memory.data(), 8 * S, 8 * S));
+        assertThat(slice(got, 12 * S, 8 * S)).isEqualTo(slice(s0.memory.data(), 8 * S, 8 * S));
+        assertThat(slice(got, 36 * S, 4 * S)).isEqualTo(slice(s1.memory.data(), 24 * S, 4 * S));
     }
 
     @Test
@@ -223,23 +223,14 @@ class StripedTargetTest {
     }
 
     /** A lower device that counts the calls that reach it and the pieces they carry. */
-    private static final class Counting implements BlockDevice {
-        final MemoryDevice device;
+    private static final class Counting extends ForwardingDevice {
+        final MemoryDevice memory;
         int calls;
         int pieces;
 
-        Counting(MemoryDevice device) {
-            this.device = device;
-        }
-
-        @Override
-        public String name() {
-            return device.name();
-        }
-
-        @Override
-        public long size() {
-            return device.size();
+        Counting(MemoryDevice memory) {
+            super(memory);
+            this.memory = memory;
         }
 
         @Override
@@ -250,34 +241,10 @@ class StripedTargetTest {
         }
 
         @Override
-        public void write(ByteBuffer src, long offset) throws IOException {
-            calls++;
-            pieces++;
-            device.write(src, offset);
-        }
-
-        @Override
         public void readPieces(ByteBuffer buffer, BufferPieces p, long offset) throws IOException {
             calls++;
             pieces += p.count();
             device.readPieces(buffer, p, offset);
-        }
-
-        @Override
-        public void writePieces(ByteBuffer buffer, BufferPieces p, long offset) throws IOException {
-            calls++;
-            pieces += p.count();
-            device.writePieces(buffer, p, offset);
-        }
-
-        @Override
-        public void flush() throws IOException {
-            device.flush();
-        }
-
-        @Override
-        public void discard(long offset, long length) throws IOException {
-            device.discard(offset, length);
         }
     }
 
