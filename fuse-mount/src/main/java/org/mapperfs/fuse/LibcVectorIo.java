@@ -13,8 +13,8 @@ import org.mapperfs.core.VectorIo;
 
 /**
  * preadv(2) and pwritev(2) through jnr-ffi, on a descriptor of its own per backing file. A
- * striped request of 1 MiB over 64 KiB chunks is then one call per stripe instead of 16 (the
- * daemon's CPU per MiB was 192 µs striped against 161 µs linear with one call per chunk).
+ * striped request of 1 MiB over 64 KiB chunks is then one call per stripe instead of 16; the
+ * daemon's CPU per MB read striped, over linear's, fell from 10–13 µs more to 2 µs more.
  */
 final class LibcVectorIo implements VectorIo {
     private static final int O_RDWR = 2;

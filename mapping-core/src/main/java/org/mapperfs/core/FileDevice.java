@@ -21,7 +21,7 @@ public final class FileDevice implements BlockDevice, AutoCloseable {
     private final FileChannel channel;
     private final long size;
     private final HolePuncher holes;
-    /** Null where the host has no vectored I/O, or the file could not be opened for it. */
+    /** Null where the host has no vectored I/O. */
     private final VectorIo.Vectored vectored;
     /**
      * Set after every completed write, cleared just before a force: a flush with nothing new to
