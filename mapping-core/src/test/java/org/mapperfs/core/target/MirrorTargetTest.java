@@ -196,6 +196,11 @@ class MirrorTargetTest {
         MappedDevice m = mapper.create("m", "0 2000 mirror core 1 64 3 " + a + " 0 " + b + " 48 " + c + " 0\n", dir);
 
         awaitInSync(m, 32);
+        // The resync raises its event after marking the last region, so it may trail the status.
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (m.eventNumber() < 1 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
 
         assertThat(m.eventNumber()).isGreaterThanOrEqualTo(1);
         byte[] primary = slice(bytes(a), 0, 2000 * S);
