@@ -48,10 +48,7 @@ class BufferPiecesTest {
 
     @Test
     void readEachFillsThePiecesFromConsecutiveBytesAndLeavesTheRestAlone() throws Exception {
-        MemoryDevice device = new MemoryDevice("m", 64);
-        for (int i = 0; i < 64; i++) {
-            device.data()[i] = (byte) i;
-        }
+        MemoryDevice device = numbered();
         BufferPieces pieces = new BufferPieces();
         pieces.add(2, 3);
         pieces.add(8, 4);
@@ -68,10 +65,7 @@ class BufferPiecesTest {
 
     @Test
     void readEachSkipsWhatWasAlreadyMovedEvenInsideAPiece() throws Exception {
-        MemoryDevice device = new MemoryDevice("m", 64);
-        for (int i = 0; i < 64; i++) {
-            device.data()[i] = (byte) i;
-        }
+        MemoryDevice device = numbered();
         BufferPieces pieces = new BufferPieces();
         pieces.add(0, 3);
         pieces.add(5, 3);
@@ -94,5 +88,14 @@ class BufferPiecesTest {
 
         assertThat(device.data()).containsExactly(0, 0, 0, 0, 0, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0);
         assertThat(buffer.position()).isZero();
+    }
+
+    /** 64 bytes, each holding its own offset. */
+    private static MemoryDevice numbered() {
+        MemoryDevice device = new MemoryDevice("m", 64);
+        for (int i = 0; i < 64; i++) {
+            device.data()[i] = (byte) i;
+        }
+        return device;
     }
 }

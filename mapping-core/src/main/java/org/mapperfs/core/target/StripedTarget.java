@@ -239,7 +239,7 @@ public final class StripedTarget implements Target {
             long within = position - chunk * chunkBytes;
             long n = Math.min(end - position, chunkBytes - within);
             int stripe = (int) (chunk % devices.size());
-            devices.get(stripe).discard(bases[stripe] + (chunk / devices.size()) * chunkBytes + within, n);
+            devices.get(stripe).discard(deviceOffset(stripe, chunk, within), n);
             position += n;
         }
     }
