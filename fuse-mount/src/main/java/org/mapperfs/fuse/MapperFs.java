@@ -2,30 +2,25 @@ package org.mapperfs.fuse;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.mapperfs.core.MappedDevice;
 import org.mapperfs.core.Mapper;
-import org.mapperfs.core.MapperException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import ru.serce.jnrfuse.ErrorCodes;
 
 /**
  * The mount, whatever speaks FUSE for it: {@code /control}, one regular file per device, and
  * {@code /.meta/NAME/*}. Operations take and return Java values and throw: {@link FsError} for a
- * plain refusal, {@link MapperException} or an I/O error otherwise. A transport catches
- * everything at its boundary and answers with {@link Errno#fail}.
+ * plain refusal, {@link org.mapperfs.core.MapperException} or an I/O error otherwise. A
+ * transport catches everything at its boundary and answers with {@link Errno#fail}. Commands on
+ * {@code /control} are run by its {@link ControlHandle}.
  *
  * <p>Control and meta files, and by default device files, are to be opened with FUSE direct_io
  * ({@link Opened#directIo()}): each write(2) of a command arrives whole, reads need no size,
  * and the loop device's I/O does not go through a second page cache.
  */
 final class MapperFs {
-    private static final Logger log = LoggerFactory.getLogger(MapperFs.class);
     private static final int O_ACCMODE = 3;
     static final int S_IFDIR = 0040000;
     static final int S_IFREG = 0100000;
@@ -93,12 +88,6 @@ final class MapperFs {
     private record DeviceHandle(MappedDevice device) {}
 
     private record TextHandle(byte[] content) {}
-
-    /** The reply of the last command written on this handle; guarded by itself. */
-    private static final class ControlHandle {
-        byte[] content;
-        int cursor;
-    }
 
     MapperFs(Mapper mapper, ControlCommands commands, Options options) {
         this.mapper = mapper;
@@ -252,7 +241,7 @@ final class MapperFs {
                 if (writing && uid != options.ownerUid()) {
                     throw new FsError(ErrorCodes.EACCES());
                 }
-                yield new Opened(handles.add(new ControlHandle()), true);
+                yield new Opened(handles.add(new ControlHandle(mapper, commands, options.ownerUid())), true);
             }
             case META_FILE -> {
                 if (writing) {
@@ -294,37 +283,12 @@ final class MapperFs {
             return n;
         }
         if (handle instanceof ControlHandle c) {
-            return readControl(c, dst);
+            return c.read(dst);
         }
         if (handle instanceof TextHandle t) {
-            return copyOut(t.content(), offset, dst);
+            return ControlHandle.copyOut(t.content(), offset, dst);
         }
         throw new FsError(ErrorCodes.EBADF());
-    }
-
-    /**
-     * A control handle reads back, from where the last read stopped, the reply of the last
-     * command written on it, or the listing of every device if none was written.
-     */
-    private int readControl(ControlHandle c, ByteBuffer dst) {
-        synchronized (c) {
-            if (c.content == null) {
-                c.content = Reports.listing(mapper).getBytes(StandardCharsets.UTF_8);
-                c.cursor = 0;
-            }
-            int n = copyOut(c.content, c.cursor, dst);
-            c.cursor += n;
-            return n;
-        }
-    }
-
-    private static int copyOut(byte[] content, long offset, ByteBuffer dst) {
-        if (offset >= content.length) {
-            return 0;
-        }
-        int n = (int) Math.min(dst.remaining(), content.length - offset);
-        dst.put(content, (int) offset, n);
-        return n;
     }
 
     /**
@@ -345,57 +309,9 @@ final class MapperFs {
             return n;
         }
         if (handle instanceof ControlHandle c) {
-            return writeControl(c, src, uid, pid);
+            return c.write(src, uid, pid);
         }
         throw new FsError(ErrorCodes.EBADF());
-    }
-
-    private int writeControl(ControlHandle c, ByteBuffer src, long uid, long pid) throws MapperException {
-        if (uid != options.ownerUid()) {
-            reply(c, "permission denied: only the mount's owner may send commands\n");
-            throw new FsError(ErrorCodes.EACCES());
-        }
-        int size = src.remaining();
-        byte[] bytes = new byte[size];
-        src.get(bytes);
-        String command = new String(bytes, StandardCharsets.UTF_8);
-        Path cwd = writerDirectory(pid);
-        try {
-            String reply = commands.execute(command, cwd);
-            reply(c, reply);
-            if (ControlCommands.changesState(command)) {
-                log.info("control: {}", firstWords(command));
-            }
-            return size;
-        } catch (MapperException e) {
-            reply(c, e.getMessage() + "\n");
-            log.info("control: {} refused: {}", firstWords(command), e.getMessage());
-            throw e;
-        } catch (RuntimeException e) {
-            reply(c, "internal error: " + e + "\n");
-            throw e;
-        }
-    }
-
-    private static void reply(ControlHandle c, String text) {
-        synchronized (c) {
-            c.content = text.getBytes(StandardCharsets.UTF_8);
-            c.cursor = 0;
-        }
-    }
-
-    private static String firstWords(String command) {
-        String line = command.lines().findFirst().orElse("").strip();
-        return line.length() > 120 ? line.substring(0, 120) + "..." : line;
-    }
-
-    /** The writing process's working directory, against which relative paths resolve. */
-    private static Path writerDirectory(long pid) {
-        try {
-            return Files.readSymbolicLink(Path.of("/proc/" + pid + "/cwd"));
-        } catch (Exception e) {
-            return Path.of("/");
-        }
     }
 
     /** fsync(2): reaches force() of every backing file under a device; nothing to do elsewhere. */

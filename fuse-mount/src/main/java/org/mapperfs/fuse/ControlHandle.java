@@ -1,0 +1,105 @@
+package org.mapperfs.fuse;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.mapperfs.core.Mapper;
+import org.mapperfs.core.MapperException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import ru.serce.jnrfuse.ErrorCodes;
+
+/**
+ * One open handle on {@code /control}: each write(2) is one command, run at once; reads give
+ * back, from where the last read stopped, the reply of the last command written on this
+ * handle, or the listing of every device if none was written. Replies are per handle, so two
+ * processes sending commands at once each read their own.
+ */
+final class ControlHandle {
+    private static final Logger log = LoggerFactory.getLogger(ControlHandle.class);
+
+    private final Mapper mapper;
+    private final ControlCommands commands;
+    private final long ownerUid;
+
+    /** The reply and how far it has been read; guarded by this. */
+    private byte[] content;
+    private int cursor;
+
+    ControlHandle(Mapper mapper, ControlCommands commands, long ownerUid) {
+        this.mapper = mapper;
+        this.commands = commands;
+        this.ownerUid = ownerUid;
+    }
+
+    /** Reads the next bytes of the reply into {@code dst}; 0 once it is all read. */
+    synchronized int read(ByteBuffer dst) {
+        if (content == null) {
+            content = Reports.listing(mapper).getBytes(StandardCharsets.UTF_8);
+            cursor = 0;
+        }
+        int n = copyOut(content, cursor, dst);
+        cursor += n;
+        return n;
+    }
+
+    /**
+     * Runs the command in the remaining bytes of {@code src}, sent by process {@code pid} of
+     * {@code uid}, whose working directory relative paths resolve against. Returns the bytes
+     * taken; a refused command throws, and its one-line reason is the reply read back.
+     */
+    int write(ByteBuffer src, long uid, long pid) throws MapperException {
+        if (uid != ownerUid) {
+            reply("permission denied: only the mount's owner may send commands\n");
+            throw new FsError(ErrorCodes.EACCES());
+        }
+        int size = src.remaining();
+        byte[] bytes = new byte[size];
+        src.get(bytes);
+        String command = new String(bytes, StandardCharsets.UTF_8);
+        try {
+            reply(commands.execute(command, writerDirectory(pid)));
+            if (ControlCommands.changesState(command)) {
+                log.info("control: {}", firstWords(command));
+            }
+            return size;
+        } catch (MapperException e) {
+            reply(e.getMessage() + "\n");
+            log.info("control: {} refused: {}", firstWords(command), e.getMessage());
+            throw e;
+        } catch (RuntimeException e) {
+            reply("internal error: " + e + "\n");
+            throw e;
+        }
+    }
+
+    private synchronized void reply(String text) {
+        content = text.getBytes(StandardCharsets.UTF_8);
+        cursor = 0;
+    }
+
+    /** Copies what {@code content} holds from {@code offset} into {@code dst}; returns how much. */
+    static int copyOut(byte[] content, long offset, ByteBuffer dst) {
+        if (offset >= content.length) {
+            return 0;
+        }
+        int n = (int) Math.min(dst.remaining(), content.length - offset);
+        dst.put(content, (int) offset, n);
+        return n;
+    }
+
+    private static String firstWords(String command) {
+        String line = command.lines().findFirst().orElse("").strip();
+        return line.length() > 120 ? line.substring(0, 120) + "..." : line;
+    }
+
+    /** The writing process's working directory; "/" if it cannot be read (the process is gone). */
+    static Path writerDirectory(long pid) {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc/" + pid + "/cwd"));
+        } catch (Exception e) {
+            return Path.of("/");
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package org.mapperfs.fuse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mapperfs.core.Mapper;
+import org.mapperfs.core.MapperException;
+import ru.serce.jnrfuse.ErrorCodes;
+
+class ControlHandleTest {
+    private static final long OWNER = 1000;
+    private static final long OTHER = 1001;
+
+    @TempDir
+    Path dir;
+
+    @TempDir
+    Path stateDir;
+
+    private Mapper mapper;
+    private ControlCommands commands;
+    private Path disk;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        mapper = Mapper.standalone();
+        commands = new ControlCommands(mapper, new StateStore(stateDir), new Daemon.Info(dir.resolve("mnt"), stateDir));
+        disk = Disks.file(dir, "disk.img", 64);
+    }
+
+    @AfterEach
+    void tearDown() {
+        mapper.close();
+    }
+
+    private ControlHandle handle() {
+        return new ControlHandle(mapper, commands, OWNER);
+    }
+
+    private static int send(ControlHandle h, String command, long uid) throws MapperException {
+        return h.write(ByteBuffer.wrap(command.getBytes(StandardCharsets.UTF_8)), uid, ProcessHandle.current().pid());
+    }
+
+    /** Everything the handle reads back from here on, in reads of {@code chunk} bytes. */
+    private static String readAll(ControlHandle h, int chunk) {
+        StringBuilder sb = new StringBuilder();
+        ByteBuffer buf = ByteBuffer.allocate(chunk);
+        int n;
+        while ((n = h.read(buf.clear())) > 0) {
+            sb.append(new String(buf.array(), 0, n, StandardCharsets.UTF_8));
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void aHandleNothingWasWrittenOnReadsTheListing() throws MapperException {
+        assertThat(readAll(handle(), 4096)).isEqualTo("# no devices\n");
+        send(handle(), "create a 0 64 linear " + disk + " 0", OWNER);
+        assertThat(readAll(handle(), 4096)).isEqualTo("a ACTIVE 64 sectors\n  0 64 linear " + disk + " 0\n");
+    }
+
+    @Test
+    void theReplyOfTheLastCommandIsReadBackInPiecesThenEnds() throws MapperException {
+        ControlHandle h = handle();
+        String command = "create a 0 64 linear " + disk + " 0";
+        assertThat(send(h, command, OWNER)).isEqualTo(command.length());
+        send(h, "status a", OWNER);
+        String whole = readAll(h, 4096);
+        assertThat(whole).isEqualTo("0 64 linear\n");
+        send(h, "status a", OWNER);
+        assertThat(readAll(h, 3)).isEqualTo(whole);
+        assertThat(readAll(h, 3)).as("read to the end").isEmpty();
+    }
+
+    @Test
+    void relativePathsResolveAgainstTheWritersDirectory() {
+        Path cwd = ControlHandle.writerDirectory(ProcessHandle.current().pid());
+        assertThat(cwd).isEqualTo(Path.of("").toAbsolutePath());
+        assertThat(ControlHandle.writerDirectory(Long.MAX_VALUE)).as("a process that is gone").isEqualTo(Path.of("/"));
+    }
+
+    @Test
+    void aRefusedCommandThrowsAndItsReasonIsTheReply() {
+        ControlHandle h = handle();
+        Throwable t = catchThrowable(() -> send(h, "create a 0 64 linear " + dir.resolve("missing.img") + " 0", OWNER));
+        assertThat(t).isInstanceOf(MapperException.class);
+        assertThat(readAll(h, 4096)).isEqualTo(t.getMessage() + "\n").contains("missing.img");
+        assertThat(mapper.list()).as("nothing created").isEmpty();
+    }
+
+    @Test
+    void anotherUsersCommandIsRefusedWithEaccesAndNotRun() {
+        ControlHandle h = handle();
+        Throwable t = catchThrowable(() -> send(h, "create a 0 64 linear " + disk + " 0", OTHER));
+        assertThat(t).isInstanceOf(FsError.class);
+        assertThat(((FsError) t).errno()).isEqualTo(ErrorCodes.EACCES());
+        assertThat(readAll(h, 4096)).startsWith("permission denied");
+        assertThat(mapper.list()).isEmpty();
+    }
+
+    @Test
+    void repliesArePerHandle() throws MapperException {
+        ControlHandle first = handle();
+        ControlHandle second = handle();
+        send(first, "create a 0 64 linear " + disk + " 0", OWNER);
+        send(second, "status a", OWNER);
+        assertThat(readAll(second, 4096)).isEqualTo("0 64 linear\n");
+        assertThat(readAll(first, 4096)).doesNotContain("0 64 linear\n");
+    }
+
+    @Test
+    void copyOutGivesWhatLiesFromTheOffsetAndNothingPastTheEnd() {
+        byte[] content = "abcdef".getBytes(StandardCharsets.UTF_8);
+        ByteBuffer dst = ByteBuffer.allocate(4);
+        assertThat(ControlHandle.copyOut(content, 3, dst)).isEqualTo(3);
+        assertThat(new String(dst.array(), 0, 3, StandardCharsets.UTF_8)).isEqualTo("def");
+        assertThat(ControlHandle.copyOut(content, 6, dst.clear())).isZero();
+        assertThat(ControlHandle.copyOut(content, 0, dst.clear())).isEqualTo(4);
+    }
+}
