@@ -6,7 +6,9 @@
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
 jar="$root/src/jmh/target/benchmarks.jar"
-if [ ! -f "$jar" ]; then
+# Rebuilt when missing or older than the engine's or the benchmarks' sources.
+if [ ! -f "$jar" ] || [ -n "$(find "$root/pom.xml" "$root/mapping-core/pom.xml" "$root/mapping-core/src/main" \
+    "$root/src/jmh/pom.xml" "$root/src/jmh/java" -newer "$jar" -print -quit 2>/dev/null)" ]; then
   (cd "$root" && mvn -B -q -DskipTests package -pl src/jmh -am)
 fi
 exec java -jar "$jar" -prof gc "$@"

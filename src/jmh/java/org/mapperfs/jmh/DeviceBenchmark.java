@@ -109,4 +109,15 @@ public class DeviceBenchmark {
         }
         return buffer;
     }
+
+    /** The floor of writes: the same pwrite on the backing file's channel, without the engine. */
+    @Benchmark
+    public ByteBuffer fileWrite() throws IOException {
+        buffer.clear();
+        long at = nextOffset();
+        while (buffer.hasRemaining()) {
+            raw.write(buffer, at + buffer.position());
+        }
+        return buffer;
+    }
 }
