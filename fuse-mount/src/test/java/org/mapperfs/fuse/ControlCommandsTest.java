@@ -29,21 +29,22 @@ class ControlCommandsTest {
     @TempDir
     Path stateDir;
 
+    private CommandsFixture fixture;
     private Mapper mapper;
     private ControlCommands commands;
     private Path disk;
 
     @BeforeEach
     void setUp() throws IOException {
-        mapper = Mapper.standalone();
-        StateStore store = new StateStore(stateDir);
-        commands = new ControlCommands(mapper, store, new Daemon.Info(dir.resolve("mnt"), stateDir));
-        disk = Disks.file(dir, "disk.img", 64);
+        fixture = new CommandsFixture(dir, stateDir);
+        mapper = fixture.mapper;
+        commands = fixture.commands;
+        disk = fixture.disk;
     }
 
     @AfterEach
     void tearDown() {
-        mapper.close();
+        fixture.close();
     }
 
     private String run(String command) throws MapperException {

@@ -11,7 +11,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mapperfs.core.Mapper;
 import org.mapperfs.core.MapperException;
 import ru.serce.jnrfuse.ErrorCodes;
 
@@ -25,24 +24,20 @@ class ControlHandleTest {
     @TempDir
     Path stateDir;
 
-    private Mapper mapper;
-    private ControlCommands commands;
-    private Path disk;
+    private CommandsFixture fx;
 
     @BeforeEach
     void setUp() throws IOException {
-        mapper = Mapper.standalone();
-        commands = new ControlCommands(mapper, new StateStore(stateDir), new Daemon.Info(dir.resolve("mnt"), stateDir));
-        disk = Disks.file(dir, "disk.img", 64);
+        fx = new CommandsFixture(dir, stateDir);
     }
 
     @AfterEach
     void tearDown() {
-        mapper.close();
+        fx.close();
     }
 
     private ControlHandle handle() {
-        return new ControlHandle(mapper, commands, OWNER);
+        return new ControlHandle(fx.mapper, fx.commands, OWNER);
     }
 
     private static int send(ControlHandle h, String command, long uid) throws MapperException {
@@ -63,14 +58,14 @@ class ControlHandleTest {
     @Test
     void aHandleNothingWasWrittenOnReadsTheListing() throws MapperException {
         assertThat(readAll(handle(), 4096)).isEqualTo("# no devices\n");
-        send(handle(), "create a 0 64 linear " + disk + " 0", OWNER);
-        assertThat(readAll(handle(), 4096)).isEqualTo("a ACTIVE 64 sectors\n  0 64 linear " + disk + " 0\n");
+        send(handle(), "create a 0 64 linear " + fx.disk + " 0", OWNER);
+        assertThat(readAll(handle(), 4096)).isEqualTo("a ACTIVE 64 sectors\n  0 64 linear " + fx.disk + " 0\n");
     }
 
     @Test
     void theReplyOfTheLastCommandIsReadBackInPiecesThenEnds() throws MapperException {
         ControlHandle h = handle();
-        String command = "create a 0 64 linear " + disk + " 0";
+        String command = "create a 0 64 linear " + fx.disk + " 0";
         assertThat(send(h, command, OWNER)).isEqualTo(command.length());
         send(h, "status a", OWNER);
         String whole = readAll(h, 4096);
@@ -93,24 +88,24 @@ class ControlHandleTest {
         Throwable t = catchThrowable(() -> send(h, "create a 0 64 linear " + dir.resolve("missing.img") + " 0", OWNER));
         assertThat(t).isInstanceOf(MapperException.class);
         assertThat(readAll(h, 4096)).isEqualTo(t.getMessage() + "\n").contains("missing.img");
-        assertThat(mapper.list()).as("nothing created").isEmpty();
+        assertThat(fx.mapper.list()).as("nothing created").isEmpty();
     }
 
     @Test
     void anotherUsersCommandIsRefusedWithEaccesAndNotRun() {
         ControlHandle h = handle();
-        Throwable t = catchThrowable(() -> send(h, "create a 0 64 linear " + disk + " 0", OTHER));
+        Throwable t = catchThrowable(() -> send(h, "create a 0 64 linear " + fx.disk + " 0", OTHER));
         assertThat(t).isInstanceOf(FsError.class);
         assertThat(((FsError) t).errno()).isEqualTo(ErrorCodes.EACCES());
         assertThat(readAll(h, 4096)).startsWith("permission denied");
-        assertThat(mapper.list()).isEmpty();
+        assertThat(fx.mapper.list()).isEmpty();
     }
 
     @Test
     void repliesArePerHandle() throws MapperException {
         ControlHandle first = handle();
         ControlHandle second = handle();
-        send(first, "create a 0 64 linear " + disk + " 0", OWNER);
+        send(first, "create a 0 64 linear " + fx.disk + " 0", OWNER);
         send(second, "status a", OWNER);
         assertThat(readAll(second, 4096)).isEqualTo("0 64 linear\n");
         assertThat(readAll(first, 4096)).doesNotContain("0 64 linear\n");

@@ -1,0 +1,26 @@
+package org.mapperfs.fuse;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.mapperfs.core.Mapper;
+
+/**
+ * What the control file's tests stand on: a standalone mapper, the control commands over it as
+ * the daemon builds them (state kept in {@code stateDir}, the mount at {@code dir/mnt}), and a
+ * 64-sector backing file {@code dir/disk.img}.
+ */
+final class CommandsFixture implements AutoCloseable {
+    final Mapper mapper = Mapper.standalone();
+    final ControlCommands commands;
+    final Path disk;
+
+    CommandsFixture(Path dir, Path stateDir) throws IOException {
+        commands = new ControlCommands(mapper, new StateStore(stateDir), new Daemon.Info(dir.resolve("mnt"), stateDir));
+        disk = Disks.file(dir, "disk.img", 64);
+    }
+
+    @Override
+    public void close() {
+        mapper.close();
+    }
+}
