@@ -392,6 +392,25 @@ declare -A FIO_ARGS=(
     [randread1]="--rw=randread --bs=4k --iodepth=1 --norandommap")
 declare -A DIR=([seqwrite]=write [seqread]=read [randread16]=read [randwrite16]=write [randread1]=read)
 
+# What putting data into the page cache costs at the least: 1 MiB pwrite(2) from one thread straight
+# on file A (no loop, no FUSE), as whole-machine CPU-seconds per GB. One pass per round, right after
+# that round's seq write passes: the machine drifts between slower and faster phases, so the ceiling
+# a daemon is held to is taken in the same minute as the daemon.
+PWRITE="$WORK/pwrite.tsv" # rep MB_s cpus_busy
+: > "$PWRITE"
+pwrite_pass() { # pwrite_pass REP
+    local json="$WORK/json/pwrite-$1.json" mcpu0 mcpu1
+    prep_pass
+    mcpu0=$(machine_ticks)
+    # --invalidate=0: fio would otherwise drop (and so write back) the file's pages at every wrap
+    fio --name=pwrite --filename="$FILE_A" --rw=write --bs=1M --size="$SIZE" --ioengine=psync --direct=0 \
+        --invalidate=0 --time_based --runtime="$RUNTIME" --output-format=json --output="$json" >/dev/null
+    mcpu1=$(machine_ticks)
+    printf '%s\t%s\t%s\n' "$1" "$(jq -r '.jobs[0].write.bw_bytes / 1e6' "$json")" \
+        "$(cpus_busy "$mcpu0" "$mcpu1")" >> "$PWRITE"
+    log "pwrite pass $1/$REPEAT: $(awk -F'\t' 'END {printf "%.0f MB/s, %s CPUs busy", $2, $3}' "$PWRITE")"
+}
+
 RAW="$WORK/samples.tsv" # workload config rep MB_s IOPS p50_us p99_us disk_read_MB disk_write_MB daemon_cpu_s inflight_mean inflight_max cpus_busy
 : > "$RAW"
 npasses=$((REPEAT * ${#WORKLOADS[@]} * ${#CONFIGS[@]}))
@@ -435,6 +454,9 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
                 "$busy" >> "$RAW"
             log "pass $pass/$npasses rep $rep ${LABEL[$w]} $c: $(awk -F'\t' '{printf "%.0f MB/s, %.0f IOPS, clat p50 %.0f us, p99 %.0f us", $1, $2, $3, $4}' <<<"$line")"
         done
+        if [ "$w" = seqwrite ]; then
+            pwrite_pass "$rep"
+        fi
     done
 done
 T_END=$(date +%s)
@@ -456,22 +478,6 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
     jq -r --arg r "$rep" '.jobs[0].read | [$r, .iops, (.clat_ns.percentile["50.000000"] / 1000)] |
         map(tostring) | join("\t")' "$json" >> "$PREAD"
     log "pread pass $rep/$REPEAT: $(awk -F'\t' 'END {printf "%.0f IOPS, clat p50 %.0f us", $2, $3}' "$PREAD")"
-done
-# What putting data into the page cache costs at the least: 1 MiB pwrite(2) from one thread straight
-# on file A (no loop, no FUSE), as whole-machine CPU-seconds per GB.
-PWRITE="$WORK/pwrite.tsv" # rep MB_s cpus_busy
-: > "$PWRITE"
-for ((rep = 1; rep <= REPEAT; rep++)); do
-    json="$WORK/json/pwrite-$rep.json"
-    prep_pass
-    mcpu0=$(machine_ticks)
-    # --invalidate=0: fio would otherwise drop (and so write back) the file's pages at every wrap
-    fio --name=pwrite --filename="$FILE_A" --rw=write --bs=1M --size="$SIZE" --ioengine=psync --direct=0 \
-        --invalidate=0 --time_based --runtime="$RUNTIME" --output-format=json --output="$json" >/dev/null
-    mcpu1=$(machine_ticks)
-    printf '%s\t%s\t%s\n' "$rep" "$(jq -r '.jobs[0].write.bw_bytes / 1e6' "$json")" \
-        "$(cpus_busy "$mcpu0" "$mcpu1")" >> "$PWRITE"
-    log "pwrite pass $rep/$REPEAT: $(awk -F'\t' 'END {printf "%.0f MB/s, %s CPUs busy", $2, $3}' "$PWRITE")"
 done
 PWRITE_CPG=$(awk -F'\t' '{print $3 * 1000 / $2}' "$PWRITE" | median_of) # CPU-seconds per GB
 PREAD_P50=$(cut -f3 "$PREAD" | median_of)
@@ -601,6 +607,19 @@ fi
             "at most $(fmt "$(awk -v n="$(nproc)" -v l="$least" 'BEGIN {print n * 1000 / l}')") MB/s on $(nproc) CPUs;" \
             "mfs-linear used $(awk -v a="$(cpg mfs-linear)" 'BEGIN {printf "%.3f", a}')"
     fi
+    # The same ceiling round by round: each round's do-nothing pass, pwrite pass and mfs-linear pass
+    # lie within a minute of each other, so the machine's drift does not enter the share.
+    shares=""
+    for ((rep = 1; rep <= REPEAT; rep++)); do
+        shares+=$(awk -F'\t' -v r="$rep" '
+            FILENAME == ARGV[1] && $1 == r && $2 > 0 {p = $3 * 1000 / $2}
+            FILENAME == ARGV[2] && $1 == "seqwrite" && $3 == r && $4 > 0 && $2 == "mfs-null" {z = $13 * 1000 / $4}
+            FILENAME == ARGV[2] && $1 == "seqwrite" && $3 == r && $4 > 0 && $2 == "mfs-linear" {l = $13 * 1000 / $4}
+            END {printf "%s%s", (r > 1 ? ", " : ""), (l > 0 && z > 0 && p > 0 ? sprintf("%.0f %%", (z + p) * 100 / l) : "n/a")}' \
+            "$PWRITE" "$RAW")
+    done
+    echo "seq write ceiling, round by round: CPU per GB of the do-nothing daemon + one-thread pwrite(2) (the"
+    echo "  least a daemon that stores the data can spend), as a share of what mfs-linear spent: $shares"
     echo "note: raw-buf and mapperfs (whose daemon does buffered I/O on the backing files) write into the"
     echo "  page cache and, after the first touch, read from it; raw-dio always reaches $src. See below."
     echo
