@@ -55,8 +55,10 @@
 #     during each pass, from /sys/class/block/DEV/stat) shows which passes that affected.
 #   * After the passes, --repeat passes of 4 KiB random pread(2) at QD1 straight on file A in fio
 #     (psync, buffered, same preparation, as many reads as mfs-linear's QD1 pass: no loop, no
-#     FUSE): what a cold read costs any daemon. Then --repeat passes of 1 MiB pwrite(2) from one
-#     thread straight on file A: the least CPU per GB that putting data into the page cache costs.
+#     FUSE): what a cold read costs any daemon.
+#   * In each repeat, right after the seq write passes, one pass of 1 MiB pwrite(2) from one
+#     thread straight on file A: the least CPU per GB that putting data into the page cache
+#     costs, taken in the same minute as the daemons' seq writes it is set against.
 #   * Pass order: for each repeat, for each workload, every config in turn (the starting
 #     config rotates with the repeat), so slow drift hits every config alike.
 #   * Requests in flight at the daemon: during every mapperfs pass, the FUSE connection's
