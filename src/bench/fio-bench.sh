@@ -610,7 +610,8 @@ fi
             "mfs-linear used $(awk -v a="$(cpg mfs-linear)" 'BEGIN {printf "%.3f", a}')"
     fi
     # The same ceiling round by round: each round's do-nothing pass, pwrite pass and mfs-linear pass
-    # lie within a minute of each other, so the machine's drift does not enter the share.
+    # lie within a minute of each other, so the machine's drift enters the share less than it
+    # enters the medians above (it is still an estimate: a share above 100 % can happen).
     shares=""
     for ((rep = 1; rep <= REPEAT; rep++)); do
         shares+=$(awk -F'\t' -v r="$rep" '
@@ -620,8 +621,8 @@ fi
             END {printf "%s%s", (r > 1 ? ", " : ""), (l > 0 && z > 0 && p > 0 ? sprintf("%.0f %%", (z + p) * 100 / l) : "n/a")}' \
             "$PWRITE" "$RAW")
     done
-    echo "seq write ceiling, round by round: CPU per GB of the do-nothing daemon + one-thread pwrite(2) (the"
-    echo "  least a daemon that stores the data can spend), as a share of what mfs-linear spent: $shares"
+    echo "seq write ceiling, round by round: CPU per GB of the do-nothing daemon + one-thread pwrite(2) (an"
+    echo "  estimate of the least a daemon that stores the data can spend), as a share of what mfs-linear spent: $shares"
     echo "note: raw-buf and mapperfs (whose daemon does buffered I/O on the backing files) write into the"
     echo "  page cache and, after the first touch, read from it; raw-dio always reaches $src. See below."
     echo
