@@ -1,0 +1,200 @@
+# fio-bench-report.sh - the report of fio-bench.sh, sourced by it once every pass has run.
+#
+# Reads the samples fio-bench.sh wrote ($RAW: one line a pass; $PWRITE, $PREAD: the plain-process
+# passes) and the run's figures it computed (PWRITE_CPG, PREAD_P50, DAEMON_CPU, VMHWM_KB, ...).
+# write_tsv prints every median in long format (--out); print_report prints the tables.
+# shellcheck shell=bash disable=SC2154 # the variables are fio-bench.sh's
+
+# median COLUMN WORKLOAD CONFIG  (column numbers of $RAW, 1-based)
+median() {
+    awk -F'\t' -v w="$2" -v c="$3" -v col="$1" '$1 == w && $2 == c {print $col}' "$RAW" | median_of
+}
+samples() {
+    awk -F'\t' -v w="$2" -v c="$3" -v col="$1" '$1 == w && $2 == c {printf "%s%s", sep, $col; sep = ","}' "$RAW"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}'; }
+fmt() { awk -v v="$1" 'BEGIN {printf "%.0f", v}'; }
+
+# metric key -> column in $RAW and unit
+declare -A MCOL=([MB_s]=4 [IOPS]=5 [p50_us]=6 [p99_us]=7 [disk_read_MB]=8 [disk_write_MB]=9 [daemon_cpu_s]=10
+    [inflight_mean]=11 [inflight_max]=12 [cpus_busy]=13)
+ROWS=( "seqwrite MB_s" "seqread MB_s" "randread16 IOPS" "randwrite16 IOPS" "randread1 IOPS" "randread1 p50_us" "randread1 p99_us" )
+
+write_tsv() { # every median with its ratio and samples, and the run's figures, one value a line
+    printf 'workload\tconfig\tmetric\tmedian\tratio_vs_raw_dio\tsamples\n'
+    for w in "${WORKLOADS[@]}"; do
+        for c in "${CONFIGS[@]}"; do
+            for m in MB_s IOPS p50_us p99_us disk_read_MB disk_write_MB daemon_cpu_s inflight_mean inflight_max cpus_busy; do
+                case "$m" in daemon_cpu_s|inflight_*) [[ $c != mfs-* ]] && continue ;; esac
+                v=$(median "${MCOL[$m]}" "$w" "$c")
+                r=""
+                case "$m" in MB_s|IOPS|p50_us|p99_us) r=$(ratio "$v" "$(median "${MCOL[$m]}" "$w" raw-dio)") ;; esac
+                printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$w" "$c" "$m" "$v" "$r" "$(samples "${MCOL[$m]}" "$w" "$c")"
+            done
+        done
+    done
+    printf 'randread1\tpread-file\tp50_us\t%s\t\t%s\n' "$PREAD_P50" "$(cut -f3 "$PREAD" | paste -sd,)"
+    printf 'randread1\tpread-file\tIOPS\t\t\t%s\n' "$(cut -f2 "$PREAD" | paste -sd,)"
+    printf 'seqwrite\tpwrite-file\tcpu_s_per_gb\t%s\t\t\n' "$PWRITE_CPG"
+    printf 'seqwrite\tpwrite-file\tMB_s\t\t\t%s\n' "$(cut -f2 "$PWRITE" | paste -sd,)"
+    printf 'run\tmfs-daemon\tcpu_s\t%s\t\t\n' "$DAEMON_CPU"
+    printf 'run\tmfs-daemon\tvmhwm_kib\t%s\t\t\n' "$VMHWM_KB"
+    printf 'run\tmfs-daemon\tvmrss_kib\t%s\t\t\n' "$VMRSS_KB"
+    printf 'run\tall\tsize_bytes\t%s\t\t\n' "$SIZE"
+    printf 'run\tall\truntime_s\t%s\t\t\n' "$RUNTIME"
+    printf 'run\tall\trepeat\t%s\t\t\n' "$REPEAT"
+    printf 'run\tall\tmeasure_wall_s\t%s\t\t\n' "$((T_END - T_START))"
+}
+
+report_table() { # every workload x config, with the ratio to raw-dio
+    echo
+    echo "mapperfs fio benchmark (transport ${TRANSPORT:-default}): size $((SIZE / MIB)) MiB, runtime ${RUNTIME} s, median of ${REPEAT}; $(fio --version), kernel $(uname -r), $(nproc) CPUs"
+    echo "backing: $FSTYPE on $src ($WORK); fio --direct=1 --ioengine=libaio on the loop device"
+    echo "ratio (x) = config / raw-dio, i.e. raw loop --direct-io=on on the same file is the reference"
+    echo "  (throughput/IOPS: > 1 faster than raw; latency: > 1 slower than raw)"
+    echo
+    header=$(printf '%-20s %-5s' workload unit)
+    for c in "${CONFIGS[@]}"; do
+        if [ "$c" = raw-dio ]; then header+=$(printf ' %10s' "$c"); else header+=$(printf ' %16s' "$c (x)"); fi
+    done
+    echo "$header"
+    for row in "${ROWS[@]}"; do
+        read -r w m <<<"$row"
+        case "$m" in MB_s) unit=MB/s; name=${LABEL[$w]} ;; IOPS) unit=IOPS; name=${LABEL[$w]} ;;
+            p50_us) unit=us; name="  QD1 clat p50" ;; p99_us) unit=us; name="  QD1 clat p99" ;; esac
+        ref=$(median "${MCOL[$m]}" "$w" raw-dio)
+        line=$(printf '%-20s %-5s' "$name" "$unit")
+        for c in "${CONFIGS[@]}"; do
+            v=$(median "${MCOL[$m]}" "$w" "$c")
+            if [ "$c" = raw-dio ]; then line+=$(printf ' %10s' "$(fmt "$v")")
+            else line+=$(printf ' %16s' "$(fmt "$v") ($(ratio "$v" "$ref"))"); fi
+        done
+        echo "$line"
+    done
+}
+
+report_peers() { # mapperfs against the best peer, and against the do-nothing floors
+    echo
+    echo "mapperfs / best peer (max of qsd and nbdkit; for latency: min), same run:"
+    for row in "${ROWS[@]}"; do
+        read -r w m <<<"$row"
+        q=$(median "${MCOL[$m]}" "$w" qsd)
+        n=$(median "${MCOL[$m]}" "$w" nbdkit)
+        case "$m" in p50_us|p99_us) best=$(awk -v a="$q" -v b="$n" 'BEGIN {print (a < b ? a : b)}')
+                name="  QD1 clat ${m%_us}"; inv=1 ;;
+            *) best=$(awk -v a="$q" -v b="$n" 'BEGIN {print (a > b ? a : b)}'); name=${LABEL[$w]}; inv=0 ;; esac
+        cells=""
+        for c in mfs-linear mfs-striped mfs-mirror; do
+            v=$(median "${MCOL[$m]}" "$w" "$c")
+            if [ "$inv" -eq 1 ]; then cells+=$(printf '  %s %s' "$c" "$(ratio "$best" "$v")")
+            else cells+=$(printf '  %s %s' "$c" "$(ratio "$v" "$best")"); fi
+        done
+        printf '  %-20s%s   (>1: mapperfs better)\n' "$name" "$cells"
+    done
+    echo
+    echo "floors: 1.5x the best peer, against what a do-nothing daemon reaches on this machine (same run):"
+    printf '  %-20s %12s %12s %12s %12s %12s\n' workload "1.5x peer" mfs-linear mfs-null qsd-null nbdkit-null
+    for row in "${ROWS[@]}"; do
+        read -r w m <<<"$row"
+        q=$(median "${MCOL[$m]}" "$w" qsd)
+        n=$(median "${MCOL[$m]}" "$w" nbdkit)
+        case "$m" in p50_us|p99_us) need=$(awk -v a="$q" -v b="$n" 'BEGIN {print (a < b ? a : b) / 1.5}')
+                name="  QD1 clat ${m%_us}" ;;
+            *) need=$(awk -v a="$q" -v b="$n" 'BEGIN {print (a > b ? a : b) * 1.5}'); name=${LABEL[$w]} ;; esac
+        printf '  %-20s %12s %12s %12s %12s %12s\n' "$name" "$(fmt "$need")" \
+            "$(fmt "$(median "${MCOL[$m]}" "$w" mfs-linear)")" "$(fmt "$(median "${MCOL[$m]}" "$w" mfs-null)")" \
+            "$(fmt "$(median "${MCOL[$m]}" "$w" qsd-null)")" "$(fmt "$(median "${MCOL[$m]}" "$w" nbdkit-null)")"
+    done
+    echo "  (a do-nothing daemon copies each request once and touches no file; a device that stores data"
+    echo "   also reads or writes its backing file, on the same CPUs)"
+    floor=$(awk -v a="$(median 6 randread1 mfs-null)" -v b="$(median 6 randread1 qsd-null)" \
+        -v c="$(median 6 randread1 nbdkit-null)" 'BEGIN {m = a; if (b < m) m = b; if (c < m) m = c; print m}')
+    lin=$(median 6 randread1 mfs-linear)
+    dio=$(median 6 randread1 raw-dio)
+    echo "  QD1 cold read p50: mfs-linear $(fmt "$lin") us = raw loop dio (loop straight to the disk) $(fmt "$dio") us" \
+        "+ $(fmt "$(awk -v a="$lin" -v b="$dio" 'BEGIN {print a - b}')") us;"
+    echo "    the fastest do-nothing daemon's whole round trip is $(fmt "$floor") us; a cold 4 KiB pread in a plain" \
+        "process $(fmt "$PREAD_P50") us"
+    # CPU-seconds per GB (whole machine) of a config's seq write pass.
+    cpg() { awk -v b="$(median 13 seqwrite "$1")" -v m="$(median 4 seqwrite "$1")" 'BEGIN {print b * 1000 / m}'; }
+    least=$(awk -v z="$(cpg mfs-null)" -v p="$PWRITE_CPG" 'BEGIN {print z + p}')
+    echo "  seq write: a daemon that stores the data costs at least the do-nothing daemon's CPU per GB"
+    echo "    ($(awk -v a="$(cpg mfs-null)" 'BEGIN {printf "%.3f", a}') s) + one pwrite(2) of it into the page cache" \
+        "($(awk -v a="$PWRITE_CPG" 'BEGIN {printf "%.3f", a}') s) = $(awk -v a="$least" 'BEGIN {printf "%.3f", a}') CPU-s per GB:" \
+        "at most $(fmt "$(awk -v n="$(nproc)" -v l="$least" 'BEGIN {print n * 1000 / l}')") MB/s on $(nproc) CPUs;" \
+        "mfs-linear used $(awk -v a="$(cpg mfs-linear)" 'BEGIN {printf "%.3f", a}')"
+}
+
+report_ceiling() { # the seq-write ceiling round by round
+    # The same ceiling round by round: each round's do-nothing pass, pwrite pass and mfs-linear pass
+    # lie within a minute of each other, so the machine's drift enters the share less than it
+    # enters the medians above (it is still an estimate: a share above 100 % can happen).
+    shares=""
+    for ((rep = 1; rep <= REPEAT; rep++)); do
+        shares+=$(awk -F'\t' -v r="$rep" '
+            FILENAME == ARGV[1] && $1 == r && $2 > 0 {p = $3 * 1000 / $2}
+            FILENAME == ARGV[2] && $1 == "seqwrite" && $3 == r && $4 > 0 && $2 == "mfs-null" {z = $13 * 1000 / $4}
+            FILENAME == ARGV[2] && $1 == "seqwrite" && $3 == r && $4 > 0 && $2 == "mfs-linear" {l = $13 * 1000 / $4}
+            END {printf "%s%s", (r > 1 ? ", " : ""), (l > 0 && z > 0 && p > 0 ? sprintf("%.0f %%", (z + p) * 100 / l) : "n/a")}' \
+            "$PWRITE" "$RAW")
+    done
+    echo "seq write ceiling, round by round: CPU per GB of the do-nothing daemon + one-thread pwrite(2) (an"
+    echo "  estimate of the least a daemon that stores the data can spend), as a share of what mfs-linear spent: $shares"
+}
+
+report_machine() { # disk traffic, the daemon's CPU and memory, CPUs busy, requests in flight
+    echo "note: raw-buf and mapperfs (whose daemon does buffered I/O on the backing files) write into the"
+    echo "  page cache and, after the first touch, read from it; raw-dio always reaches $src. See below."
+    echo
+    echo "real-disk traffic per pass (median MB read / MB written on $src; 0/0 = served by page cache):"
+    printf '%-20s' workload; printf ' %12s' "${CONFIGS[@]}"; echo
+    for w in "${WORKLOADS[@]}"; do
+        printf '%-20s' "${LABEL[$w]}"
+        for c in "${CONFIGS[@]}"; do
+            printf ' %12s' "$(fmt "$(median 8 "$w" "$c")")/$(fmt "$(median 9 "$w" "$c")")"
+        done
+        echo
+    done
+    echo
+    echo "mapperfs daemon (pid $DAEMON_PID): CPU $DAEMON_CPU s (utime+stime, mount -> last pass, incl. warm-up);" \
+        "peak RSS (VmHWM) $((VMHWM_KB / 1024)) MiB, RSS now $((VMRSS_KB / 1024)) MiB"
+    echo "CPUs busy during the pass, whole machine (median; of $(nproc)):"
+    printf '%-20s' workload; printf ' %12s' "${CONFIGS[@]}"; echo
+    for w in "${WORKLOADS[@]}"; do
+        printf '%-20s' "${LABEL[$w]}"
+        for c in "${CONFIGS[@]}"; do
+            printf ' %12s' "$(median 13 "$w" "$c")"
+        done
+        echo
+    done
+    echo "daemon CPU per fio I/O (us; median pass CPU / (median IOPS x runtime)):"
+    for w in "${WORKLOADS[@]}"; do
+        percpu=""
+        for c in mfs-linear mfs-striped mfs-mirror mfs-null; do
+            cpu=$(median 10 "$w" "$c")
+            iops=$(median 5 "$w" "$c")
+            percpu+=$(awk -v c="$c" -v s="$cpu" -v i="$iops" -v t="$RUNTIME" \
+                'BEGIN {if (i > 0) printf "  %s %.0f", c, s * 1e6 / (i * t); else printf "  %s n/a", c}')
+        done
+        printf '  %-20s%s\n' "${LABEL[$w]}" "$percpu"
+    done
+    echo "requests in flight at the daemon (FUSE 'waiting', sampled every 50 ms; median of passes' mean / max):"
+    for w in "${WORKLOADS[@]}"; do
+        cells=""
+        for c in mfs-linear mfs-striped mfs-mirror; do
+            cells+="  $c $(median 11 "$w" "$c") / $(fmt "$(median 12 "$w" "$c")")"
+        done
+        printf '  %-20s%s\n' "${LABEL[$w]}" "$cells"
+    done
+    echo
+    echo "measured passes: $npasses in $((T_END - T_START)) s${OUT:+; TSV written to $OUT}"
+}
+
+print_report() {
+    report_table
+    if [ "$PEERS" -eq 1 ]; then
+        report_peers
+    fi
+    report_ceiling
+    report_machine
+}
