@@ -23,12 +23,8 @@ public final class FileDevice implements BlockDevice, AutoCloseable {
     private final HolePuncher holes;
     /** Null where the host has no vectored I/O. */
     private final VectorIo.Vectored vectored;
-    /**
-     * Set after every completed write, cleared just before a force: a flush with nothing new to
-     * make durable skips the fsync. A write that completes after the clear sets it again, and it
-     * was not acknowledged before this flush began, so this flush need not cover it.
-     */
-    private volatile boolean dirty;
+    /** Writes and hole punches no finished force covers yet. */
+    private final PendingWrites pending = new PendingWrites();
 
     private FileDevice(Path path, FileChannel channel, long size, HolePuncher holes, VectorIo.Vectored vectored) {
         this.path = path;
@@ -95,7 +91,7 @@ public final class FileDevice implements BlockDevice, AutoCloseable {
         while (src.hasRemaining()) {
             position += channel.write(src, position);
         }
-        dirty = true;
+        pending.written();
     }
 
     @Override
@@ -114,15 +110,12 @@ public final class FileDevice implements BlockDevice, AutoCloseable {
         if (moved < pieces.total()) {
             pieces.writeEach(this, buffer, offset, moved);
         }
-        dirty = true;
+        pending.written();
     }
 
     @Override
     public void flush() throws IOException {
-        if (dirty) {
-            dirty = false;
-            channel.force(false);
-        }
+        pending.flush(() -> channel.force(false));
     }
 
     @Override
@@ -132,7 +125,7 @@ public final class FileDevice implements BlockDevice, AutoCloseable {
             return;
         }
         if (holes.punchHole(path, offset, length)) {
-            dirty = true;
+            pending.written();
             return;
         }
         long position = offset;
