@@ -52,21 +52,17 @@ final class BackingFiles {
         }
         if (--entry.users == 0) {
             open.remove(device.path());
+            // Acknowledged writes stay durable at the next flush of any device, even one whose
+            // new table no longer uses this file (a reload after suspend --noflush).
+            try {
+                device.flush();
+            } catch (IOException e) {
+                log.warn("flushing {} before closing it: {}", device, e.toString());
+            }
             try {
                 device.close();
             } catch (IOException e) {
                 log.warn("closing {}: {}", device, e.toString());
-            }
-        }
-    }
-
-    /** Flushes every open file; failures are logged, so that one bad file stops no other. */
-    synchronized void flushAll() {
-        for (Entry entry : open.values()) {
-            try {
-                entry.device.flush();
-            } catch (IOException e) {
-                log.warn("flushing {}: {}", entry.device, e.toString());
             }
         }
     }

@@ -142,7 +142,11 @@ public final class MappedDevice implements BlockDevice {
         }
     }
 
-    /** Swaps in the inactive table if there is one, then reopens the gate. */
+    /**
+     * Swaps in the inactive table if there is one, then reopens the gate. As in device-mapper,
+     * the old table is closed and the new one resumed before any I/O reaches it: a mirror's log,
+     * for one, is marked in use by the new table's resume before a write can land on a leg.
+     */
     void resume() {
         Table old = null;
         if (inactive != null) {
@@ -155,12 +159,12 @@ public final class MappedDevice implements BlockDevice {
             live = inactive;
             inactive = null;
         }
-        suspended = false;
-        gate.open();
         if (old != null) {
             old.close();
         }
         live.resume();
+        suspended = false;
+        gate.open();
         if (old != null) {
             raiseEvent();
         }
@@ -168,9 +172,13 @@ public final class MappedDevice implements BlockDevice {
 
     /** Reopens the gate without swapping tables: undoes a suspend whose flush failed. */
     void cancelSuspend() {
+        live.resume();
         suspended = false;
         gate.open();
-        live.resume();
+    }
+
+    boolean isRemoved() {
+        return removed;
     }
 
     /** Puts {@code table} in the inactive slot, closing any table it replaces. */

@@ -71,8 +71,8 @@ public final class Mapper implements AutoCloseable {
             DeviceEvents events = new DeviceEvents();
             MappedDevice device = new MappedDevice(name, build(name, tableText, baseDir, events));
             events.bind(device);
+            device.liveTable().resume(); // before anyone can reach it
             devices.put(name, device);
-            device.liveTable().resume();
             log.info("created {} ({} sectors)", name, device.liveTable().sectors());
             return device;
         }
@@ -111,6 +111,7 @@ public final class Mapper implements AutoCloseable {
     public boolean clear(String name) throws MapperException {
         MappedDevice device = device(name);
         synchronized (device.control) {
+            checkNotRemoved(device);
             return device.clear();
         }
     }
@@ -118,6 +119,7 @@ public final class Mapper implements AutoCloseable {
     public void suspend(String name, boolean flush) throws MapperException {
         MappedDevice device = device(name);
         synchronized (device.control) {
+            checkNotRemoved(device);
             boolean wasSuspended = device.isSuspended();
             try {
                 device.suspend(flush);
@@ -134,6 +136,7 @@ public final class Mapper implements AutoCloseable {
     public void resume(String name) throws MapperException {
         MappedDevice device = device(name);
         synchronized (device.control) {
+            checkNotRemoved(device);
             if (device.inactiveTable().isPresent() && !device.isSuspended()) {
                 try {
                     device.suspend(true);
@@ -173,24 +176,36 @@ public final class Mapper implements AutoCloseable {
             if (devices.containsKey(newName)) {
                 throw new MapperException(EXISTS, "device " + newName + " already exists");
             }
-            devices.remove(name);
-            device.rename(newName);
+            // The new name first: a lookup in between finds the device under one name or both.
             devices.put(newName, device);
+            device.rename(newName);
+            devices.remove(name);
         }
     }
 
     /** dmsetup message: sends {@code args} to the target of the live segment at {@code sector}. */
     public String message(String name, long sector, List<String> args) throws MapperException {
         MappedDevice device = device(name);
-        Table table = device.liveTable();
-        if (sector < 0 || sector >= table.sectors()) {
-            throw new MapperException(INVALID, "sector " + sector + " is outside " + name + " (" + table.sectors()
-                    + " sectors)");
+        // Under the control lock: a resume must not close the table while its target handles this.
+        synchronized (device.control) {
+            checkNotRemoved(device);
+            Table table = device.liveTable();
+            if (sector < 0 || sector >= table.sectors()) {
+                throw new MapperException(INVALID, "sector " + sector + " is outside " + name + " ("
+                        + table.sectors() + " sectors)");
+            }
+            if (args.isEmpty()) {
+                throw new MapperException(INVALID, "message: no message given");
+            }
+            return table.segmentAtSector(sector).target().message(args);
         }
-        if (args.isEmpty()) {
-            throw new MapperException(INVALID, "message: no message given");
+    }
+
+    /** A device looked up before its control lock was taken may have been removed meanwhile. */
+    private static void checkNotRemoved(MappedDevice device) throws MapperException {
+        if (device.isRemoved()) {
+            throw new MapperException(NO_SUCH_DEVICE, "no device named '" + device.name() + "'");
         }
-        return table.segmentAtSector(sector).target().message(args);
     }
 
     public MappedDevice device(String name) throws MapperException {
@@ -309,12 +324,20 @@ public final class Mapper implements AutoCloseable {
         return Optional.empty();
     }
 
-    /** Flushes every backing file and closes all devices, users before the devices they use. */
+    /**
+     * Closes all devices, users before the devices they use; each backing file is flushed as it
+     * closes. Suspended devices are let go first: I/O of a device above one of them may be
+     * waiting at its gate, and closing the device above waits for that I/O.
+     */
     @Override
     public synchronized void close() {
-        // The backing files, not the devices: flushing a device passes its gate, which a
-        // suspended device (or one above a suspended device) keeps closed for ever.
-        files.flushAll();
+        for (MappedDevice device : devices.values()) {
+            synchronized (device.control) {
+                if (device.isSuspended()) {
+                    device.cancelSuspend();
+                }
+            }
+        }
         List<MappedDevice> remaining = new ArrayList<>(devices.values());
         while (!remaining.isEmpty()) {
             boolean progress = false;

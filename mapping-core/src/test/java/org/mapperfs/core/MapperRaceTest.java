@@ -1,0 +1,231 @@
+package org.mapperfs.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Control commands against each other and against I/O, in the orders that used to go wrong. */
+class MapperRaceTest {
+    @TempDir
+    Path dir;
+
+    private final ExecutorService pool = TestThreads.pool();
+
+    @AfterEach
+    void stopThreads() throws InterruptedException {
+        TestThreads.shutdown(pool);
+    }
+
+    /**
+     * A write to a device stacked on a suspended one waits at the lower gate. Closing the mapper
+     * (the daemon's shutdown) closes the upper device first, which waits for that write: the
+     * lower device has to be let go first, or shutdown never ends.
+     */
+    @Test
+    void closeLetsGoOfIoWaitingOnASuspendedLowerDevice() throws Exception {
+        TestFiles.noiseSectors(dir, "a.img", 64, 1);
+        Mapper mapper = Mapper.standalone();
+        mapper.create("lower", "0 64 linear a.img 0", dir);
+        MappedDevice upper = mapper.create("upper", "0 64 linear lower 0", dir);
+        mapper.suspend("lower", false);
+        byte[] data = TestFiles.seeded(512, 7);
+        AtomicReference<Thread> writerThread = new AtomicReference<>();
+        Future<?> writer = pool.submit(() -> {
+            writerThread.set(Thread.currentThread());
+            TestFiles.write(upper, 0, data);
+            return null;
+        });
+        awaitParked(writer, writerThread);
+
+        Future<?> close = pool.submit(() -> {
+            mapper.close();
+            return null;
+        });
+
+        close.get(10, TimeUnit.SECONDS);
+        writer.get(10, TimeUnit.SECONDS);
+        assertThat(TestFiles.slice(TestFiles.bytes(dir.resolve("a.img")), 0, 512)).isEqualTo(data);
+    }
+
+    /**
+     * A command looks the device up, then waits for its control lock; a forced remove gets
+     * there first. The command must then fail as for any missing device: a suspend that went
+     * on would close the gate of a device nobody can resume, and a stale handle's I/O would hang.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"suspend", "resume", "clear", "message"})
+    void aCommandOnADeviceRemovedMeanwhileFindsNoDevice(String command) throws Exception {
+        TestFiles.noiseSectors(dir, "a.img", 64, 1);
+        try (Mapper mapper = Mapper.standalone()) {
+            MappedDevice device = mapper.create("d", "0 64 linear a.img 0", dir);
+            device.opened(); // a handle stays open: only a forced remove takes it
+            AtomicReference<Thread> commandThread = new AtomicReference<>();
+            Future<?> late;
+            synchronized (device.control) {
+                late = pool.submit(() -> {
+                    commandThread.set(Thread.currentThread());
+                    switch (command) {
+                        case "suspend" -> mapper.suspend("d", false);
+                        case "resume" -> mapper.resume("d");
+                        case "clear" -> mapper.clear("d");
+                        default -> mapper.message("d", 0, List.of("hello"));
+                    }
+                    return null;
+                });
+                awaitParked(late, commandThread);
+                mapper.remove("d", true); // this thread holds the lock already
+            }
+
+            assertThatThrownBy(() -> late.get(10, TimeUnit.SECONDS))
+                    .cause()
+                    .isInstanceOf(MapperException.class)
+                    .hasMessage("no device named 'd'");
+            Future<?> staleRead = pool.submit(() -> {
+                device.read(ByteBuffer.allocate(512), 0);
+                return null;
+            });
+            assertThatThrownBy(() -> staleRead.get(10, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .cause()
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("has been removed");
+        }
+    }
+
+    /**
+     * The new table is resumed before I/O reaches it (a mirror marks its log in use there), and
+     * the old one closed before: I/O that waited at the gate while the old table was closing is
+     * served by a resumed table.
+     */
+    @Test
+    void resumeStartsTheNewTableBeforeLettingIoThrough() throws Exception {
+        CountDownLatch oldClosing = new CountDownLatch(1);
+        CountDownLatch finishClose = new CountDownLatch(1);
+        AtomicBoolean servedBeforeResume = new AtomicBoolean();
+        TargetFactory probe = args -> new ProbeTarget(args.next("name"), oldClosing, finishClose, servedBeforeResume);
+        try (Mapper mapper = new Mapper(TargetRegistry.standard().with("probe", probe), HolePuncher.NONE,
+                VectorIo.NONE, Optional.empty())) {
+            MappedDevice device = mapper.create("d", "0 8 probe old", dir);
+            mapper.load("d", "0 8 probe new", dir);
+            Future<?> resume = pool.submit(() -> {
+                mapper.resume("d");
+                return null;
+            });
+            assertThat(oldClosing.await(10, TimeUnit.SECONDS)).isTrue();
+            AtomicReference<Thread> readerThread = new AtomicReference<>();
+            Future<?> read = pool.submit(() -> {
+                readerThread.set(Thread.currentThread());
+                device.read(ByteBuffer.allocate(512), 0);
+                return null;
+            });
+            awaitParked(read, readerThread);
+
+            finishClose.countDown();
+            resume.get(10, TimeUnit.SECONDS);
+            read.get(10, TimeUnit.SECONDS);
+
+            assertThat(servedBeforeResume).as("a read reached the new table before its resume").isFalse();
+        }
+    }
+
+    /** Waits until {@code task} is done or its thread waits for a lock or a condition. */
+    private static void awaitParked(Future<?> task, AtomicReference<Thread> thread) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!task.isDone() && System.nanoTime() < deadline) {
+            Thread t = thread.get();
+            if (t != null && (t.getState() == Thread.State.BLOCKED || t.getState() == Thread.State.WAITING)) {
+                return;
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    /** Serves nothing; the old one holds its close until told, the new one notes I/O before its resume. */
+    private static final class ProbeTarget implements Target {
+        private final String name;
+        private final CountDownLatch closing;
+        private final CountDownLatch finishClose;
+        private final AtomicBoolean servedBeforeResume;
+        private volatile boolean resumed;
+
+        ProbeTarget(String name, CountDownLatch closing, CountDownLatch finishClose, AtomicBoolean servedBeforeResume) {
+            this.name = name;
+            this.closing = closing;
+            this.finishClose = finishClose;
+            this.servedBeforeResume = servedBeforeResume;
+        }
+
+        @Override
+        public String type() {
+            return "probe";
+        }
+
+        @Override
+        public String params() {
+            return name;
+        }
+
+        @Override
+        public String status() {
+            return "";
+        }
+
+        @Override
+        public void read(ByteBuffer dst, long offset) {
+            if (!resumed) {
+                servedBeforeResume.set(true);
+            }
+            dst.position(dst.limit());
+        }
+
+        @Override
+        public void write(ByteBuffer src, long offset) {
+            src.position(src.limit());
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void discard(long offset, long length) {}
+
+        @Override
+        public List<BlockDevice> devices() {
+            return List.of();
+        }
+
+        @Override
+        public void resume() {
+            resumed = true;
+        }
+
+        @Override
+        public void close() {
+            if (name.equals("old")) {
+                closing.countDown();
+                try {
+                    finishClose.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+}
