@@ -212,7 +212,13 @@ final class MapperFs {
         return blocks;
     }
 
-    /** truncate(2): the control file takes it ({@code echo cmd > control}); a device's size is its table's. */
+    /**
+     * truncate(2): the control file takes it ({@code echo cmd > control}); a device's size is its
+     * table's. Truncating a device to 0 is what the kernel sends for an open with O_TRUNC
+     * ({@code cat img > dev}, {@code dd} without {@code conv=notrunc}) and is ignored, as a block
+     * device ignores O_TRUNC; the reply then carries the device's size, which the kernel keeps.
+     * Any other size is refused.
+     */
     void truncate(Node node, long size) {
         if (node == null || !exists(node)) {
             throw new FsError(ErrorCodes.ENOENT());
@@ -220,7 +226,7 @@ final class MapperFs {
         switch (node.kind()) {
             case CONTROL -> { }
             case DEVICE -> {
-                if (size != node.device().size()) {
+                if (size != 0 && size != node.device().size()) {
                     throw new FsError(ErrorCodes.EINVAL());
                 }
             }
