@@ -263,9 +263,11 @@ final class WireSession implements Transport {
                 return;
             }
             out.encode(buffer, FuseWire.OUT_HEADER);
+            if (in.major() == FuseWire.KERNEL_VERSION) {
+                agreed = out; // before the reply: the kernel may send OPEN to another worker at once
+            }
             boolean sent = reply(unique, 0, out.size());
             if (sent && in.major() == FuseWire.KERNEL_VERSION) {
-                agreed = out;
                 log.info("FUSE protocol {}.{} (kernel {}.{}), flags {}, max_write {}, max_pages {}, {} workers",
                         out.major(), out.minor(), in.major(), in.minor(), Long.toHexString(out.flags()),
                         out.maxWrite(), out.maxPages(), WORKERS);
