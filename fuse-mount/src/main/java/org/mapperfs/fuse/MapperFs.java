@@ -22,6 +22,13 @@ import ru.serce.jnrfuse.ErrorCodes;
  */
 final class MapperFs {
     private static final int O_ACCMODE = 3;
+    /**
+     * The size the control file shows. The kernel takes a file's inode lock for a direct write
+     * that reaches past the file's size, even where writes may run in parallel: with size 0,
+     * one command that waits (wait, a suspend draining I/O) would hold every other command
+     * back. Reading the control file is not bounded by it.
+     */
+    static final long CONTROL_SIZE = 1L << 30;
     static final int S_IFDIR = 0040000;
     static final int S_IFREG = 0100000;
     static final int FALLOC_FL_KEEP_SIZE = 0x01;
@@ -194,7 +201,8 @@ final class MapperFs {
         long time = mountTime / 1000;
         return switch (node.kind()) {
             case ROOT, META, META_DEVICE -> new Attr(S_IFDIR | 0755, 2, 0, options.ownerUid(), options.ownerGid(), time);
-            case CONTROL -> new Attr(S_IFREG | options.fileMode(), 1, 0, options.ownerUid(), options.ownerGid(), time);
+            case CONTROL -> new Attr(S_IFREG | options.fileMode(), 1, CONTROL_SIZE, options.ownerUid(),
+                    options.ownerGid(), time);
             case META_FILE -> new Attr(S_IFREG | (options.fileMode() & 0444), 1,
                     metaText(node).getBytes(StandardCharsets.UTF_8).length, options.ownerUid(), options.ownerGid(),
                     time);

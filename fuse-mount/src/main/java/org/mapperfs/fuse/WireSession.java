@@ -5,12 +5,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import jnr.ffi.LastError;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Runtime;
+import org.mapperfs.core.LongWaits;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import ru.serce.jnrfuse.ErrorCodes;
@@ -25,12 +26,20 @@ import ru.serce.jnrfuse.ErrorCodes;
  * request to one of them. A worker owns one native buffer of 1 MiB plus headers: the request is
  * read into it, a READ's data is read from the backing files straight into it behind the reply
  * header, a WRITE's data goes straight from it to the backing files, and the reply is written
- * from it with one write(2). Nothing is allocated per request for the data.
+ * from it with one write(2). Nothing is allocated per request for the data. A worker about to
+ * wait indefinitely (at a suspended device's gate, in a wait command) starts another first, so
+ * that the command that ends the wait always finds a worker; the extra one goes when done.
  */
 final class WireSession implements Transport {
     private static final Logger log = LoggerFactory.getLogger(WireSession.class);
     static final int MAX_WRITE = 1 << 20;
     static final int WORKERS = 16;
+    /**
+     * Workers at most: one more starts whenever a worker is about to wait indefinitely (at a
+     * suspended device's gate, in a wait command), so that the control file always has one to
+     * answer it, and goes again once it is done.
+     */
+    static final int MAX_WORKERS = 1024;
     /** Background requests (async direct I/O among them) the kernel keeps outstanding at most. */
     static final int MAX_BACKGROUND = 64;
     static final int BUFFER_SIZE = MAX_WRITE + 4096;
@@ -71,6 +80,13 @@ final class WireSession implements Transport {
     private volatile FuseWire.InitOut agreed;
     private volatile boolean debug;
     private int fd = -1;
+    /** Guards {@code live} and {@code warnedFull}. */
+    private final Object workers = new Object();
+    private int live;
+    /** Workers that have said they go but have not gone yet. */
+    private int retiring;
+    private boolean warnedFull;
+    private final AtomicInteger started = new AtomicInteger();
 
     WireSession(MapperFs fs) {
         this.fs = fs;
@@ -106,15 +122,10 @@ final class WireSession implements Transport {
             // A daemon stopped by a signal takes its mount with it, as libfuse's would.
             Thread hook = new Thread(() -> libc.umount2(mountPoint.toString(), MNT_DETACH), "mapperfs-unmount");
             java.lang.Runtime.getRuntime().addShutdownHook(hook);
-            List<Thread> workers = new ArrayList<>();
             for (int i = 0; i < WORKERS; i++) {
-                Thread t = new Thread(new Worker(), "mapperfs-fuse-" + i);
-                t.start();
-                workers.add(t);
+                startWorker();
             }
-            for (Thread t : workers) {
-                t.join();
-            }
+            awaitWorkersGone();
             try {
                 java.lang.Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException e) {
@@ -144,6 +155,54 @@ final class WireSession implements Transport {
         return (address + alignment - 1) & -alignment;
     }
 
+    /** Starts one more worker, unless {@value #MAX_WORKERS} run already. */
+    private void startWorker() {
+        synchronized (workers) {
+            if (live >= MAX_WORKERS) {
+                if (!warnedFull) {
+                    warnedFull = true;
+                    log.warn("{} FUSE workers are waiting (suspended devices, wait commands); requests queue until"
+                            + " one is free", MAX_WORKERS);
+                }
+                return;
+            }
+            live++;
+        }
+        new Thread(new Worker(), "mapperfs-fuse-" + started.incrementAndGet()).start();
+    }
+
+    /**
+     * Whether a worker above the {@value #WORKERS} that serve all the time should go, now that
+     * it is done; if so it counts as going, so that no other worker goes in its place.
+     */
+    private boolean retire() {
+        synchronized (workers) {
+            if (live - retiring > WORKERS) {
+                retiring++;
+                return true;
+            }
+            return false;
+        }
+    }
+
+    private void workerGone(boolean retired) {
+        synchronized (workers) {
+            live--;
+            if (retired) {
+                retiring--;
+            }
+            workers.notifyAll();
+        }
+    }
+
+    private void awaitWorkersGone() throws InterruptedException {
+        synchronized (workers) {
+            while (live > 0) {
+                workers.wait();
+            }
+        }
+    }
+
     private int errno() {
         return LastError.getLastError(runtime);
     }
@@ -157,8 +216,13 @@ final class WireSession implements Transport {
         /** The same memory, positioned at a READ's or WRITE's data. */
         private final ByteBuffer data = buffer.duplicate().order(ByteOrder.nativeOrder());
 
+        /** Whether this worker started another while handling the current request. */
+        private boolean replaced;
+        private boolean retired;
+
         @Override
         public void run() {
+            LongWaits.onThisThread(this::replaceWhileWaiting);
             try {
                 while (true) {
                     long n = libc.read(fd, address, BUFFER_SIZE);
@@ -173,9 +237,24 @@ final class WireSession implements Transport {
                         return; // ENODEV: unmounted
                     }
                     handle((int) n);
+                    if (replaced) {
+                        replaced = false;
+                        if (retire()) {
+                            retired = true;
+                            return;
+                        }
+                    }
                 }
             } finally {
                 MemoryIO.getInstance().freeMemory(allocated);
+                workerGone(retired);
+            }
+        }
+
+        private void replaceWhileWaiting() {
+            if (!replaced) {
+                replaced = true;
+                startWorker();
             }
         }
 
@@ -309,8 +388,10 @@ final class WireSession implements Transport {
             int flags = 0;
             if (opened.directIo()) {
                 flags |= FuseWire.FOPEN_DIRECT_IO;
-                if (node.kind() == MapperFs.Kind.DEVICE && agreed.minor() >= 38) {
-                    flags |= FuseWire.FOPEN_PARALLEL_DIRECT_WRITES; // positional I/O needs no inode lock
+                boolean parallel = node.kind() == MapperFs.Kind.DEVICE // positional I/O needs no inode lock
+                        || node.kind() == MapperFs.Kind.CONTROL; // each handle has its own command and reply
+                if (parallel && agreed.minor() >= 38) {
+                    flags |= FuseWire.FOPEN_PARALLEL_DIRECT_WRITES;
                 }
             }
             buffer.putLong(FuseWire.OUT_HEADER, opened.fh());

@@ -27,6 +27,7 @@ final class IoGate {
     void enter() {
         while (true) {
             if (closed) {
+                LongWaits.announce();
                 awaitOpen();
             }
             io.lock();

@@ -236,6 +236,9 @@ public final class MappedDevice implements BlockDevice {
         // "wait for ever" Long.MAX_VALUE and would time out at once.
         long start = System.nanoTime();
         long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        if (eventNumber() <= after) {
+            LongWaits.announce();
+        }
         synchronized (events) {
             while (eventNumber <= after) {
                 long left = TimeUnit.NANOSECONDS.toMillis(timeoutNanos - (System.nanoTime() - start));

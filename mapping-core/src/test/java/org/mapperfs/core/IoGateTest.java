@@ -159,4 +159,35 @@ class IoGateTest {
             gate.exit();
         }).get(5, TimeUnit.SECONDS);
     }
+
+    /** A thread pool hears before its thread waits at a closed gate, and not when it passes an open one. */
+    @Test
+    void waitingAtAClosedGateIsAnnouncedToTheThreadsHook() throws Exception {
+        AtomicInteger announced = new AtomicInteger();
+        CountDownLatch heard = new CountDownLatch(1);
+        Future<?> passing = pool.submit(() -> {
+            LongWaits.onThisThread(announced::incrementAndGet);
+            gate.enter();
+            gate.exit();
+            return null;
+        });
+        passing.get(5, TimeUnit.SECONDS);
+        assertThat(announced).hasValue(0);
+
+        gate.close();
+        Future<?> waiting = pool.submit(() -> {
+            LongWaits.onThisThread(() -> {
+                announced.incrementAndGet();
+                heard.countDown();
+            });
+            gate.enter();
+            gate.exit();
+            return null;
+        });
+
+        assertThat(heard.await(5, TimeUnit.SECONDS)).isTrue();
+        gate.open();
+        waiting.get(5, TimeUnit.SECONDS);
+        assertThat(announced).hasValue(1);
+    }
 }
