@@ -15,6 +15,8 @@ import org.mapperfs.core.TargetArgs;
  */
 record MirrorArgs(Optional<BlockDevice> logDevice, long regionSectors, Optional<String> syncArg,
         ImmutableList<BlockDevice> legs, long[] offsets, ImmutableList<String> features, long rateKiB) {
+    /** The highest resync rate, in KiB/s, whose bytes per second still fit a long. */
+    static final long MAX_RATE_KIB = Long.MAX_VALUE / 1024;
 
     static MirrorArgs parse(TargetArgs args) throws TableException {
         String logType = args.next("log_type");
@@ -71,7 +73,7 @@ record MirrorArgs(Optional<BlockDevice> logDevice, long regionSectors, Optional<
                 switch (f) {
                     case "handle_errors", "keep_log" -> features.add(f);
                     case "max_recovery_rate" -> {
-                        rate = args.nextLong("max_recovery_rate", 0, Long.MAX_VALUE / 1024);
+                        rate = args.nextLong("max_recovery_rate", 0, MAX_RATE_KIB);
                         features.add(f + " " + rate);
                     }
                     default -> throw args.error("unknown feature '" + f

@@ -120,8 +120,7 @@ final class MirrorResync {
                 }
                 windowBytes += regionBytes;
                 if (rate > 0) {
-                    long dueNanos = windowBytes * 1_000_000_000L / (rate * 1024);
-                    pause(windowStart + dueNanos, rate);
+                    pause(windowStart + dueNanos(windowBytes, rate), rate);
                 }
                 long next = regions.nextOutOfSync(region + 1);
                 region = next >= 0 ? next : regions.nextOutOfSync(0);
@@ -162,5 +161,13 @@ final class MirrorResync {
                 }
             }
         }
+    }
+
+    /**
+     * When {@code bytes} copied at {@code rateKiB} KiB/s are due, in nanoseconds from the start.
+     * In floating point: bytes times 10^9 leaves a long after 8 GiB.
+     */
+    static long dueNanos(long bytes, long rateKiB) {
+        return (long) Math.min(Long.MAX_VALUE / 2, bytes * 1e9 / (rateKiB * 1024.0));
     }
 }

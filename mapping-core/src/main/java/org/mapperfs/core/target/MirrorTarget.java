@@ -172,7 +172,7 @@ public final class MirrorTarget implements Target {
         if (args.size() == 2 && args.get(0).equals("mirror_resync_rate")) {
             try {
                 long kib = Long.parseLong(args.get(1));
-                if (kib >= 0) {
+                if (kib >= 0 && kib <= MirrorArgs.MAX_RATE_KIB) {
                     resync.rate(kib);
                     return "";
                 }
@@ -180,7 +180,8 @@ public final class MirrorTarget implements Target {
                 // falls through to the error below
             }
             throw new MapperException(MapperException.Reason.INVALID,
-                    "mirror: invalid rate '" + args.get(1) + "': KiB/s, 0 for unlimited");
+                    "mirror: invalid rate '" + args.get(1) + "': KiB/s up to " + MirrorArgs.MAX_RATE_KIB
+                            + ", 0 for unlimited");
         }
         throw new MapperException(MapperException.Reason.INVALID,
                 "mirror: unknown message '" + String.join(" ", args) + "' (mirror_resync_rate <KiB/s>)");

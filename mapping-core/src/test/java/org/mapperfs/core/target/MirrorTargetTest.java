@@ -131,6 +131,10 @@ class MirrorTargetTest {
         assertThat(mapper.device("m").liveTable().segments().get(0).target().params()).endsWith(" 2 max_recovery_rate 512");
         assertThatThrownBy(() -> mapper.message("m", 0, List.of("mirror_resync_rate", "-1")))
                 .isInstanceOf(MapperException.class).hasMessageContaining("invalid rate '-1'");
+        // KiB/s whose bytes per second do not fit a long: the table would refuse it too.
+        assertThatThrownBy(() -> mapper.message("m", 0, List.of("mirror_resync_rate", "18014398509481984")))
+                .isInstanceOf(MapperException.class).hasMessageContaining("invalid rate '18014398509481984'");
+        assertThat(mapper.device("m").liveTable().segments().get(0).target().params()).endsWith(" 2 max_recovery_rate 512");
         assertThatThrownBy(() -> mapper.message("m", 0, List.of("resync_now")))
                 .isInstanceOf(MapperException.class).hasMessageContaining("unknown message 'resync_now'");
     }
