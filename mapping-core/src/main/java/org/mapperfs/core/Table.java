@@ -23,6 +23,8 @@ public final class Table implements AutoCloseable {
     private final Target[] targets;
     private final long size;
     private final ImmutableSet<BlockDevice> devices;
+    /** What {@link #flush()} flushes after the targets: {@link Target#flushedByTable()}, each once. */
+    private final ImmutableSet<BlockDevice> flushed;
     private final Runnable release;
 
     public Table(List<Segment> segments, Runnable release) {
@@ -40,10 +42,13 @@ public final class Table implements AutoCloseable {
         }
         this.size = Sectors.toBytes(next);
         Set<BlockDevice> all = new LinkedHashSet<>();
+        Set<BlockDevice> flushed = new LinkedHashSet<>();
         for (Segment s : segments) {
             all.addAll(s.target().devices());
+            flushed.addAll(s.target().flushedByTable());
         }
         this.devices = ImmutableSet.copyOf(all);
+        this.flushed = ImmutableSet.copyOf(flushed);
         this.release = release;
     }
 
@@ -146,7 +151,8 @@ public final class Table implements AutoCloseable {
 
     /**
      * Makes every acknowledged write durable: each target writes out what it holds, then every
-     * device under the table is flushed once, even where several segments share one.
+     * device under the table is flushed once, even where several segments share one (a target
+     * may flush some of its own; see {@link Target#flushedByTable()}).
      */
     public void flush() throws IOException {
         IOException first = null;
@@ -157,7 +163,7 @@ public final class Table implements AutoCloseable {
                 first = addFailure(first, e);
             }
         }
-        for (BlockDevice device : devices()) {
+        for (BlockDevice device : flushed) {
             try {
                 device.flush();
             } catch (IOException e) {

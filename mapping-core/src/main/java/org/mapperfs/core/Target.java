@@ -36,6 +36,15 @@ public interface Target {
     /** The devices under this target, for dependency tracking and flushes. */
     List<BlockDevice> devices();
 
+    /**
+     * The devices the table flushes for this target after {@link #flush()}: all of them, unless
+     * the target flushes some itself (a mirror flushes its healthy legs, and only then records
+     * its log as clean).
+     */
+    default List<BlockDevice> flushedByTable() {
+        return devices();
+    }
+
     /** Answers {@code dmsetup message}; returns the reply text (often empty). */
     default String message(List<String> args) throws MapperException {
         throw new MapperException(MapperException.Reason.INVALID, type() + ": accepts no messages");

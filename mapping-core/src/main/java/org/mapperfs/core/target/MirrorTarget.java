@@ -38,11 +38,11 @@ import org.slf4j.LoggerFactory;
  * primary. With {@code sync} (the default) every region starts out of sync (or as a trusted disk
  * log says) and a background resync copies it from the primary to the other legs; with
  * {@code nosync} every region starts in sync. A leg whose I/O fails is dropped (health D after a
- * write, R after a read, which is retried on another leg, S after a resync copy) and an event is
- * raised; when no leg is left, I/O fails. mapperfs always handles errors this way; {@code
- * handle_errors} is kept for tables written for dm.
+ * write, F after a flush, R after a read, which is retried on another leg, S after a resync copy)
+ * and an event is raised; when no leg is left, I/O fails. mapperfs always handles errors this
+ * way; {@code handle_errors} is kept for tables written for dm.
  *
- * <p>Status: {@code <#legs> <dev>... <in_sync>/<total> 1 <A|D|S|R per leg> <log status>}, the log
+ * <p>Status: {@code <#legs> <dev>... <in_sync>/<total> 1 <A|D|F|S|R per leg> <log status>}, the log
  * status being {@code 1 core} or {@code 3 disk <log_dev> <A|D>}. Message: {@code
  * mirror_resync_rate <KiB/s>} sets the resync speed limit (0 = unlimited).
  */
@@ -66,7 +66,7 @@ public final class MirrorTarget implements Target {
     private final RegionLocks locks = new RegionLocks();
     private final MirrorResync resync;
     private final DeviceEvents events;
-    /** 'A', or the letter of the failure that dropped the leg (D, R, S). */
+    /** 'A', or the letter of the failure that dropped the leg (D, F, R, S). */
     private final AtomicIntegerArray health;
     private final AtomicInteger nextReader = new AtomicInteger();
     private final ByteBuffer copyBuffer;
@@ -257,6 +257,11 @@ public final class MirrorTarget implements Target {
 
     /** Applies {@code op} on every healthy leg; a leg that fails is dropped; fails if none took it. */
     private void toEveryLeg(String what, long offset, long n, LegOp op) throws IOException {
+        toEveryLeg(what, offset, n, op, 'D');
+    }
+
+    /** The same, with {@code how} as the letter a failed leg gets (D for writes, F for flushes). */
+    private void toEveryLeg(String what, long offset, long n, LegOp op, char how) throws IOException {
         int done = 0;
         IOException failure = null;
         for (int i = 0; i < legs.size(); i++) {
@@ -267,13 +272,13 @@ public final class MirrorTarget implements Target {
                 op.apply(legs.get(i), bases[i] + offset);
                 done++;
             } catch (IOException e) {
-                fail(i, 'D', e);
+                fail(i, how, e);
                 failure = e;
             }
         }
         if (done == 0) {
-            throw new IOException("mirror: no healthy leg left to " + what + " " + n + " bytes at segment offset "
-                    + offset, failure);
+            throw new IOException("mirror: no healthy leg left to " + what
+                    + (what.equals("flush") ? "" : " " + n + " bytes at segment offset " + offset), failure);
         }
     }
 
@@ -321,15 +326,30 @@ public final class MirrorTarget implements Target {
 
     // ---- lifecycle ----
 
+    /**
+     * Flushes every healthy leg, dropping one whose flush fails (as a write failure would: 'F'),
+     * and fails only if no leg took it, as dm-raid1 does. During a suspend (after presuspend and
+     * the drain: no write in flight) the log is then recorded as clean, after the legs' data is
+     * durable, never before.
+     */
     @Override
-    public void flush() {
+    public void flush() throws IOException {
+        flushLegs();
         synchronized (lifecycle) {
-            // A flush during a suspend comes after presuspend and the drain: no write is in
-            // flight, so the bitmap can be recorded as clean.
             if (quiescing && resumed && !closed) {
                 regions.persist(canTrustLog());
             }
         }
+    }
+
+    private void flushLegs() throws IOException {
+        toEveryLeg("flush", 0, 0, (leg, at) -> leg.flush(), 'F');
+    }
+
+    /** The legs flush in {@link #flush()}; the table flushes the log device only. */
+    @Override
+    public List<BlockDevice> flushedByTable() {
+        return regions.device().map(List::of).orElse(List.of());
     }
 
     @Override
@@ -376,6 +396,11 @@ public final class MirrorTarget implements Target {
             closed = true;
             resync.stop();
             if (resumed) {
+                try {
+                    flushLegs(); // the clean mark must not reach the log before the data it vouches for
+                } catch (IOException e) {
+                    log.warn("mirror {}: no leg could be flushed at close: {}", legs.get(0).name(), e.toString());
+                }
                 regions.persist(canTrustLog());
             }
         }
