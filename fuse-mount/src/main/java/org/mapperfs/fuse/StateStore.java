@@ -65,6 +65,7 @@ final class StateStore {
         for (MappedDevice device : mapper.list()) {
             live.put(device.name(), device.liveTable().text());
         }
+        moveRenamed(live);
         for (Map.Entry<String, String> e : live.entrySet()) {
             if (!e.getValue().equals(written.get(e.getKey()))) {
                 writeAtomically(dir.resolve(e.getKey() + SUFFIX), e.getValue());
@@ -78,6 +79,28 @@ final class StateStore {
             }
         }
         forceDirectory();
+    }
+
+    /**
+     * A table gone under one name and new under another with the same text is a rename: one
+     * atomic move, so that no crash leaves the table under both names (two devices over the same
+     * backing files at the next mount) or under neither.
+     */
+    private void moveRenamed(Map<String, String> live) throws IOException {
+        for (Map.Entry<String, String> e : live.entrySet()) {
+            if (written.containsKey(e.getKey())) {
+                continue;
+            }
+            for (Map.Entry<String, String> old : Map.copyOf(written).entrySet()) {
+                if (!live.containsKey(old.getKey()) && old.getValue().equals(e.getValue())) {
+                    Files.move(dir.resolve(old.getKey() + SUFFIX), dir.resolve(e.getKey() + SUFFIX),
+                            StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    written.remove(old.getKey());
+                    written.put(e.getKey(), e.getValue());
+                    break;
+                }
+            }
+        }
     }
 
     private void writeAtomically(Path target, String text) throws IOException {

@@ -92,6 +92,22 @@ class StateStoreTest {
         assertThat(stored("e")).isEqualTo("0 8 linear " + disk + " 0\n");
     }
 
+    /**
+     * One rename(2) of the same file, not a new file and a deletion: a crash between those two
+     * left the table under both names, and the next mount made two devices of one.
+     */
+    @Test
+    void aRenameIsOneAtomicMoveOfTheSameFile() throws Exception {
+        mapper.create("d", "0 8 linear " + disk + " 0", dir);
+        store.sync(mapper);
+        Object inode = Files.getAttribute(stateDir.resolve("d.table"), "unix:ino");
+
+        mapper.rename("d", "e");
+        store.sync(mapper);
+
+        assertThat(Files.getAttribute(stateDir.resolve("e.table"), "unix:ino")).isEqualTo(inode);
+    }
+
     @Test
     void aResumedTableReplacesTheFileAndLeavesNoTemporaryFileBehind() throws Exception {
         mapper.create("d", "0 8 zero", dir);
