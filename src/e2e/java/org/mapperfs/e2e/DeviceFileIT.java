@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -61,5 +63,25 @@ class DeviceFileIT {
         assertThat(r.exit()).isNotZero();
         assertThat(r.err()).contains("Invalid argument");
         assertThat(s.cli("ls").orFail().out()).contains("vol\tACTIVE\t2048 sectors");
+    }
+
+    /** Zeroing or allocating past the end would grow the file: refused; with --keep-size it is cut at the end. */
+    @Test
+    void fallocatePastTheEndIsRefusedUnlessItKeepsTheSize() throws IOException {
+        Sandbox.writeAt(a, SIZE - 4096, new byte[] {1, 2, 3, 4});
+
+        for (List<String> mode : List.<List<String>>of(List.of("--zero-range"), List.of())) {
+            List<String> command = new ArrayList<>(List.of("fallocate"));
+            command.addAll(mode);
+            command.addAll(List.of("-o", "0", "-l", "2M", device.toString()));
+            Shell.Result grow = Shell.run(command);
+            assertThat(grow.exit()).as(mode + ": " + grow.err()).isNotZero();
+            assertThat(grow.err()).contains("File too large");
+            assertThat(Files.size(device)).isEqualTo(SIZE);
+        }
+        Shell.run("fallocate", "-z", "-n", "-o", String.valueOf(SIZE - 4096), "-l", "2M", device.toString()).orFail();
+
+        assertThat(Files.size(device)).isEqualTo(SIZE);
+        assertThat(Sandbox.readAt(a, SIZE - 4096, 4)).containsExactly(0, 0, 0, 0);
     }
 }

@@ -349,6 +349,11 @@ final class MapperFs {
             throw new FsError(ErrorCodes.EOPNOTSUPP());
         }
         MappedDevice device = d.device();
+        if ((mode & FALLOC_FL_KEEP_SIZE) == 0 && off + length > device.size()) {
+            // Without KEEP_SIZE the caller asks the file to grow (the kernel would take the new
+            // size on success); a device's size is its table's.
+            throw new FsError(ErrorCodes.EFBIG());
+        }
         long end = Math.min(device.size(), off + length);
         if ((mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) != 0) {
             if (off < end) {
@@ -356,9 +361,6 @@ final class MapperFs {
             }
             return;
         }
-        // Plain allocation: a device's whole size is always there; growing it is not.
-        if (off + length > device.size()) {
-            throw new FsError(ErrorCodes.EFBIG());
-        }
+        // Plain allocation inside the device: its whole size is always there.
     }
 }
