@@ -264,7 +264,9 @@ final class MapperFs {
                 yield new Opened(handles.add(new TextHandle(metaText(node).getBytes(StandardCharsets.UTF_8))), true);
             }
             case DEVICE -> {
-                node.device().opened();
+                if (!node.device().opened()) {
+                    throw new FsError(ErrorCodes.ENOENT()); // removed since the lookup
+                }
                 yield new Opened(handles.add(new DeviceHandle(node.device())), options.directIo());
             }
             default -> throw new FsError(ErrorCodes.EISDIR());

@@ -257,8 +257,29 @@ public final class MappedDevice implements BlockDevice {
         return openCount.get();
     }
 
-    public void opened() {
-        openCount.incrementAndGet();
+    /**
+     * Counts an open handle; false (and nothing counted) once the device is removed or a remove
+     * has passed its open-count check, so that no open slips in between that check and the end.
+     */
+    public boolean opened() {
+        synchronized (openCount) {
+            if (removed) {
+                return false;
+            }
+            openCount.incrementAndGet();
+            return true;
+        }
+    }
+
+    /** For remove: marks the device removed unless a handle is open and {@code force} is not set. */
+    boolean markRemoved(boolean force) {
+        synchronized (openCount) {
+            if (openCount.get() > 0 && !force) {
+                return false;
+            }
+            removed = true;
+            return true;
+        }
     }
 
     public void closed() {

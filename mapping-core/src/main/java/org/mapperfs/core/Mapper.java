@@ -157,7 +157,7 @@ public final class Mapper implements AutoCloseable {
             if (!users.isEmpty()) {
                 throw new MapperException(BUSY, "device " + name + " is in use by " + String.join(", ", users));
             }
-            if (device.openCount() > 0 && !force) {
+            if (!device.markRemoved(force)) {
                 throw new MapperException(BUSY, "device " + name + " is open (" + device.openCount()
                         + " handle(s)); close it first or use --force");
             }

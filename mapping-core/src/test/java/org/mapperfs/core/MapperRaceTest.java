@@ -110,6 +110,28 @@ class MapperRaceTest {
     }
 
     /**
+     * An open counts only while the device is not removed, and a remove counts the opens: no open
+     * can slip in between a remove's check that nothing is open and the device's end (it would
+     * succeed on a device that is gone, and every read and write through it fail).
+     */
+    @Test
+    void anOpenAfterARemoveIsRefusedAndARemoveAfterAnOpenIsToo() throws Exception {
+        TestFiles.noiseSectors(dir, "a.img", 64, 1);
+        try (Mapper mapper = Mapper.standalone()) {
+            MappedDevice kept = mapper.create("kept", "0 64 linear a.img 0", dir);
+            MappedDevice gone = mapper.create("gone", "0 64 linear a.img 0", dir);
+
+            assertThat(kept.opened()).isTrue();
+            assertThatThrownBy(() -> mapper.remove("kept", false)).isInstanceOf(MapperException.class)
+                    .hasMessageContaining("is open (1 handle(s))");
+            mapper.remove("gone", false);
+
+            assertThat(gone.opened()).isFalse();
+            assertThat(gone.openCount()).isZero();
+        }
+    }
+
+    /**
      * The new table is resumed before I/O reaches it (a mirror marks its log in use there), and
      * the old one closed before: I/O that waited at the gate while the old table was closing is
      * served by a resumed table.
