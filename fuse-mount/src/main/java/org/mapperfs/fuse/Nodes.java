@@ -10,6 +10,10 @@ import ru.serce.jnrfuse.ErrorCodes;
  * {@code .meta} 3; every other node gets the next free number the first time the kernel sees it,
  * and keeps it while it exists. Ids are never reused, so a device removed and created again is a
  * new node with a new id, and the old id answers ENOENT.
+ *
+ * <p>A node that no longer exists is dropped once the kernel holds no reference to it: the
+ * lookups it was answered minus those it forgot. Ids handed out by READDIR carry no reference
+ * (the kernel never forgets them), so nodes known only from a listing go at the next sweep.
  */
 final class Nodes {
     static final long CONTROL_ID = 2;
@@ -19,6 +23,8 @@ final class Nodes {
     private final Map<Long, MapperFs.Node> byId = new ConcurrentHashMap<>();
     private final Map<MapperFs.Node, Long> ids = new ConcurrentHashMap<>();
     private final AtomicLong next = new AtomicLong(META_ID + 1);
+    /** The kernel's references (lookups not yet forgotten) per id; absent means none. */
+    private final Map<Long, AtomicLong> lookups = new ConcurrentHashMap<>();
 
     Nodes(MapperFs fs) {
         this.fs = fs;
@@ -40,6 +46,13 @@ final class Nodes {
         });
     }
 
+    /** The id of a node answered to a LOOKUP: the kernel holds one more reference to it. */
+    long lookedUp(MapperFs.Node node) {
+        long id = idOf(node);
+        lookups.computeIfAbsent(id, k -> new AtomicLong()).incrementAndGet();
+        return id;
+    }
+
     /** The node of an id; ENOENT if there is none or it no longer exists. */
     MapperFs.Node node(long id) {
         MapperFs.Node node = byId.get(id);
@@ -58,12 +71,28 @@ final class Nodes {
     }
 
     /**
-     * The kernel dropped (some of) its references to a node. A node that no longer exists is
-     * forgotten here too; one that exists keeps its id, which the kernel may look up again.
+     * The kernel dropped {@code nlookup} of its references to a node. Once it holds none, a node
+     * that no longer exists is forgotten here too; one that exists keeps its id, which the kernel
+     * may look up again.
      */
-    void forget(long id) {
+    void forget(long id, long nlookup) {
+        AtomicLong count = lookups.get(id);
+        if (count != null && count.addAndGet(-nlookup) <= 0) {
+            lookups.remove(id, count);
+        }
+        dropIfGone(id);
+    }
+
+    /** Drops every node that no longer exists and that the kernel holds no reference to. */
+    void sweep() {
+        for (Long id : byId.keySet()) {
+            dropIfGone(id);
+        }
+    }
+
+    private void dropIfGone(long id) {
         MapperFs.Node node = byId.get(id);
-        if (id > META_ID && node != null && !fs.exists(node)) {
+        if (id > META_ID && node != null && !lookups.containsKey(id) && !fs.exists(node)) {
             byId.remove(id);
             ids.remove(node);
         }

@@ -276,14 +276,16 @@ final class WireSession implements Transport {
                     case FuseWire.FORGET, FuseWire.INTERRUPT -> {
                         // No reply. An interrupted request simply gets its answer when done.
                         if (opcode == FuseWire.FORGET) {
-                            nodes.forget(nodeId);
+                            nodes.forget(nodeId, buffer.getLong(FuseWire.IN_HEADER)); // fuse_forget_in.nlookup
                         }
                         return;
                     }
                     case FuseWire.BATCH_FORGET -> {
                         int count = buffer.getInt(FuseWire.IN_HEADER);
                         for (int i = 0; i < count; i++) {
-                            nodes.forget(buffer.getLong(FuseWire.IN_HEADER + 8 + 16 * i));
+                            // fuse_forget_one: nodeid, nlookup
+                            nodes.forget(buffer.getLong(FuseWire.IN_HEADER + 8 + 16 * i),
+                                    buffer.getLong(FuseWire.IN_HEADER + 16 + 16 * i));
                         }
                         return;
                     }
@@ -362,7 +364,7 @@ final class WireSession implements Transport {
                 throw new FsError(ErrorCodes.ENOENT());
             }
             MapperFs.Attr attr = fs.attr(child);
-            FuseWire.putEntryOut(buffer, FuseWire.OUT_HEADER, nodes.idOf(child), attr);
+            FuseWire.putEntryOut(buffer, FuseWire.OUT_HEADER, nodes.lookedUp(child), attr);
             return FuseWire.ENTRY_OUT_SIZE;
         }
 
@@ -436,6 +438,7 @@ final class WireSession implements Transport {
             MapperFs.Node dir = nodes.node(nodeId);
             long offset = buffer.getLong(FuseWire.IN_HEADER + 8);
             int size = Math.min(buffer.getInt(FuseWire.IN_HEADER + 16), BUFFER_SIZE - FuseWire.OUT_HEADER);
+            nodes.sweep(); // what earlier listings registered and is gone now
             List<MapperFs.Entry> entries = fs.list(dir);
             int end = FuseWire.OUT_HEADER + size;
             int at = FuseWire.OUT_HEADER;

@@ -68,17 +68,48 @@ class NodesTest {
     void forgetDropsOnlyNodesThatNoLongerExist() throws Exception {
         mapper.create("a", "0 8 zero", null);
         mapper.create("b", "0 8 zero", null);
-        long a = nodes.idOf(path("/a"));
-        long b = nodes.idOf(path("/b"));
+        long a = nodes.lookedUp(path("/a"));
+        long b = nodes.lookedUp(path("/b"));
         mapper.remove("b", false);
         int before = nodes.size();
 
-        nodes.forget(a);
-        nodes.forget(b);
-        nodes.forget(FuseWire.ROOT_ID);
+        nodes.forget(a, 1);
+        nodes.forget(b, 1);
+        nodes.forget(FuseWire.ROOT_ID, 1);
 
         assertThat(nodes.size()).isEqualTo(before - 1);
         assertThat(nodes.idOf(path("/a"))).isEqualTo(a);
         assertThat(nodes.node(FuseWire.ROOT_ID)).isEqualTo(MapperFs.Node.ROOT);
+    }
+
+    /** READDIR's ids carry no reference, so the kernel never forgets them: the sweep does. */
+    @Test
+    void nodesOfARemovedDeviceKnownOnlyFromAListingGoAtTheNextSweep() throws Exception {
+        mapper.create("d", "0 8 zero", null);
+        int before = nodes.size();
+        long listed = nodes.idOf(path("/d"));
+        nodes.idOf(path("/.meta/d"));
+        mapper.remove("d", false);
+
+        nodes.sweep();
+
+        assertThat(nodes.size()).isEqualTo(before);
+        assertThatThrownBy(() -> nodes.node(listed)).isInstanceOf(FsError.class);
+    }
+
+    @Test
+    void aRemovedNodeTheKernelStillHoldsStaysUntilItsLastLookupIsForgotten() throws Exception {
+        mapper.create("d", "0 8 zero", null);
+        int before = nodes.size();
+        long id = nodes.lookedUp(path("/d"));
+        nodes.lookedUp(path("/d"));
+        mapper.remove("d", false);
+
+        nodes.sweep();
+        nodes.forget(id, 1);
+        assertThat(nodes.size()).isEqualTo(before + 1);
+
+        nodes.forget(id, 1);
+        assertThat(nodes.size()).isEqualTo(before);
     }
 }
