@@ -33,6 +33,8 @@ final class ControlCommands {
     private static final Logger log = LoggerFactory.getLogger(ControlCommands.class);
     private static final Splitter WORDS = Splitter.on(CharMatcher.whitespace()).omitEmptyStrings();
     static final long WAIT_LIMIT_MILLIS = 24L * 3600 * 1000;
+    /** How often a wait looks whether mapperfs is shutting down. */
+    static final long WAIT_SLICE_MILLIS = 200;
 
     static final String HELP = """
             commands (one per write; the reply is read back on the same handle):
@@ -58,6 +60,8 @@ final class ControlCommands {
     private final Mapper mapper;
     private final StateStore store;
     private final Daemon.Info daemon;
+    /** Set by shutdown: waits in progress end with an error instead of holding the unmount. */
+    private volatile boolean shuttingDown;
 
     ControlCommands(Mapper mapper, StateStore store, Daemon.Info daemon) {
         this.mapper = mapper;
@@ -262,9 +266,20 @@ final class ControlCommands {
             }
         }
         args.end();
+        // In slices, so that a shutdown ends the wait: the caller holds the control file open,
+        // and the unmount would wait for it.
+        long start = System.nanoTime();
         try {
-            long event = device.awaitEvent(after, WAIT_LIMIT_MILLIS);
-            return event + "\n";
+            while (true) {
+                if (shuttingDown) {
+                    throw new MapperException(IO, "wait " + device.name() + ": mapperfs is shutting down");
+                }
+                long left = WAIT_LIMIT_MILLIS - (System.nanoTime() - start) / 1_000_000;
+                long event = device.awaitEvent(after, Math.min(WAIT_SLICE_MILLIS, Math.max(0, left)));
+                if (event >= 0 || left <= WAIT_SLICE_MILLIS) {
+                    return event + "\n";
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new MapperException(IO, "wait interrupted");
@@ -294,6 +309,7 @@ final class ControlCommands {
             }
         }
         persist();
+        shuttingDown = true;
         return "pid " + ProcessHandle.current().pid() + "\n";
     }
 

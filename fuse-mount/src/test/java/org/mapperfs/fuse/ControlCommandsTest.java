@@ -2,6 +2,7 @@ package org.mapperfs.fuse;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
@@ -445,6 +446,25 @@ class ControlCommandsTest {
             run("resume d");
 
             assertThat(waiting.get(10, SECONDS)).isEqualTo("1\n");
+        } finally {
+            waiter.shutdownNow();
+        }
+    }
+
+    /** A wait holds the control file open, which would keep the unmount after shutdown waiting. */
+    @Test
+    void shutdownEndsTheWaitsInProgress() throws Exception {
+        run("create d 0 8 zero");
+        ExecutorService waiter = Executors.newSingleThreadExecutor();
+        try {
+            Future<String> waiting = waiter.submit(() -> run("wait d"));
+            Thread.sleep(200);
+            assertThat(waiting).as("no event yet").isNotDone();
+
+            run("shutdown");
+
+            assertThatThrownBy(() -> waiting.get(10, SECONDS)).cause().isInstanceOf(MapperException.class)
+                    .hasMessage("wait d: mapperfs is shutting down");
         } finally {
             waiter.shutdownNow();
         }
