@@ -96,6 +96,11 @@ final class Origin {
         snapshots.remove(snapshot);
     }
 
+    /** Locks the whole origin for writing: returns once no origin write (nor its copy-out) is in flight. */
+    ChunkLocks.Held lockAll() {
+        return locks.write(0, Long.MAX_VALUE);
+    }
+
     /** Locks the chunks of every snapshot (and chunks of {@code ownChunkBytes}) that {@code [offset, +length)} touches. */
     ChunkLocks.Held lockWrite(long offset, long length, int ownChunkBytes) {
         return lockWrite(new long[] {offset}, new long[] {length}, 1, ownChunkBytes);

@@ -255,10 +255,17 @@ public final class SnapshotTarget implements Target {
     }
 
     @Override
-    public synchronized void close() {
-        if (!closed) {
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
             closed = true;
             origin.unregister(this);
+        }
+        // An origin write that saw this snapshot registered may still be copying a chunk into the
+        // COW device: let it finish before the COW is given up (it may hold a new snapshot next).
+        try (ChunkLocks.Held all = origin.lockAll()) {
             Origin.release(origin);
             Origin.releaseCow(cow, owner);
         }
