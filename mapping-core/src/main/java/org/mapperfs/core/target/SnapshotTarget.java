@@ -183,12 +183,17 @@ public final class SnapshotTarget implements Target {
         }
     }
 
-    /** Adds exceptions in one commit; a full COW device invalidates the snapshot. */
+    /**
+     * Adds exceptions in one commit. A full COW device invalidates the snapshot, and so does any
+     * other failure of the commit (as with a copy-out, and as dm does on a COW error): it may have
+     * left entries on disk for slots the store still counts as free, which a later commit would
+     * reuse, data first, so that a crash in between left an entry over another chunk's data.
+     */
     private void add(long[] olds, ByteBuffer[] data, int n) throws IOException {
         try {
             store.add(olds, data, n);
-        } catch (ExceptionStore.FullException e) {
-            store.invalidate(true);
+        } catch (IOException e) {
+            store.invalidate(e instanceof ExceptionStore.FullException);
             log.warn("snapshot of {} on {} is invalid: {}", originDevice.name(), cow.name(), e.getMessage());
             throw new IOException("snapshot is invalid: " + e.getMessage(), e);
         }

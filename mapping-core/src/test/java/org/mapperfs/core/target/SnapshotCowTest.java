@@ -1,7 +1,9 @@
 package org.mapperfs.core.target;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -15,8 +17,11 @@ import org.mapperfs.core.Table;
 import org.mapperfs.core.TargetRegistry;
 import org.mapperfs.core.TestThreads;
 
-/** A snapshot that goes away waits for the origin's copy-outs into its COW already under way. */
-class SnapshotCloseTest {
+/**
+ * A snapshot and its COW device: going away, it waits for the origin's copy-outs into the COW
+ * already under way; a commit to the COW that fails makes it invalid.
+ */
+class SnapshotCowTest {
     private static final int S = 512;
     private final ExecutorService pool = TestThreads.pool();
     private final MemoryDevice origin = new MemoryDevice("o", 64 * S);
@@ -61,6 +66,21 @@ class SnapshotCloseTest {
         write.get(10, TimeUnit.SECONDS);
         close.get(10, TimeUnit.SECONDS);
         originTable.close();
+    }
+
+    @Test
+    void aCommitThatFailsInvalidatesTheSnapshot() throws Exception {
+        Table snapshot = build("0 64 snapshot o c P 8\n");
+        snapshot.segments().get(0).target().resume();
+        cow.failIo(true);
+
+        assertThatThrownBy(() -> snapshot.write(ByteBuffer.wrap(new byte[512]), 0)).isInstanceOf(IOException.class);
+        cow.failIo(false);
+
+        assertThat(snapshot.segments().get(0).target().status()).isEqualTo("Invalid");
+        assertThatThrownBy(() -> snapshot.write(ByteBuffer.wrap(new byte[512]), 8 * S))
+                .isInstanceOf(IOException.class).hasMessageContaining("is invalid");
+        snapshot.close();
     }
 
     private static boolean parked(Thread t) {
