@@ -230,10 +230,23 @@ public final class MirrorTarget implements Target {
         locks.beginWrite(first, last);
         try {
             toEveryLeg("write", offset, n, (leg, at) -> leg.write(src.duplicate(), at));
+            checkReadable(first, last, "write", offset, n);
         } finally {
             locks.endWrite(first, last);
         }
         src.position(src.limit());
+    }
+
+    /**
+     * A region not in sync can only be read from the primary: once it is gone, a write there
+     * that reached only the other legs could never be read back, so it fails (as dm-raid1 fails
+     * writes to out-of-sync regions when the default leg is down).
+     */
+    private void checkReadable(long first, long last, String what, long offset, long n) throws IOException {
+        if (health.get(0) != 'A' && !regions.allInSync(first, last)) {
+            throw new IOException("mirror: cannot " + what + " " + n + " bytes at segment offset " + offset
+                    + ": the region is not in sync and the primary leg is gone");
+        }
     }
 
     @Override
