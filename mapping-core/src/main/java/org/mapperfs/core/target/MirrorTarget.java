@@ -8,8 +8,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.zip.CRC32;
 import org.mapperfs.core.BlockDevice;
 import org.mapperfs.core.DeviceEvents;
@@ -54,9 +52,8 @@ public final class MirrorTarget implements Target {
     private static final int COPY_BYTES = 1 << 20;
     private static final Logger log = LoggerFactory.getLogger(MirrorTarget.class);
 
-    private final ImmutableList<BlockDevice> legs;
+    private final MirrorLegs legs;
     private final long[] offsetSectors;
-    private final long[] bases;
     private final long lengthBytes;
     private final long regionSectors;
     private final long regionBytes;
@@ -66,9 +63,6 @@ public final class MirrorTarget implements Target {
     private final RegionLocks locks = new RegionLocks();
     private final MirrorResync resync;
     private final DeviceEvents events;
-    /** 'A', or the letter of the failure that dropped the leg (D, F, R, S). */
-    private final AtomicIntegerArray health;
-    private final AtomicInteger nextReader = new AtomicInteger();
     private final ByteBuffer copyBuffer;
 
     /** Guards resumed, quiescing, closed, and the order of resync start/stop and log writes. */
@@ -78,12 +72,9 @@ public final class MirrorTarget implements Target {
     private boolean closed;
 
     private MirrorTarget(MirrorArgs p, TargetArgs args) {
-        this.legs = p.legs();
+        this.events = args.events();
+        this.legs = new MirrorLegs(p.legs(), p.offsets(), events::raise);
         this.offsetSectors = p.offsets();
-        this.bases = new long[p.offsets().length];
-        for (int i = 0; i < bases.length; i++) {
-            bases[i] = Sectors.toBytes(p.offsets()[i]);
-        }
         this.lengthBytes = args.lengthBytes();
         this.regionSectors = p.regionSectors();
         this.regionBytes = Sectors.toBytes(p.regionSectors());
@@ -92,11 +83,6 @@ public final class MirrorTarget implements Target {
         long count = (args.lengthSectors() + regionSectors - 1) / regionSectors;
         this.regions = new RegionLog(count, regionSectors, p.syncArg().equals(Optional.of("nosync")), p.logDevice(),
                 fingerprint(p, args.lengthSectors()));
-        this.events = args.events();
-        this.health = new AtomicIntegerArray(legs.size());
-        for (int i = 0; i < legs.size(); i++) {
-            health.set(i, 'A');
-        }
         this.copyBuffer = ByteBuffer.allocateDirect((int) Math.min(COPY_BYTES, regionBytes));
         this.resync = new MirrorResync(legs.get(0).name(), regions, regionBytes, this::copyRegion, p.rateKiB(),
                 events::raise);
@@ -156,11 +142,9 @@ public final class MirrorTarget implements Target {
     @Override
     public String status() {
         StringBuilder sb = new StringBuilder().append(legs.size());
-        legs.forEach(l -> sb.append(' ').append(l.name()));
-        sb.append(' ').append(regions.inSyncCount()).append('/').append(regions.regions()).append(" 1 ");
-        for (int i = 0; i < legs.size(); i++) {
-            sb.append((char) health.get(i));
-        }
+        legs.all().forEach(l -> sb.append(' ').append(l.name()));
+        sb.append(' ').append(regions.inSyncCount()).append('/').append(regions.regions()).append(" 1 ")
+                .append(legs.letters());
         regions.device().ifPresentOrElse(
                 d -> sb.append(" 3 disk ").append(d.name()).append(regions.failed() ? " D" : " A"),
                 () -> sb.append(" 1 core"));
@@ -195,28 +179,8 @@ public final class MirrorTarget implements Target {
         if (n == 0) {
             return;
         }
-        boolean inSync = regions.allInSync(offset / regionBytes, (offset + n - 1) / regionBytes);
-        int first = inSync ? Math.floorMod(nextReader.getAndIncrement(), legs.size()) : 0;
-        int position = dst.position();
-        IOException failure = null;
         // A region out of sync is only valid on the primary; one in sync on every healthy leg.
-        for (int k = 0; k < (inSync ? legs.size() : 1); k++) {
-            int i = (first + k) % legs.size();
-            if (health.get(i) != 'A') {
-                continue;
-            }
-            try {
-                dst.position(position);
-                legs.get(i).read(dst, bases[i] + offset);
-                return;
-            } catch (IOException e) {
-                fail(i, 'R', e);
-                failure = e;
-            }
-        }
-        dst.position(position);
-        throw new IOException("mirror: no " + (inSync ? "healthy leg" : "healthy primary (region not in sync)")
-                + " could read " + n + " bytes at segment offset " + offset, failure);
+        legs.read(dst, offset, regions.allInSync(offset / regionBytes, (offset + n - 1) / regionBytes));
     }
 
     @Override
@@ -229,7 +193,7 @@ public final class MirrorTarget implements Target {
         long last = (offset + n - 1) / regionBytes;
         locks.beginWrite(first, last);
         try {
-            toEveryLeg("write", offset, n, (leg, at) -> leg.write(src.duplicate(), at));
+            legs.toEvery("write", offset, n, (leg, at) -> leg.write(src.duplicate(), at), 'D');
             checkReadable(first, last, "write", offset, n);
         } finally {
             locks.endWrite(first, last);
@@ -243,7 +207,7 @@ public final class MirrorTarget implements Target {
      * writes to out-of-sync regions when the default leg is down).
      */
     private void checkReadable(long first, long last, String what, long offset, long n) throws IOException {
-        if (health.get(0) != 'A' && !regions.allInSync(first, last)) {
+        if (!legs.primaryHealthy() && !regions.allInSync(first, last)) {
             throw new IOException("mirror: cannot " + what + " " + n + " bytes at segment offset " + offset
                     + ": the region is not in sync and the primary leg is gone");
         }
@@ -258,47 +222,9 @@ public final class MirrorTarget implements Target {
         long last = (offset + length - 1) / regionBytes;
         locks.beginWrite(first, last);
         try {
-            toEveryLeg("discard", offset, length, (leg, at) -> leg.discard(at, length));
+            legs.toEvery("discard", offset, length, (leg, at) -> leg.discard(at, length), 'D');
         } finally {
             locks.endWrite(first, last);
-        }
-    }
-
-    private interface LegOp {
-        void apply(BlockDevice leg, long at) throws IOException;
-    }
-
-    /** Applies {@code op} on every healthy leg; a leg that fails is dropped; fails if none took it. */
-    private void toEveryLeg(String what, long offset, long n, LegOp op) throws IOException {
-        toEveryLeg(what, offset, n, op, 'D');
-    }
-
-    /** The same, with {@code how} as the letter a failed leg gets (D for writes, F for flushes). */
-    private void toEveryLeg(String what, long offset, long n, LegOp op, char how) throws IOException {
-        int done = 0;
-        IOException failure = null;
-        for (int i = 0; i < legs.size(); i++) {
-            if (health.get(i) != 'A') {
-                continue;
-            }
-            try {
-                op.apply(legs.get(i), bases[i] + offset);
-                done++;
-            } catch (IOException e) {
-                fail(i, how, e);
-                failure = e;
-            }
-        }
-        if (done == 0) {
-            throw new IOException("mirror: no healthy leg left to " + what
-                    + (what.equals("flush") ? "" : " " + n + " bytes at segment offset " + offset), failure);
-        }
-    }
-
-    private void fail(int leg, char how, IOException cause) {
-        if (health.compareAndSet(leg, 'A', how)) {
-            log.warn("mirror: leg {} ({}) failed ({}): {}", leg, legs.get(leg).name(), how, cause.toString());
-            events.raise();
         }
     }
 
@@ -309,25 +235,8 @@ public final class MirrorTarget implements Target {
         locks.beginCopy(region);
         try {
             for (long at = start; at < end; at += copyBuffer.capacity()) {
-                if (health.get(0) != 'A') {
+                if (!legs.copyFromPrimary(copyBuffer, at, (int) Math.min(copyBuffer.capacity(), end - at))) {
                     return false;
-                }
-                int n = (int) Math.min(copyBuffer.capacity(), end - at);
-                copyBuffer.clear().limit(n);
-                try {
-                    legs.get(0).read(copyBuffer, bases[0] + at);
-                } catch (IOException e) {
-                    fail(0, 'R', e);
-                    return false;
-                }
-                for (int i = 1; i < legs.size(); i++) {
-                    if (health.get(i) == 'A') {
-                        try {
-                            legs.get(i).write(copyBuffer.duplicate().flip(), bases[i] + at);
-                        } catch (IOException e) {
-                            fail(i, 'S', e);
-                        }
-                    }
                 }
             }
             regions.markInSync(region);
@@ -347,7 +256,7 @@ public final class MirrorTarget implements Target {
      */
     @Override
     public void flush() throws IOException {
-        flushLegs();
+        legs.flush();
         synchronized (lifecycle) {
             if (quiescing && resumed && !closed) {
                 regions.persist(canTrustLog());
@@ -355,9 +264,6 @@ public final class MirrorTarget implements Target {
         }
     }
 
-    private void flushLegs() throws IOException {
-        toEveryLeg("flush", 0, 0, (leg, at) -> leg.flush(), 'F');
-    }
 
     /** The legs flush in {@link #flush()}; the table flushes the log device only. */
     @Override
@@ -410,7 +316,7 @@ public final class MirrorTarget implements Target {
             resync.stop();
             if (resumed) {
                 try {
-                    flushLegs(); // the clean mark must not reach the log before the data it vouches for
+                    legs.flush(); // the clean mark must not reach the log before the data it vouches for
                 } catch (IOException e) {
                     log.warn("mirror {}: no leg could be flushed at close: {}", legs.get(0).name(), e.toString());
                 }
@@ -421,12 +327,7 @@ public final class MirrorTarget implements Target {
 
     /** A failed leg missed writes the log cannot name: the next table must resync everything. */
     private boolean canTrustLog() {
-        for (int i = 0; i < legs.size(); i++) {
-            if (health.get(i) != 'A') {
-                return false;
-            }
-        }
-        return true;
+        return legs.allHealthy();
     }
 
     /** True while the background resync runs (for tests). */
@@ -436,7 +337,7 @@ public final class MirrorTarget implements Target {
 
     @Override
     public List<BlockDevice> devices() {
-        List<BlockDevice> all = new ArrayList<>(legs);
+        List<BlockDevice> all = new ArrayList<>(legs.all());
         regions.device().ifPresent(all::add);
         return List.copyOf(new LinkedHashSet<>(all));
     }
