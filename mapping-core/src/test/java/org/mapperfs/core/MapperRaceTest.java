@@ -141,7 +141,7 @@ class MapperRaceTest {
         CountDownLatch oldClosing = new CountDownLatch(1);
         CountDownLatch finishClose = new CountDownLatch(1);
         AtomicBoolean servedBeforeResume = new AtomicBoolean();
-        TargetFactory probe = args -> new ProbeTarget(args.next("name"), oldClosing, finishClose, servedBeforeResume);
+        TargetFactory probe = args -> new HoldingProbe(args.next("name"), oldClosing, finishClose, servedBeforeResume);
         try (Mapper mapper = new Mapper(TargetRegistry.standard().with("probe", probe), HolePuncher.NONE,
                 VectorIo.NONE, Optional.empty())) {
             MappedDevice device = mapper.create("d", "0 8 probe old", dir);
@@ -180,33 +180,17 @@ class MapperRaceTest {
     }
 
     /** Serves nothing; the old one holds its close until told, the new one notes I/O before its resume. */
-    private static final class ProbeTarget implements Target {
-        private final String name;
+    private static final class HoldingProbe extends ProbeTarget {
         private final CountDownLatch closing;
         private final CountDownLatch finishClose;
         private final AtomicBoolean servedBeforeResume;
         private volatile boolean resumed;
 
-        ProbeTarget(String name, CountDownLatch closing, CountDownLatch finishClose, AtomicBoolean servedBeforeResume) {
-            this.name = name;
+        HoldingProbe(String tag, CountDownLatch closing, CountDownLatch finishClose, AtomicBoolean servedBeforeResume) {
+            super(tag);
             this.closing = closing;
             this.finishClose = finishClose;
             this.servedBeforeResume = servedBeforeResume;
-        }
-
-        @Override
-        public String type() {
-            return "probe";
-        }
-
-        @Override
-        public String params() {
-            return name;
-        }
-
-        @Override
-        public String status() {
-            return "";
         }
 
         @Override
@@ -214,23 +198,7 @@ class MapperRaceTest {
             if (!resumed) {
                 servedBeforeResume.set(true);
             }
-            dst.position(dst.limit());
-        }
-
-        @Override
-        public void write(ByteBuffer src, long offset) {
-            src.position(src.limit());
-        }
-
-        @Override
-        public void flush() {}
-
-        @Override
-        public void discard(long offset, long length) {}
-
-        @Override
-        public List<BlockDevice> devices() {
-            return List.of();
+            super.read(dst, offset);
         }
 
         @Override
@@ -240,7 +208,7 @@ class MapperRaceTest {
 
         @Override
         public void close() {
-            if (name.equals("old")) {
+            if (tag.equals("old")) {
                 closing.countDown();
                 try {
                     finishClose.await(10, TimeUnit.SECONDS);

@@ -2,7 +2,6 @@ package org.mapperfs.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -21,43 +20,10 @@ class TargetLifecycleTest {
         String tag = args.next("tag");
         args.expectEnd("probe <tag>");
         events.add(args.events());
-        return new Target() {
-            @Override
-            public String type() {
-                return "probe";
-            }
-
-            @Override
-            public String params() {
-                return tag;
-            }
-
-            @Override
-            public String status() {
-                return "";
-            }
-
-            @Override
-            public void read(ByteBuffer dst, long offset) {
-                dst.position(dst.limit());
-            }
-
-            @Override
-            public void write(ByteBuffer src, long offset) {
-                src.position(src.limit());
-            }
-
+        return new ProbeTarget(tag) {
             @Override
             public void flush() {
                 calls.add(tag + ":flush");
-            }
-
-            @Override
-            public void discard(long offset, long length) {}
-
-            @Override
-            public List<BlockDevice> devices() {
-                return List.of();
             }
 
             @Override
