@@ -80,7 +80,7 @@ final class WireSession implements Transport {
     private volatile FuseWire.InitOut agreed;
     private volatile boolean debug;
     private int fd = -1;
-    /** Guards {@code live} and {@code warnedFull}. */
+    /** Guards {@code live}, {@code retiring} and {@code warnedFull}. */
     private final Object workers = new Object();
     private int live;
     /** Workers that have said they go but have not gone yet. */
