@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import org.mapperfs.core.BlockDevice;
 import org.mapperfs.core.MappedDevice;
 import org.mapperfs.core.Mapper;
@@ -60,8 +61,11 @@ final class ControlCommands {
     private final Mapper mapper;
     private final StateStore store;
     private final Daemon.Info daemon;
-    /** Set by shutdown: waits in progress end with an error instead of holding the unmount. */
-    private volatile boolean shuttingDown;
+    /**
+     * Shutdowns so far: a wait that sees it change ends with an error instead of holding the
+     * unmount. Not a flag: if the unmount then fails, the daemon goes on and later waits work.
+     */
+    private final AtomicLong shutdowns = new AtomicLong();
 
     ControlCommands(Mapper mapper, StateStore store, Daemon.Info daemon) {
         this.mapper = mapper;
@@ -269,9 +273,10 @@ final class ControlCommands {
         // In slices, so that a shutdown ends the wait: the caller holds the control file open,
         // and the unmount would wait for it.
         long start = System.nanoTime();
+        long shutdownsBefore = shutdowns.get();
         try {
             while (true) {
-                if (shuttingDown) {
+                if (shutdowns.get() != shutdownsBefore) {
                     throw new MapperException(IO, "wait " + device.name() + ": mapperfs is shutting down");
                 }
                 long left = WAIT_LIMIT_MILLIS - (System.nanoTime() - start) / 1_000_000;
@@ -309,7 +314,7 @@ final class ControlCommands {
             }
         }
         persist();
-        shuttingDown = true;
+        shutdowns.incrementAndGet();
         return "pid " + ProcessHandle.current().pid() + "\n";
     }
 

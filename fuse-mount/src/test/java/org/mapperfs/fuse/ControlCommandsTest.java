@@ -465,6 +465,14 @@ class ControlCommandsTest {
 
             assertThatThrownBy(() -> waiting.get(10, SECONDS)).cause().isInstanceOf(MapperException.class)
                     .hasMessage("wait d: mapperfs is shutting down");
+
+            // The unmount after a shutdown may fail and the daemon go on: a new wait still waits.
+            Future<String> later = waiter.submit(() -> run("wait d"));
+            Thread.sleep(300);
+            assertThat(later).as("no event yet").isNotDone();
+            run("load d 0 16 zero");
+            run("resume d");
+            assertThat(later.get(10, SECONDS)).isEqualTo("1\n");
         } finally {
             waiter.shutdownNow();
         }
