@@ -194,7 +194,7 @@ public final class MirrorTarget implements Target {
         locks.beginWrite(first, last);
         try {
             legs.toEvery("write", offset, n, (leg, at) -> leg.write(src.duplicate(), at), 'D');
-            checkReadable(first, last, "write", offset, n);
+            checkReadable(first, last, offset, n);
         } finally {
             locks.endWrite(first, last);
         }
@@ -206,9 +206,9 @@ public final class MirrorTarget implements Target {
      * that reached only the other legs could never be read back, so it fails (as dm-raid1 fails
      * writes to out-of-sync regions when the default leg is down).
      */
-    private void checkReadable(long first, long last, String what, long offset, long n) throws IOException {
+    private void checkReadable(long first, long last, long offset, long n) throws IOException {
         if (!legs.primaryHealthy() && !regions.allInSync(first, last)) {
-            throw new IOException("mirror: cannot " + what + " " + n + " bytes at segment offset " + offset
+            throw new IOException("mirror: cannot write " + n + " bytes at segment offset " + offset
                     + ": the region is not in sync and the primary leg is gone");
         }
     }
