@@ -3,7 +3,6 @@ package org.mapperfs.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,11 +18,10 @@ import org.junit.jupiter.api.Test;
  */
 class WaitingRequestsIT {
     private static final int WAITING = 24;
-    private static final Path FUSECTL = Path.of("/sys/fs/fuse/connections");
 
     private Sandbox s;
     private Path a;
-    private boolean mountedFusectl;
+    private FuseConnection fuse;
     private final List<Process> waiting = new ArrayList<>();
 
     @BeforeEach
@@ -32,10 +30,7 @@ class WaitingRequestsIT {
         s.mount();
         a = s.file("a.img", 1024 * 1024);
         s.create("vol", "0 2048 linear " + a + " 0");
-        if (Shell.run("mountpoint", "-q", FUSECTL.toString()).exit() != 0) {
-            Shell.run("mount", "-t", "fusectl", "fusectl", FUSECTL.toString()).orFail();
-            mountedFusectl = true;
-        }
+        fuse = new FuseConnection(s.mnt);
     }
 
     @AfterEach
@@ -46,8 +41,8 @@ class WaitingRequestsIT {
         if (s != null) {
             s.close();
         }
-        if (mountedFusectl) {
-            Shell.run("umount", FUSECTL.toString());
+        if (fuse != null) {
+            fuse.close();
         }
     }
 
@@ -59,7 +54,7 @@ class WaitingRequestsIT {
             waiting.add(start("printf 'block %04d' " + i + " | dd of=" + device + " bs=4096 seek=" + i
                     + " conv=notrunc,sync oflag=direct status=none"));
         }
-        awaitRequestsAtTheDaemon(WAITING);
+        fuse.awaitWaiting(WAITING);
 
         Shell.Result resume = Shell.run(List.of("timeout", "30", "java", "-jar", Sandbox.JAR.toString(), "-m",
                 s.mnt.toString(), "resume", "vol"));
@@ -82,7 +77,7 @@ class WaitingRequestsIT {
             // file's lock, which the kernel holds while any write to it is answered).
             waiting.add(start("exec 3<>" + control + "; echo 'wait vol' >&3; cat <&3"));
         }
-        awaitRequestsAtTheDaemon(WAITING);
+        fuse.awaitWaiting(WAITING);
 
         Shell.Result ls = Shell.run(List.of("timeout", "30", "java", "-jar", Sandbox.JAR.toString(), "-m",
                 s.mnt.toString(), "ls"));
@@ -100,21 +95,5 @@ class WaitingRequestsIT {
 
     private static Process start(String script) throws IOException {
         return new ProcessBuilder(Shell.bash(script)).redirectErrorStream(true).start();
-    }
-
-    /** Until the FUSE connection counts {@code n} requests in flight (sent, not yet answered). */
-    private void awaitRequestsAtTheDaemon(int n) throws IOException, InterruptedException {
-        String dev = Shell.run("stat", "-c", "%d", s.mnt.toString()).orFail().out().strip();
-        Path counter = FUSECTL.resolve(dev).resolve("waiting");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        int seen = 0;
-        while (System.nanoTime() < deadline) {
-            seen = Integer.parseInt(Files.readString(counter).strip());
-            if (seen >= n) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("only " + seen + " of " + n + " requests in flight");
     }
 }
