@@ -6,7 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.mapperfs.core.MapperException;
 import org.mapperfs.fuse.Daemon;
 import org.mapperfs.fuse.Mounts;
@@ -26,6 +29,8 @@ final class MountCommand implements Callable<Integer>, ContextAware {
     static final String JAVA_OPTS_ENV = "MAPPERFS_DAEMON_JAVA_OPTS";
     static final String DEFAULT_JAVA_OPTS = "-Xms32m -Xmx128m -XX:+UseSerialGC -XX:MaxMetaspaceSize=64m";
     private static final long READY_TIMEOUT_MILLIS = 30_000;
+    /** A size: digits, then K or M (KiB, MiB) or nothing (bytes). */
+    private static final Pattern SIZE = Pattern.compile("(\\d{1,8})([KkMm]?)(?:i?B)?");
 
     private final Context context;
 
@@ -57,8 +62,13 @@ final class MountCommand implements Callable<Integer>, ContextAware {
 
     @Option(names = "--transport", paramLabel = "wire|libfuse", defaultValue = "wire",
             description = "How the daemon speaks FUSE: 'wire' (the kernel's protocol on /dev/fuse, many requests in "
-                    + "flight, 1 MiB requests) or 'libfuse' (libfuse 2 through jnr-fuse). Default: ${DEFAULT-VALUE}.")
+                    + "flight, up to 1 MiB each) or 'libfuse' (libfuse 2 through jnr-fuse). Default: ${DEFAULT-VALUE}.")
     String transport;
+
+    @Option(names = "--max-request", paramLabel = "SIZE",
+            description = "Largest read or write the kernel sends the daemon: 4K to 1M in steps of 4K (wire transport;"
+                    + " default 256K). Larger requests suit big synchronous I/O straight on device files (dd bs=1M).")
+    String maxRequest;
 
     MountCommand(Context context) {
         this.context = context;
@@ -70,8 +80,16 @@ final class MountCommand implements Callable<Integer>, ContextAware {
         Path stateDir = state != null ? state.toAbsolutePath().normalize() : defaultState(mountPoint);
         int fileMode = parseMode();
         Daemon.TransportType type = parseTransport();
+        int requestBytes = Daemon.DEFAULT_MAX_REQUEST;
+        if (maxRequest != null) {
+            if (type != Daemon.TransportType.WIRE) {
+                throw new CliException("--max-request applies to the wire transport (libfuse 2 takes at most 128 KiB"
+                        + " a request)");
+            }
+            requestBytes = parseRequestSize(maxRequest);
+        }
         if (foreground) {
-            return runDaemon(mountPoint, stateDir, fileMode, type);
+            return runDaemon(mountPoint, stateDir, fileMode, type, requestBytes);
         }
         return startDaemon(mountPoint, stateDir);
     }
@@ -93,6 +111,22 @@ final class MountCommand implements Callable<Integer>, ContextAware {
         }
     }
 
+    /** {@code 256K}, {@code 1M}, {@code 262144}: a multiple of 4 KiB from 4 KiB to the kernel's 1 MiB. */
+    static int parseRequestSize(String text) throws CliException {
+        Matcher m = SIZE.matcher(text.strip());
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1)) << switch (m.group(2).toUpperCase(Locale.ROOT)) {
+                case "K" -> 10;
+                case "M" -> 20;
+                default -> 0;
+            };
+            if (n >= 4096 && n <= Daemon.MAX_REQUEST && n % 4096 == 0) {
+                return (int) n;
+            }
+        }
+        throw new CliException("invalid --max-request '" + text + "': a multiple of 4K from 4K to 1M, such as 256K");
+    }
+
     private Daemon.TransportType parseTransport() {
         return switch (transport) {
             case "wire" -> Daemon.TransportType.WIRE;
@@ -102,10 +136,11 @@ final class MountCommand implements Callable<Integer>, ContextAware {
         };
     }
 
-    private int runDaemon(Path mountPoint, Path stateDir, int fileMode, Daemon.TransportType type)
+    private int runDaemon(Path mountPoint, Path stateDir, int fileMode, Daemon.TransportType type, int requestBytes)
             throws CliException {
         try {
-            return Daemon.run(new Daemon.Settings(mountPoint, stateDir, allowOther, fileMode, !pageCache, debug, type));
+            return Daemon.run(new Daemon.Settings(mountPoint, stateDir, allowOther, fileMode, !pageCache, debug, type,
+                    requestBytes));
         } catch (MapperException e) {
             throw new CliException(e.getMessage(), e);
         } catch (IOException e) {
@@ -176,6 +211,9 @@ final class MountCommand implements Callable<Integer>, ContextAware {
         }
         if (pageCache) {
             command.add("--page-cache");
+        }
+        if (maxRequest != null) {
+            command.addAll(List.of("--max-request", maxRequest));
         }
         if (debug) {
             command.add("--debug");

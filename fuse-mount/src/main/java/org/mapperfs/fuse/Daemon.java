@@ -30,9 +30,13 @@ public final class Daemon {
     /** Where the daemon serves. */
     public record Info(Path mountPoint, Path stateDir) {}
 
-    /** How to mount. */
+    /** The largest read or write the wire transport takes by default, and at most (bytes). */
+    public static final int DEFAULT_MAX_REQUEST = WireSession.DEFAULT_REQUEST;
+    public static final int MAX_REQUEST = WireSession.MAX_REQUEST;
+
+    /** How to mount; {@code maxRequest} (bytes, a multiple of 4 KiB) applies to the wire transport. */
     public record Settings(Path mountPoint, Path stateDir, boolean allowOther, int fileMode, boolean directIo,
-            boolean debug, TransportType transport) {}
+            boolean debug, TransportType transport, int maxRequest) {}
 
     /** How the daemon speaks FUSE: the kernel's protocol on /dev/fuse itself, or through libfuse 2. */
     public enum TransportType { WIRE, LIBFUSE }
@@ -63,7 +67,7 @@ public final class Daemon {
         ControlCommands commands = new ControlCommands(mapper, store, new Info(mountPoint, store.dir()));
         MapperFs core = new MapperFs(mapper, commands, new MapperFs.Options(Posix.uid(), Posix.gid(),
                 s.fileMode(), s.directIo()));
-        Transport fs = s.transport() == TransportType.WIRE ? new WireSession(core) : new DeviceFs(core);
+        Transport fs = s.transport() == TransportType.WIRE ? new WireSession(core, s.maxRequest()) : new DeviceFs(core);
         AtomicBoolean closed = new AtomicBoolean();
         Runnable close = () -> {
             if (closed.compareAndSet(false, true)) {

@@ -20,11 +20,11 @@ import ru.serce.jnrfuse.ErrorCodes;
  * The mount through the kernel's FUSE protocol on /dev/fuse, without libfuse: mapperfs mounts
  * the file system itself (it runs as root) and negotiates a current protocol version, so the
  * kernel may send asynchronous direct I/O (many requests in flight, FUSE_ASYNC_DIO) of up to
- * 1 MiB (FUSE_MAX_PAGES).
+ * 1 MiB (FUSE_MAX_PAGES); 256 KiB by default ({@link #DEFAULT_REQUEST}).
  *
  * <p>{@value #WORKERS} worker threads each block in read(2) on the device; the kernel hands each
- * request to one of them. A worker owns one native buffer of 1 MiB plus headers: the request is
- * read into it, a READ's data is read from the backing files straight into it behind the reply
+ * request to one of them. A worker owns one native buffer of the largest request plus headers:
+ * the request is read into it, a READ's data is read from the backing files straight into it behind the reply
  * header, a WRITE's data goes straight from it to the backing files, and the reply is written
  * from it with one write(2). Nothing is allocated per request for the data. A worker about to
  * wait indefinitely (at a suspended device's gate, in a wait command) starts another first, so
@@ -32,7 +32,19 @@ import ru.serce.jnrfuse.ErrorCodes;
  */
 final class WireSession implements Transport {
     private static final Logger log = LoggerFactory.getLogger(WireSession.class);
-    static final int MAX_WRITE = 1 << 20;
+    /** The largest request the kernel can be asked for (FUSE_MAX_PAGES: 256 pages). */
+    static final int MAX_REQUEST = 1 << 20;
+    /**
+     * The largest request by default. The kernel cuts a bigger read or write into requests of this
+     * size, and sends those of an asynchronous direct I/O (the loop device's) side by side. Loop's
+     * 1 MiB writes then reach the daemon as four requests in parallel, each small enough that the
+     * bytes copied in from /dev/fuse are still in the CPU's cache when they are copied out into
+     * the backing file. Measured against 1 MiB: sequential writes +19 % to +85 % in three
+     * alternating rounds, with less daemon CPU per GB; reads level or better; 4 KiB I/O the same.
+     * A synchronous 1 MiB read or write straight on a device file (dd bs=1M) pays one round trip
+     * per piece instead.
+     */
+    static final int DEFAULT_REQUEST = 256 << 10;
     static final int WORKERS = 16;
     /**
      * Workers at most: one more starts whenever a worker is about to wait indefinitely (at a
@@ -42,7 +54,6 @@ final class WireSession implements Transport {
     static final int MAX_WORKERS = 1024;
     /** Background requests (async direct I/O among them) the kernel keeps outstanding at most. */
     static final int MAX_BACKGROUND = 64;
-    static final int BUFFER_SIZE = MAX_WRITE + 4096;
     static final long HUGE_PAGE = 2L << 20;
     private static final int MADV_HUGEPAGE = 14;
     private static final int O_RDWR = 2;
@@ -87,9 +98,22 @@ final class WireSession implements Transport {
     private int retiring;
     private boolean warnedFull;
     private final AtomicInteger started = new AtomicInteger();
+    private final int maxRequest;
+    /** Each worker's buffer: the largest request and its headers. */
+    private final int bufferSize;
 
-    WireSession(MapperFs fs) {
+    /**
+     * @param maxRequest the largest read or write the kernel sends: a multiple of 4 KiB, at most
+     *     {@value #MAX_REQUEST}
+     */
+    WireSession(MapperFs fs, int maxRequest) {
+        if (!validRequest(maxRequest)) {
+            throw new IllegalArgumentException("invalid largest request " + maxRequest
+                    + ": a multiple of 4096 from 4096 to " + MAX_REQUEST);
+        }
         this.fs = fs;
+        this.maxRequest = maxRequest;
+        this.bufferSize = bufferSize(maxRequest);
         this.nodes = new Nodes(fs);
         this.libc = LibraryLoader.create(Calls.class).load("c");
         this.runtime = Runtime.getRuntime(libc);
@@ -112,7 +136,7 @@ final class WireSession implements Transport {
         }
         try {
             String options = "fd=" + fd + ",rootmode=40000,user_id=" + fs.options().ownerUid() + ",group_id="
-                    + fs.options().ownerGid() + ",default_permissions,max_read=" + MAX_WRITE
+                    + fs.options().ownerGid() + ",default_permissions,max_read=" + maxRequest
                     + (allowOther ? ",allow_other" : "");
             if (libc.mount("mapperfs", mountPoint.toString(), Daemon.FS_TYPE, MS_NOSUID | MS_NODEV, options) != 0) {
                 int e = errno();
@@ -138,7 +162,7 @@ final class WireSession implements Transport {
     }
 
     /**
-     * The start of the 2 MiB-aligned block inside an allocation of BUFFER_SIZE + 2 MiB, asked to be
+     * The start of the 2 MiB-aligned block inside an allocation of the buffer's size + 2 MiB, asked to be
      * backed by one transparent huge page. The kernel pins the buffer page by page for every request
      * it copies in or out; on a huge page each pin stops one page-table level higher. Measured: 1 MiB
      * sequential writes +4 %, reads +6 % (medians of 6). Where transparent huge pages are off, the
@@ -148,6 +172,15 @@ final class WireSession implements Transport {
         long aligned = alignUp(allocated, HUGE_PAGE);
         libc.madvise(aligned, HUGE_PAGE, MADV_HUGEPAGE);
         return aligned;
+    }
+
+    static boolean validRequest(int bytes) {
+        return bytes >= 4096 && bytes <= MAX_REQUEST && bytes % 4096 == 0;
+    }
+
+    /** A worker's buffer for requests of up to {@code maxRequest} bytes of data, headers included. */
+    static int bufferSize(int maxRequest) {
+        return maxRequest + 4096;
     }
 
     /** The first multiple of {@code alignment} (a power of two) at or after {@code address}. */
@@ -209,9 +242,9 @@ final class WireSession implements Transport {
 
     /** One thread reading requests and writing replies, with its own buffer. */
     private final class Worker implements Runnable {
-        private final long allocated = MemoryIO.getInstance().allocateMemory(BUFFER_SIZE + HUGE_PAGE, false);
+        private final long allocated = MemoryIO.getInstance().allocateMemory(bufferSize + HUGE_PAGE, false);
         private final long address = hugePageAligned(allocated);
-        private final ByteBuffer buffer = MemoryIO.getInstance().newDirectByteBuffer(address, BUFFER_SIZE)
+        private final ByteBuffer buffer = MemoryIO.getInstance().newDirectByteBuffer(address, bufferSize)
                 .order(ByteOrder.nativeOrder());
         /** The same memory, positioned at a READ's or WRITE's data. */
         private final ByteBuffer data = buffer.duplicate().order(ByteOrder.nativeOrder());
@@ -225,7 +258,7 @@ final class WireSession implements Transport {
             LongWaits.onThisThread(this::replaceWhileWaiting);
             try {
                 while (true) {
-                    long n = libc.read(fd, address, BUFFER_SIZE);
+                    long n = libc.read(fd, address, bufferSize);
                     if (n < 0) {
                         int e = errno();
                         if (e == ErrorCodes.EINTR() || e == ErrorCodes.EAGAIN() || e == ErrorCodes.ENOENT()) {
@@ -337,7 +370,7 @@ final class WireSession implements Transport {
             FuseWire.InitIn in = FuseWire.InitIn.decode(buffer, FuseWire.IN_HEADER);
             FuseWire.InitOut out;
             try {
-                out = FuseWire.negotiate(in, MAX_WRITE, MAX_BACKGROUND);
+                out = FuseWire.negotiate(in, maxRequest, MAX_BACKGROUND);
             } catch (IllegalArgumentException e) {
                 log.error("{}", e.getMessage());
                 reply(unique, ErrorCodes.EPROTO(), 0);
@@ -406,7 +439,7 @@ final class WireSession implements Transport {
         private int read() throws Exception {
             long fh = buffer.getLong(FuseWire.IN_HEADER);
             long offset = buffer.getLong(FuseWire.IN_HEADER + 8);
-            int size = Math.min(buffer.getInt(FuseWire.IN_HEADER + 16), BUFFER_SIZE - FuseWire.OUT_HEADER);
+            int size = Math.min(buffer.getInt(FuseWire.IN_HEADER + 16), bufferSize - FuseWire.OUT_HEADER);
             data.clear().position(FuseWire.OUT_HEADER).limit(FuseWire.OUT_HEADER + size);
             return fs.read(fh, data, offset);
         }
@@ -437,7 +470,7 @@ final class WireSession implements Transport {
         private int readdir(long nodeId) {
             MapperFs.Node dir = nodes.node(nodeId);
             long offset = buffer.getLong(FuseWire.IN_HEADER + 8);
-            int size = Math.min(buffer.getInt(FuseWire.IN_HEADER + 16), BUFFER_SIZE - FuseWire.OUT_HEADER);
+            int size = Math.min(buffer.getInt(FuseWire.IN_HEADER + 16), bufferSize - FuseWire.OUT_HEADER);
             nodes.sweep(); // what earlier listings registered and is gone now
             List<MapperFs.Entry> entries = fs.list(dir);
             int end = FuseWire.OUT_HEADER + size;

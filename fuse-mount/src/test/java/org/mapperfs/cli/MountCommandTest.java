@@ -1,11 +1,15 @@
 package org.mapperfs.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class MountCommandTest {
     @TempDir
@@ -33,5 +37,20 @@ class MountCommandTest {
 
         assertThat(MountCommand.whyItFailed(log, 0)).isEqualTo("a mapperfs is already mounted at /m");
         assertThat(MountCommand.whyItFailed(dir.resolve("none.log"), 0)).contains("no log at");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"256K, 262144", "1M, 1048576", "4k, 4096", "128KiB, 131072", "1MiB, 1048576", "262144, 262144",
+            "' 512K ', 524288"})
+    void aRequestSizeIsBytesOrKOrM(String text, int bytes) throws CliException {
+        assertThat(MountCommand.parseRequestSize(text)).isEqualTo(bytes);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "0", "2K", "6K", "2M", "1G", "1000", "-4K", "256 K", "256X", "99999999999K"})
+    void anyOtherRequestSizeIsOneLineNamingIt(String text) {
+        assertThatThrownBy(() -> MountCommand.parseRequestSize(text))
+                .isInstanceOf(CliException.class)
+                .hasMessage("invalid --max-request '" + text + "': a multiple of 4K from 4K to 1M, such as 256K");
     }
 }
