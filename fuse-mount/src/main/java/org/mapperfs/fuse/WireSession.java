@@ -24,11 +24,12 @@ import ru.serce.jnrfuse.ErrorCodes;
  *
  * <p>{@value #WORKERS} worker threads each block in read(2) on the device; the kernel hands each
  * request to one of them. A worker owns one native buffer of the largest request plus headers:
- * the request is read into it, a READ's data is read from the backing files straight into it behind the reply
- * header, a WRITE's data goes straight from it to the backing files, and the reply is written
- * from it with one write(2). Nothing is allocated per request for the data. A worker about to
- * wait indefinitely (at a suspended device's gate, in a wait command) starts another first, so
- * that the command that ends the wait always finds a worker; the extra one goes when done.
+ * the request is read into it, a READ's data is read from the backing files straight into it
+ * behind the reply header, a WRITE's data goes straight from it to the backing files, and the
+ * reply is written from it with one write(2). Nothing is allocated per request for the data. A
+ * worker about to wait indefinitely (at a suspended device's gate, in a wait command) starts
+ * another first, so that the command that ends the wait always finds a worker; the extra one
+ * goes when done.
  */
 final class WireSession implements Transport {
     private static final Logger log = LoggerFactory.getLogger(WireSession.class);
@@ -162,11 +163,11 @@ final class WireSession implements Transport {
     }
 
     /**
-     * The start of the 2 MiB-aligned block inside an allocation of the buffer's size + 2 MiB, asked to be
-     * backed by one transparent huge page. The kernel pins the buffer page by page for every request
-     * it copies in or out; on a huge page each pin stops one page-table level higher. Measured: 1 MiB
-     * sequential writes +4 %, reads +6 % (medians of 6). Where transparent huge pages are off, the
-     * advice is ignored and nothing else changes.
+     * The start of the 2 MiB-aligned block inside an allocation of the buffer's size + 2 MiB,
+     * asked to be backed by one transparent huge page. The kernel pins the buffer page by page
+     * for every request it copies in or out; on a huge page each pin stops one page-table level
+     * higher. Measured (1 MiB requests then): sequential writes +4 %, reads +6 % (medians of 6).
+     * Where transparent huge pages are off, the advice is ignored and nothing else changes.
      */
     private long hugePageAligned(long allocated) {
         long aligned = alignUp(allocated, HUGE_PAGE);
