@@ -1,7 +1,7 @@
 # fio-bench-report.sh - the report of fio-bench.sh, sourced by it once every pass has run.
 #
-# Reads the samples fio-bench.sh wrote ($RAW: one line a pass; $PWRITE, $PREAD: the plain-process
-# passes) and the run's figures it computed (PWRITE_CPG, PREAD_P50, DAEMON_CPU, VMHWM_KB, ...).
+# Reads the samples fio-bench.sh wrote ($RAW: one line a pass; $PREAD: the plain-process pread
+# passes) and the run's figures it computed (PREAD_P50, DAEMON_CPU, VMHWM_KB, ...).
 # write_tsv prints every median in long format (--out); print_report prints the tables.
 # shellcheck shell=bash disable=SC2154 # the variables are fio-bench.sh's
 
@@ -35,8 +35,6 @@ write_tsv() { # every median with its ratio and samples, and the run's figures, 
     done
     printf 'randread1\tpread-file\tp50_us\t%s\t\t%s\n' "$PREAD_P50" "$(cut -f3 "$PREAD" | paste -sd,)"
     printf 'randread1\tpread-file\tIOPS\t\t\t%s\n' "$(cut -f2 "$PREAD" | paste -sd,)"
-    printf 'seqwrite\tpwrite-file\tcpu_s_per_gb\t%s\t\t\n' "$PWRITE_CPG"
-    printf 'seqwrite\tpwrite-file\tMB_s\t\t\t%s\n' "$(cut -f2 "$PWRITE" | paste -sd,)"
     printf 'run\tmfs-daemon\tcpu_s\t%s\t\t\n' "$DAEMON_CPU"
     printf 'run\tmfs-daemon\tvmhwm_kib\t%s\t\t\n' "$VMHWM_KB"
     printf 'run\tmfs-daemon\tvmrss_kib\t%s\t\t\n' "$VMRSS_KB"
@@ -115,31 +113,6 @@ report_peers() { # mapperfs against the best peer, and against the do-nothing fl
         "+ $(fmt "$(awk -v a="$lin" -v b="$dio" 'BEGIN {print a - b}')") us;"
     echo "    the fastest do-nothing daemon's whole round trip is $(fmt "$floor") us; a cold 4 KiB pread in a plain" \
         "process $(fmt "$PREAD_P50") us"
-    # CPU-seconds per GB (whole machine) of a config's seq write pass.
-    cpg() { awk -v b="$(median 13 seqwrite "$1")" -v m="$(median 4 seqwrite "$1")" 'BEGIN {print b * 1000 / m}'; }
-    least=$(awk -v z="$(cpg mfs-null)" -v p="$PWRITE_CPG" 'BEGIN {print z + p}')
-    echo "  seq write: a daemon that stores the data costs at least the do-nothing daemon's CPU per GB"
-    echo "    ($(awk -v a="$(cpg mfs-null)" 'BEGIN {printf "%.3f", a}') s) + one pwrite(2) of it into the page cache" \
-        "($(awk -v a="$PWRITE_CPG" 'BEGIN {printf "%.3f", a}') s) = $(awk -v a="$least" 'BEGIN {printf "%.3f", a}') CPU-s per GB:" \
-        "at most $(fmt "$(awk -v n="$(nproc)" -v l="$least" 'BEGIN {print n * 1000 / l}')") MB/s on $(nproc) CPUs;" \
-        "mfs-linear used $(awk -v a="$(cpg mfs-linear)" 'BEGIN {printf "%.3f", a}')"
-}
-
-report_ceiling() { # the seq-write ceiling round by round
-    # The same ceiling round by round: each round's do-nothing pass, pwrite pass and mfs-linear pass
-    # lie within a minute of each other, so the machine's drift enters the share less than it
-    # enters the medians above (it is still an estimate: a share above 100 % can happen).
-    shares=""
-    for ((rep = 1; rep <= REPEAT; rep++)); do
-        shares+=$(awk -F'\t' -v r="$rep" '
-            FILENAME == ARGV[1] && $1 == r && $2 > 0 {p = $3 * 1000 / $2}
-            FILENAME == ARGV[2] && $1 == "seqwrite" && $3 == r && $4 > 0 && $2 == "mfs-null" {z = $13 * 1000 / $4}
-            FILENAME == ARGV[2] && $1 == "seqwrite" && $3 == r && $4 > 0 && $2 == "mfs-linear" {l = $13 * 1000 / $4}
-            END {printf "%s%s", (r > 1 ? ", " : ""), (l > 0 && z > 0 && p > 0 ? sprintf("%.0f %%", (z + p) * 100 / l) : "n/a")}' \
-            "$PWRITE" "$RAW")
-    done
-    echo "seq write ceiling, round by round: CPU per GB of the do-nothing daemon + one-thread pwrite(2) (an"
-    echo "  estimate of the least a daemon that stores the data can spend), as a share of what mfs-linear spent: $shares"
 }
 
 report_machine() { # disk traffic, the daemon's CPU and memory, CPUs busy, requests in flight
@@ -195,6 +168,5 @@ print_report() {
     if [ "$PEERS" -eq 1 ]; then
         report_peers
     fi
-    report_ceiling
     report_machine
 }

@@ -56,9 +56,6 @@
 #   * After the passes, --repeat passes of 4 KiB random pread(2) at QD1 straight on file A in fio
 #     (psync, buffered, same preparation, as many reads as mfs-linear's QD1 pass: no loop, no
 #     FUSE): what a cold read costs any daemon.
-#   * In each repeat, right after the seq write passes, one pass of 1 MiB pwrite(2) from one
-#     thread straight on file A: the least CPU per GB that putting data into the page cache
-#     costs, taken in the same minute as the daemons' seq writes it is set against.
 #   * Pass order: for each repeat, for each workload, every config in turn (the starting
 #     config rotates with the repeat), so slow drift hits every config alike.
 #   * Requests in flight at the daemon: during every mapperfs pass, the FUSE connection's
@@ -394,25 +391,6 @@ declare -A FIO_ARGS=(
     [randread1]="--rw=randread --bs=4k --iodepth=1 --norandommap")
 declare -A DIR=([seqwrite]=write [seqread]=read [randread16]=read [randwrite16]=write [randread1]=read)
 
-# What putting data into the page cache costs at the least: 1 MiB pwrite(2) from one thread straight
-# on file A (no loop, no FUSE), as whole-machine CPU-seconds per GB. One pass per round, right after
-# that round's seq write passes: the machine drifts between slower and faster phases, so the ceiling
-# a daemon is held to is taken in the same minute as the daemon.
-PWRITE="$WORK/pwrite.tsv" # rep MB_s cpus_busy
-: > "$PWRITE"
-pwrite_pass() { # pwrite_pass REP
-    local json="$WORK/json/pwrite-$1.json" mcpu0 mcpu1
-    prep_pass
-    mcpu0=$(machine_ticks)
-    # --invalidate=0: fio would otherwise drop (and so write back) the file's pages at every wrap
-    fio --name=pwrite --filename="$FILE_A" --rw=write --bs=1M --size="$SIZE" --ioengine=psync --direct=0 \
-        --invalidate=0 --time_based --runtime="$RUNTIME" --output-format=json --output="$json" >/dev/null
-    mcpu1=$(machine_ticks)
-    printf '%s\t%s\t%s\n' "$1" "$(jq -r '.jobs[0].write.bw_bytes / 1e6' "$json")" \
-        "$(cpus_busy "$mcpu0" "$mcpu1")" >> "$PWRITE"
-    log "pwrite pass $1/$REPEAT: $(awk -F'\t' 'END {printf "%.0f MB/s, %s CPUs busy", $2, $3}' "$PWRITE")"
-}
-
 RAW="$WORK/samples.tsv" # workload config rep MB_s IOPS p50_us p99_us disk_read_MB disk_write_MB daemon_cpu_s inflight_mean inflight_max cpus_busy
 : > "$RAW"
 npasses=$((REPEAT * ${#WORKLOADS[@]} * ${#CONFIGS[@]}))
@@ -456,9 +434,6 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
                 "$busy" >> "$RAW"
             log "pass $pass/$npasses rep $rep ${LABEL[$w]} $c: $(awk -F'\t' '{printf "%.0f MB/s, %.0f IOPS, clat p50 %.0f us, p99 %.0f us", $1, $2, $3, $4}' <<<"$line")"
         done
-        if [ "$w" = seqwrite ]; then
-            pwrite_pass "$rep"
-        fi
     done
 done
 T_END=$(date +%s)
@@ -481,7 +456,6 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
         map(tostring) | join("\t")' "$json" >> "$PREAD"
     log "pread pass $rep/$REPEAT: $(awk -F'\t' 'END {printf "%.0f IOPS, clat p50 %.0f us", $2, $3}' "$PREAD")"
 done
-PWRITE_CPG=$(awk -F'\t' '{print $3 * 1000 / $2}' "$PWRITE" | median_of) # CPU-seconds per GB
 PREAD_P50=$(cut -f3 "$PREAD" | median_of)
 
 CPU_END=$(daemon_ticks)
