@@ -120,7 +120,7 @@ final class MountCommand implements Callable<Integer>, ContextAware {
                 case "M" -> 20;
                 default -> 0;
             };
-            if (n >= 4096 && n <= Daemon.MAX_REQUEST && n % 4096 == 0) {
+            if (n <= Integer.MAX_VALUE && Daemon.validMaxRequest((int) n)) {
                 return (int) n;
             }
         }

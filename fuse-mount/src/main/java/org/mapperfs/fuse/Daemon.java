@@ -30,9 +30,8 @@ public final class Daemon {
     /** Where the daemon serves. */
     public record Info(Path mountPoint, Path stateDir) {}
 
-    /** The largest read or write the wire transport takes by default, and at most (bytes). */
+    /** The largest read or write the wire transport takes by default (bytes). */
     public static final int DEFAULT_MAX_REQUEST = WireSession.DEFAULT_REQUEST;
-    public static final int MAX_REQUEST = WireSession.MAX_REQUEST;
 
     /** How to mount; {@code maxRequest} (bytes, a multiple of 4 KiB) applies to the wire transport. */
     public record Settings(Path mountPoint, Path stateDir, boolean allowOther, int fileMode, boolean directIo,
@@ -42,6 +41,11 @@ public final class Daemon {
     public enum TransportType { WIRE, LIBFUSE }
 
     private Daemon() {}
+
+    /** Whether the wire transport can take reads and writes of up to {@code bytes}: 4 KiB steps up to 1 MiB. */
+    public static boolean validMaxRequest(int bytes) {
+        return WireSession.validRequest(bytes);
+    }
 
     /** Runs until the file system is unmounted; returns the exit code. */
     public static int run(Settings s) throws IOException, MapperException, InterruptedException {
@@ -67,7 +71,9 @@ public final class Daemon {
         ControlCommands commands = new ControlCommands(mapper, store, new Info(mountPoint, store.dir()));
         MapperFs core = new MapperFs(mapper, commands, new MapperFs.Options(Posix.uid(), Posix.gid(),
                 s.fileMode(), s.directIo()));
-        Transport fs = s.transport() == TransportType.WIRE ? new WireSession(core, s.maxRequest()) : new DeviceFs(core);
+        Transport fs = s.transport() == TransportType.WIRE
+                ? new WireSession(core, s.maxRequest())
+                : new DeviceFs(core);
         AtomicBoolean closed = new AtomicBoolean();
         Runnable close = () -> {
             if (closed.compareAndSet(false, true)) {

@@ -175,6 +175,7 @@ final class WireSession implements Transport {
         return aligned;
     }
 
+    /** Whether the kernel can be asked for requests of up to {@code bytes}: 4 KiB steps up to 1 MiB. */
     static boolean validRequest(int bytes) {
         return bytes >= 4096 && bytes <= MAX_REQUEST && bytes % 4096 == 0;
     }

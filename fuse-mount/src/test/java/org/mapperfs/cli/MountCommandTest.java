@@ -47,7 +47,8 @@ class MountCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "0", "2K", "6K", "2M", "1G", "1000", "-4K", "256 K", "256X", "99999999999K"})
+    @ValueSource(strings = {"", "0", "2K", "6K", "2M", "1G", "1000", "-4K", "256 K", "256X", "99999999999K",
+            "99999999K", "4194304M"})
     void anyOtherRequestSizeIsOneLineNamingIt(String text) {
         assertThatThrownBy(() -> MountCommand.parseRequestSize(text))
                 .isInstanceOf(CliException.class)
