@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -101,6 +102,29 @@ final class Sandbox implements AutoCloseable {
         assertThat(loop).startsWith("/dev/loop");
         undo.push(() -> detachIfOurs(loop));
         return loop;
+    }
+
+    /**
+     * Sets one of {@code loop}'s queue settings (/sys/block/loopN/queue/NAME); the old value comes
+     * back at close, before the loop device is detached: the kernel keeps it for the next user of
+     * that loop device.
+     */
+    void setQueue(String loop, String name, String value) throws IOException {
+        Path setting = queueSetting(loop, name);
+        String was = Files.readString(setting).strip();
+        Files.writeString(setting, value);
+        undo.push(() -> {
+            try {
+                Files.writeString(setting, was);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    /** /sys/block/loopN/queue/NAME for {@code loop}, /dev/loopN. */
+    static Path queueSetting(String loop, String name) {
+        return Path.of("/sys/block", Path.of(loop).getFileName().toString(), "queue", name);
     }
 
     /** Detaches {@code loop} if it still serves a file of this mount (it may have been reused). */
