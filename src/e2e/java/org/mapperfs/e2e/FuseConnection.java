@@ -17,14 +17,15 @@ final class FuseConnection implements AutoCloseable {
     private final boolean mountedFusectl;
 
     FuseConnection(Path mountPoint) {
+        // The connection's number first: a failure here leaves nothing mounted behind.
+        String dev = Shell.run("stat", "-c", "%d", mountPoint.toString()).orFail().out().strip();
+        this.waiting = FUSECTL.resolve(dev).resolve("waiting");
         boolean mounted = false;
         if (Shell.run("mountpoint", "-q", FUSECTL.toString()).exit() != 0) {
             Shell.run("mount", "-t", "fusectl", "fusectl", FUSECTL.toString()).orFail();
             mounted = true;
         }
         this.mountedFusectl = mounted;
-        String dev = Shell.run("stat", "-c", "%d", mountPoint.toString()).orFail().out().strip();
-        this.waiting = FUSECTL.resolve(dev).resolve("waiting");
     }
 
     /** Requests sent to the daemon and not answered yet. */
