@@ -3,17 +3,17 @@ package org.mapperfs.core;
 import com.google.common.collect.ImmutableSortedMap;
 import java.util.Optional;
 import java.util.SortedSet;
-import org.mapperfs.core.target.DelayTarget;
-import org.mapperfs.core.target.DustTarget;
-import org.mapperfs.core.target.ErrorTarget;
-import org.mapperfs.core.target.FlakeyTarget;
-import org.mapperfs.core.target.LinearTarget;
-import org.mapperfs.core.target.MirrorTarget;
-import org.mapperfs.core.target.SnapshotMergeTarget;
-import org.mapperfs.core.target.SnapshotOriginTarget;
-import org.mapperfs.core.target.SnapshotTarget;
-import org.mapperfs.core.target.StripedTarget;
-import org.mapperfs.core.target.ZeroTarget;
+import org.mapperfs.core.targets.DelayTarget;
+import org.mapperfs.core.targets.DustTarget;
+import org.mapperfs.core.targets.ErrorTarget;
+import org.mapperfs.core.targets.FlakeyTarget;
+import org.mapperfs.core.targets.LinearTarget;
+import org.mapperfs.core.targets.MirrorTarget;
+import org.mapperfs.core.targets.SnapshotMergeTarget;
+import org.mapperfs.core.targets.SnapshotOriginTarget;
+import org.mapperfs.core.targets.SnapshotTarget;
+import org.mapperfs.core.targets.StripedTarget;
+import org.mapperfs.core.targets.ZeroTarget;
 
 /** The target types a mapper knows, by table name. Immutable. */
 public final class TargetRegistry {

@@ -1,0 +1,35 @@
+package org.mapperfs.core.targets;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import org.mapperfs.core.Target;
+
+/** Allocation-free helpers for the data path. */
+final class Buffers {
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 * 1024).asReadOnlyBuffer();
+
+    private Buffers() {}
+
+    /** Writes zeros from the buffer's position to its limit. */
+    static void fillZero(ByteBuffer dst) {
+        while (dst.hasRemaining()) {
+            int n = Math.min(dst.remaining(), ZEROS.capacity());
+            dst.put(dst.position(), ZEROS, 0, n);
+            dst.position(dst.position() + n);
+        }
+    }
+
+    /**
+     * A discard written as zeros through a target's own write path (targets whose discard must
+     * go through their copy-on-write logic), from one shared read-only block of zeros.
+     */
+    static void writeZeros(Target target, long offset, long length) throws IOException {
+        ByteBuffer zeros = ZEROS.duplicate();
+        for (long pos = offset; pos < offset + length; ) {
+            int n = (int) Math.min(zeros.capacity(), offset + length - pos);
+            zeros.clear().limit(n);
+            target.write(zeros, pos);
+            pos += n;
+        }
+    }
+}

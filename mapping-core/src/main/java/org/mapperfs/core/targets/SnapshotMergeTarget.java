@@ -1,0 +1,257 @@
+package org.mapperfs.core.targets;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import org.mapperfs.core.BlockDevice;
+import org.mapperfs.core.DeviceEvents;
+import org.mapperfs.core.TableException;
+import org.mapperfs.core.Target;
+import org.mapperfs.core.TargetArgs;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code snapshot-merge <origin> <COW device> <P|PO> <chunksize>}: takes the place of the
+ * {@code snapshot-origin} of {@code origin} and copies every exception of a persistent snapshot's
+ * COW device back into the origin, in the background, newest first. The device shows the
+ * snapshot's view throughout: a chunk not yet merged is read from and written to its COW chunk;
+ * a merged chunk is the origin's, and writes to it copy out to the other snapshots of the origin,
+ * as {@code snapshot-origin} does. The snapshot that owned the COW device must be removed first
+ * (its table would still hold the COW device).
+ *
+ * <p>Status: {@code <sectors_allocated>/<total_sectors> <metadata_sectors>}, shrinking as chunks
+ * are merged; the merge is done when {@code sectors_allocated == metadata_sectors}, and the
+ * device's event is raised then. {@code Merge failed} after an I/O error stopped it. The merge
+ * runs while the table is live: it starts at resume and stops at suspend and close.
+ */
+public final class SnapshotMergeTarget implements Target {
+    static final String SYNTAX = "snapshot-merge <origin> <COW device> <P|PO> <chunksize>";
+    private static final Logger log = LoggerFactory.getLogger(SnapshotMergeTarget.class);
+    /** Exceptions merged per origin flush and metadata commit. */
+    private static final int BATCH = 64;
+
+    private final BlockDevice device;
+    private final BlockDevice cow;
+    private final ExceptionStore store;
+    private final Origin origin;
+    private final DeviceEvents events;
+    private final int chunk;
+    private final Object owner;
+    /** Guarded by {@code this}. */
+    private Thread merger;
+    private boolean closed;
+    private volatile boolean stopping;
+    private volatile boolean failed;
+
+    private SnapshotMergeTarget(BlockDevice device, BlockDevice cow, ExceptionStore store, Origin origin,
+            DeviceEvents events, Object owner) {
+        this.device = device;
+        this.cow = cow;
+        this.store = store;
+        this.origin = origin;
+        this.events = events;
+        this.chunk = store.chunkBytes;
+        this.owner = owner;
+    }
+
+    public static Target create(TargetArgs args) throws TableException {
+        args.expectRemaining(4, SYNTAX);
+        BlockDevice device = args.nextDevice("origin");
+        BlockDevice cow = args.nextDevice("COW device");
+        String mode = args.next("persistent");
+        if (!mode.equals("P") && !mode.equals("PO")) {
+            throw args.error("invalid persistent '" + mode + "': a merge needs a persistent store (P or PO)");
+        }
+        int chunkSectors = SnapshotTarget.chunkSize(args);
+        args.requireRange(device, 0, args.lengthSectors());
+        if (cow == device) {
+            throw args.error("the COW device is the origin");
+        }
+        Object owner = new Object();
+        ExceptionStore store = SnapshotTarget.openStore(args, cow, mode, chunkSectors, owner);
+        if (!store.isValid()) {
+            Origin.releaseCow(cow, owner);
+            throw args.error("COW device " + cow.name() + " holds an invalid snapshot: nothing can be merged");
+        }
+        Origin origin = Origin.acquire(device);
+        SnapshotMergeTarget target = new SnapshotMergeTarget(device, cow, store, origin, args.events(), owner);
+        if (!Origin.claimMerge(origin, target)) {
+            Origin.release(origin);
+            Origin.releaseCow(cow, owner);
+            throw args.error(device.name() + " is already being merged into");
+        }
+        return target;
+    }
+
+    @Override
+    public String type() {
+        return "snapshot-merge";
+    }
+
+    @Override
+    public String params() {
+        return device.name() + " " + cow.name() + " " + store.mode() + " " + store.chunkSectors;
+    }
+
+    @Override
+    public String status() {
+        return failed ? "Merge failed" : SnapshotTarget.usage(store);
+    }
+
+    /** True once every exception is back in the origin. */
+    boolean merged() {
+        return store.count() == 0;
+    }
+
+    @Override
+    public void read(ByteBuffer dst, long offset) throws IOException {
+        long end = offset + dst.remaining();
+        try (ChunkLocks.Held held = origin.locks.read(offset - offset % chunk, alignUp(end))) {
+            store.readThrough(dst, offset, chunk, cow, device);
+        }
+    }
+
+    @Override
+    public void write(ByteBuffer src, long offset) throws IOException {
+        long end = offset + src.remaining();
+        int limit = src.limit();
+        try (ChunkLocks.Held held = origin.lockWrite(offset, src.remaining(), chunk)) {
+            origin.copyOut(offset, end);
+            for (long pos = offset; pos < end; ) {
+                long c = pos / chunk;
+                int n = (int) Math.min(end - pos, (c + 1) * chunk - pos);
+                src.limit(src.position() + n);
+                long mapped = store.lookup(c);
+                if (mapped >= 0) {
+                    // Not merged yet: the COW chunk is the current copy, and the merge takes it later.
+                    cow.write(src, mapped * chunk + pos % chunk);
+                } else {
+                    device.write(src, pos);
+                }
+                pos += n;
+            }
+        } finally {
+            src.limit(limit);
+        }
+    }
+
+    private long alignUp(long offset) {
+        return offset % chunk == 0 ? offset : offset - offset % chunk + chunk;
+    }
+
+    /**
+     * Merges up to {@link #BATCH} of the newest exceptions under one set of chunk locks: their data
+     * goes to the origin, the origin is flushed, then their entries are dropped. False when none
+     * is left.
+     */
+    private boolean mergeSome() throws IOException {
+        long[][] batch = store.newest(BATCH);
+        if (batch.length == 0) {
+            return false;
+        }
+        int n = batch.length;
+        long[] from = new long[n];
+        long[] length = new long[n];
+        for (int i = 0; i < n; i++) {
+            from[i] = batch[i][0] * chunk;
+            length[i] = Math.min(chunk, device.size() - from[i]);
+        }
+        try (ChunkLocks.Held held = origin.lockWrite(from, length, n, chunk)) {
+            ByteBuffer data = ByteBuffer.allocate(chunk);
+            for (int i = 0; i < n; i++) {
+                // The other snapshots of the origin keep what they saw: this is an origin write.
+                origin.copyOut(from[i], from[i] + length[i]);
+                data.clear().limit((int) length[i]);
+                cow.read(data, batch[i][1] * chunk);
+                device.write(data.flip(), from[i]);
+            }
+            device.flush();
+            store.removeNewest(n);
+        }
+        return true;
+    }
+
+    private void run() {
+        try {
+            while (!stopping) {
+                if (!mergeSome()) {
+                    log.info("merge of {} into {} is done", cow.name(), device.name());
+                    events.raise();
+                    return;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            failed = true;
+            log.error("merge of {} into {} failed: {}", cow.name(), device.name(), e.toString());
+            events.raise();
+        }
+    }
+
+    @Override
+    public synchronized void resume() {
+        if (closed) {
+            return;
+        }
+        origin.goLive(this);
+        if (merger != null || failed || merged()) {
+            return;
+        }
+        stopping = false;
+        merger = new Thread(this::run, "snapshot-merge " + cow.name());
+        merger.setDaemon(true);
+        merger.start();
+    }
+
+    @Override
+    public synchronized void presuspend() {
+        stopMerger();
+    }
+
+    private void stopMerger() {
+        if (merger == null) {
+            return;
+        }
+        stopping = true;
+        boolean interrupted = false;
+        while (true) {
+            try {
+                merger.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        merger = null;
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void flush() {
+        // Each merge step is durable before its exception is dropped; writes to unmerged chunks
+        // are in the COW device, which the table flushes.
+    }
+
+    @Override
+    public void discard(long offset, long length) throws IOException {
+        Buffers.writeZeros(this, offset, length);
+    }
+
+    @Override
+    public List<BlockDevice> devices() {
+        return List.of(device, cow);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            stopMerger();
+            closed = true;
+            Origin.releaseMerge(origin, this);
+            Origin.release(origin);
+            Origin.releaseCow(cow, owner);
+        }
+    }
+}

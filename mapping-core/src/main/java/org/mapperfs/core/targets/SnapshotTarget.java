@@ -1,0 +1,278 @@
+package org.mapperfs.core.targets;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import org.mapperfs.core.BlockDevice;
+import org.mapperfs.core.Sectors;
+import org.mapperfs.core.TableException;
+import org.mapperfs.core.Target;
+import org.mapperfs.core.TargetArgs;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code snapshot <origin> <COW device> <P|PO|N> <chunksize>}: a writable view of {@code origin}
+ * as it was when the snapshot was made. Changed chunks of {@code chunksize} sectors (a power of
+ * two, 8 to 1024) live in the COW device: a chunk with an exception is read from and written to
+ * its COW chunk; any other chunk is read from the origin, and the first write to it copies the
+ * origin's chunk into a new COW chunk. Writes through a {@code snapshot-origin} of the same
+ * device copy the old contents out to every snapshot first. {@code N} keeps the exception table
+ * in memory; {@code P} keeps it on the COW device in the kernel's layout ({@link PersistentStore})
+ * and reads it back when the table is built again; {@code PO} is {@code P} that reports
+ * {@code Overflow} when the COW device fills up.
+ *
+ * <p>Status: {@code <sectors_allocated>/<total_sectors> <metadata_sectors>}, both counts
+ * including metadata; or {@code Invalid} once the COW device filled up or the store was found
+ * invalid: reads and writes then fail, and the origin no longer copies out to it. As in dm, the
+ * table is normally one segment from sector 0, whose offsets are the origin's.
+ *
+ * <p>Discards are written as zeros through the write path, so that they never reach the origin
+ * and read back as zeros.
+ */
+public final class SnapshotTarget implements Target {
+    static final String SYNTAX = "snapshot <origin> <COW device> <P|PO|N> <chunksize>";
+    private static final Logger log = LoggerFactory.getLogger(SnapshotTarget.class);
+
+    private final BlockDevice originDevice;
+    private final BlockDevice cow;
+    private final ExceptionStore store;
+    private final Origin origin;
+    private final long length;
+    private final int chunk;
+    /** Holds the claim on the COW device. */
+    private final Object owner;
+    private boolean closed;
+
+    private SnapshotTarget(BlockDevice originDevice, BlockDevice cow, ExceptionStore store, Origin origin, long length,
+            Object owner) {
+        this.owner = owner;
+        this.originDevice = originDevice;
+        this.cow = cow;
+        this.store = store;
+        this.origin = origin;
+        this.length = length;
+        this.chunk = store.chunkBytes;
+    }
+
+    public static Target create(TargetArgs args) throws TableException {
+        args.expectRemaining(4, SYNTAX);
+        BlockDevice originDevice = args.nextDevice("origin");
+        BlockDevice cow = args.nextDevice("COW device");
+        String mode = args.next("persistent?");
+        if (!mode.equals("P") && !mode.equals("PO") && !mode.equals("N")) {
+            throw args.error("invalid persistent? '" + mode + "': must be P, PO or N");
+        }
+        int chunkSectors = chunkSize(args);
+        args.requireRange(originDevice, 0, args.lengthSectors());
+        if (cow == originDevice) {
+            throw args.error("the COW device is the origin");
+        }
+        Object owner = new Object();
+        ExceptionStore store = openStore(args, cow, mode, chunkSectors, owner);
+        Origin origin = Origin.acquire(originDevice);
+        SnapshotTarget target = new SnapshotTarget(originDevice, cow, store, origin, args.lengthBytes(), owner);
+        origin.register(target);
+        return target;
+    }
+
+    /** Parses {@code <chunksize>}: a power of two, 8 to 1024 sectors. */
+    static int chunkSize(TargetArgs args) throws TableException {
+        int sectors = args.nextInt("chunksize", 8, 1024);
+        if (Integer.bitCount(sectors) != 1) {
+            throw args.error("invalid chunksize " + sectors + ": must be a power of two");
+        }
+        return sectors;
+    }
+
+    /** Claims {@code cow} for {@code owner} and opens its store; releases the claim if that fails. */
+    static ExceptionStore openStore(TargetArgs args, BlockDevice cow, String mode, int chunkSectors, Object owner)
+            throws TableException {
+        if (!Origin.claimCow(cow, owner)) {
+            throw args.error("COW device " + cow.name() + " is in use by another snapshot or merge");
+        }
+        try {
+            if (mode.equals("N")) {
+                if (cow.size() < Sectors.toBytes(chunkSectors)) {
+                    throw new IOException(cow.name() + " is smaller than one chunk");
+                }
+                return new TransientStore(cow, chunkSectors);
+            }
+            return PersistentStore.open(cow, chunkSectors, mode.equals("PO"));
+        } catch (IOException e) {
+            Origin.releaseCow(cow, owner);
+            throw args.error("COW device: " + e.getMessage());
+        }
+    }
+
+    int chunkBytes() {
+        return chunk;
+    }
+
+    ExceptionStore store() {
+        return store;
+    }
+
+    @Override
+    public String type() {
+        return "snapshot";
+    }
+
+    @Override
+    public String params() {
+        return originDevice.name() + " " + cow.name() + " " + store.mode() + " " + store.chunkSectors;
+    }
+
+    @Override
+    public String status() {
+        return usage(store);
+    }
+
+    /** dm's status of a snapshot or merge: usage, {@code Invalid}, or {@code Overflow} for {@code PO}. */
+    static String usage(ExceptionStore store) {
+        if (!store.isValid()) {
+            return store.overflowed() && store.mode().equals("PO") ? "Overflow" : "Invalid";
+        }
+        long[] u = store.usage();
+        return u[0] + "/" + u[1] + " " + u[2];
+    }
+
+    @Override
+    public void read(ByteBuffer dst, long offset) throws IOException {
+        checkValid();
+        long end = offset + dst.remaining();
+        try (ChunkLocks.Held held = origin.locks.read(alignDown(offset), alignUp(end))) {
+            checkValid();
+            store.readThrough(dst, offset, chunk, cow, originDevice);
+        }
+    }
+
+    @Override
+    public void write(ByteBuffer src, long offset) throws IOException {
+        checkValid();
+        long end = offset + src.remaining();
+        int limit = src.limit();
+        int chunks = (int) (alignUp(end) / chunk - offset / chunk);
+        long[] olds = new long[chunks];
+        ByteBuffer[] data = new ByteBuffer[chunks];
+        int fresh = 0;
+        try (ChunkLocks.Held held = origin.locks.write(alignDown(offset), alignUp(end))) {
+            checkValid();
+            for (long pos = offset; pos < end; ) {
+                long c = pos / chunk;
+                int n = (int) Math.min(end - pos, (c + 1) * chunk - pos);
+                src.limit(src.position() + n);
+                long mapped = store.lookup(c);
+                if (mapped >= 0) {
+                    cow.write(src, mapped * chunk + pos % chunk);
+                } else {
+                    // A new exception: the rest of the chunk comes from the origin.
+                    ByteBuffer whole = n == chunk ? ByteBuffer.allocate(chunk) : origin.readChunk(c, chunk);
+                    whole.position((int) (pos % chunk));
+                    whole.put(src);
+                    olds[fresh] = c;
+                    data[fresh++] = whole.clear();
+                }
+                pos += n;
+            }
+            if (fresh > 0) {
+                add(olds, data, fresh);
+            }
+        } finally {
+            src.limit(limit);
+        }
+    }
+
+    /**
+     * Adds exceptions in one commit. A full COW device invalidates the snapshot, and so does any
+     * other failure of the commit (as with a copy-out, and as dm does on a COW error): it may have
+     * left entries on disk for slots the store still counts as free, which a later commit would
+     * reuse, data first, so that a crash in between left an entry over another chunk's data.
+     */
+    private void add(long[] olds, ByteBuffer[] data, int n) throws IOException {
+        try {
+            store.add(olds, data, n);
+        } catch (IOException e) {
+            store.invalidate(e instanceof ExceptionStore.FullException);
+            log.warn("snapshot of {} on {} is invalid: {}", originDevice.name(), cow.name(), e.getMessage());
+            throw new IOException("snapshot is invalid: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Gives this snapshot its own copy of the chunks that origin bytes {@code [from, to)} lie in,
+     * before the origin changes them, in one commit. Called by {@link Origin#copyOut} under the
+     * chunk locks. Failures invalidate the snapshot and never fail the origin's write.
+     */
+    void copyOut(long from, long to) {
+        if (!store.isValid() || from >= length) {
+            return;
+        }
+        long first = from / chunk;
+        long last = (Math.min(to, length) - 1) / chunk;
+        long[] olds = new long[(int) (last - first + 1)];
+        ByteBuffer[] data = new ByteBuffer[olds.length];
+        int n = 0;
+        try {
+            for (long c = first; c <= last; c++) {
+                if (store.lookup(c) < 0) {
+                    olds[n] = c;
+                    data[n++] = origin.readChunk(c, chunk);
+                }
+            }
+            if (n > 0) {
+                store.add(olds, data, n);
+            }
+        } catch (IOException e) {
+            store.invalidate(e instanceof ExceptionStore.FullException);
+            log.warn("snapshot of {} on {} is invalid: {}", originDevice.name(), cow.name(), e.getMessage());
+        }
+    }
+
+    private void checkValid() throws IOException {
+        if (!store.isValid()) {
+            throw new IOException("snapshot of " + originDevice.name() + " on " + cow.name() + " is invalid");
+        }
+    }
+
+    private long alignDown(long offset) {
+        return offset - offset % chunk;
+    }
+
+    private long alignUp(long offset) {
+        return offset % chunk == 0 ? offset : alignDown(offset) + chunk;
+    }
+
+    @Override
+    public void flush() {
+        // Exceptions are durable when added; data in existing COW chunks is made durable by the
+        // table's flush of the COW device.
+    }
+
+    @Override
+    public void discard(long offset, long length) throws IOException {
+        Buffers.writeZeros(this, offset, length);
+    }
+
+    @Override
+    public List<BlockDevice> devices() {
+        return List.of(originDevice, cow);
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            origin.unregister(this);
+        }
+        // An origin write that saw this snapshot registered may still be copying a chunk into the
+        // COW device: let it finish before the COW is given up (it may hold a new snapshot next).
+        try (ChunkLocks.Held all = origin.lockAll()) {
+            Origin.release(origin);
+            Origin.releaseCow(cow, owner);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package org.mapperfs.core.targets;
+
+import org.mapperfs.core.BlockDevice;
+import org.mapperfs.core.Sectors;
+
+/**
+ * {@code N}: exceptions live in memory only; chunk {@code i} of the COW device holds the
+ * {@code i}th exception's data from sector 0 on. Nothing survives a close.
+ */
+final class TransientStore extends ExceptionStore {
+
+    TransientStore(BlockDevice cow, int chunkSectors) {
+        super(cow, chunkSectors);
+    }
+
+    @Override
+    long cowChunk(long index) {
+        return index;
+    }
+
+    @Override
+    void commit(int first, long[] olds, long[] chunks, int n) {
+        // Memory is the store.
+    }
+
+    @Override
+    void uncommit(int from, int to) {
+        // Memory is the store.
+    }
+
+    @Override
+    void writeInvalid() {
+        // Nothing on disk to mark.
+    }
+
+    @Override
+    long[] usage() {
+        return new long[] {(long) count() * chunkSectors, Sectors.fromBytes(cow.size()), 0};
+    }
+
+    @Override
+    String mode() {
+        return "N";
+    }
+}
