@@ -10,15 +10,6 @@ final class Buffers {
 
     private Buffers() {}
 
-    /** Writes zeros from the buffer's position to its limit. */
-    static void fillZero(ByteBuffer dst) {
-        while (dst.hasRemaining()) {
-            int n = Math.min(dst.remaining(), ZEROS.capacity());
-            dst.put(dst.position(), ZEROS, 0, n);
-            dst.position(dst.position() + n);
-        }
-    }
-
     /**
      * A discard written as zeros through a target's own write path (targets whose discard must
      * go through their copy-on-write logic), from one shared read-only block of zeros.

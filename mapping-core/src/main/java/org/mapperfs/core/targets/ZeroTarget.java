@@ -10,6 +10,7 @@ import org.mapperfs.core.TargetArgs;
 /** {@code zero}: reads return zeros, writes are dropped. Status: empty. */
 public final class ZeroTarget implements Target {
     private static final ZeroTarget INSTANCE = new ZeroTarget();
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 * 1024).asReadOnlyBuffer();
 
     private ZeroTarget() {}
 
@@ -35,7 +36,11 @@ public final class ZeroTarget implements Target {
 
     @Override
     public void read(ByteBuffer dst, long offset) {
-        Buffers.fillZero(dst);
+        while (dst.hasRemaining()) {
+            int n = Math.min(dst.remaining(), ZEROS.capacity());
+            dst.put(dst.position(), ZEROS, 0, n);
+            dst.position(dst.position() + n);
+        }
     }
 
     @Override
