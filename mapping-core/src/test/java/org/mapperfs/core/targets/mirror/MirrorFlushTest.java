@@ -1,4 +1,4 @@
-package org.mapperfs.core.targets;
+package org.mapperfs.core.targets.mirror;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,12 +8,12 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.mapperfs.core.BlockDevice;
 import org.mapperfs.core.ForwardingDevice;
 import org.mapperfs.core.MemoryDevice;
 import org.mapperfs.core.Table;
 import org.mapperfs.core.TargetRegistry;
-import org.junit.jupiter.api.Test;
 
 /** A mirror's flush: it survives a dropped leg, and the log says clean only after the legs are durable. */
 class MirrorFlushTest {

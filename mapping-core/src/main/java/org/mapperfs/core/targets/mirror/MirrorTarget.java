@@ -1,4 +1,4 @@
-package org.mapperfs.core.targets;
+package org.mapperfs.core.targets.mirror;
 
 import com.google.common.collect.ImmutableList;
 import java.io.IOException;
