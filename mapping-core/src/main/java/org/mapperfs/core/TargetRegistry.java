@@ -8,12 +8,12 @@ import org.mapperfs.core.targets.DustTarget;
 import org.mapperfs.core.targets.ErrorTarget;
 import org.mapperfs.core.targets.FlakeyTarget;
 import org.mapperfs.core.targets.LinearTarget;
-import org.mapperfs.core.targets.SnapshotMergeTarget;
-import org.mapperfs.core.targets.SnapshotOriginTarget;
-import org.mapperfs.core.targets.SnapshotTarget;
 import org.mapperfs.core.targets.StripedTarget;
 import org.mapperfs.core.targets.ZeroTarget;
 import org.mapperfs.core.targets.mirror.MirrorTarget;
+import org.mapperfs.core.targets.snapshot.SnapshotMergeTarget;
+import org.mapperfs.core.targets.snapshot.SnapshotOriginTarget;
+import org.mapperfs.core.targets.snapshot.SnapshotTarget;
 
 /** The target types a mapper knows, by table name. Immutable. */
 public final class TargetRegistry {

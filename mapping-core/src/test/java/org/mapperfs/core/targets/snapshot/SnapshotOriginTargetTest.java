@@ -1,4 +1,4 @@
-package org.mapperfs.core.targets;
+package org.mapperfs.core.targets.snapshot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mapperfs.core.TestFiles.bytes;

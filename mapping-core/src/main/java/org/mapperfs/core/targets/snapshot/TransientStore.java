@@ -1,4 +1,4 @@
-package org.mapperfs.core.targets;
+package org.mapperfs.core.targets.snapshot;
 
 import org.mapperfs.core.BlockDevice;
 import org.mapperfs.core.Sectors;

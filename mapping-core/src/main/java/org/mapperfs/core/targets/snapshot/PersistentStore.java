@@ -1,4 +1,4 @@
-package org.mapperfs.core.targets;
+package org.mapperfs.core.targets.snapshot;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
