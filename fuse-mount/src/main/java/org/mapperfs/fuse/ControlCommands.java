@@ -59,18 +59,16 @@ final class ControlCommands {
             """;
 
     private final Mapper mapper;
-    private final StateStore store;
-    private final Daemon.Info daemon;
+    private final Host host;
     /**
      * Shutdowns so far: a wait that sees it change ends with an error instead of holding the
      * unmount. Not a flag: if the unmount then fails, the daemon goes on and later waits work.
      */
     private final AtomicLong shutdowns = new AtomicLong();
 
-    ControlCommands(Mapper mapper, StateStore store, Daemon.Info daemon) {
+    ControlCommands(Mapper mapper, Host host) {
         this.mapper = mapper;
-        this.store = store;
-        this.daemon = daemon;
+        this.host = host;
     }
 
     private static final java.util.Set<String> QUERIES =
@@ -141,12 +139,12 @@ final class ControlCommands {
             }
             case "version" -> {
                 args.end();
-                yield "mapperfs " + Daemon.VERSION + "\n";
+                yield "mapperfs " + host.version() + "\n";
             }
             case "daemon" -> {
                 args.end();
-                yield "pid " + ProcessHandle.current().pid() + "\nmount " + daemon.mountPoint() + "\nstate "
-                        + store.dir() + "\n";
+                yield "pid " + ProcessHandle.current().pid() + "\nmount " + host.mountPoint() + "\nstate "
+                        + host.stateDir() + "\n";
             }
             case "shutdown" -> shutdown(args);
             case "help" -> HELP;
@@ -180,8 +178,8 @@ final class ControlCommands {
             return;
         }
         List<String> users = new ArrayList<>();
-        for (Loops.Loop loop : Loops.attachedTo(daemon.mountPoint().resolve(device.name()))) {
-            users.add("attached to " + loop.device());
+        for (String loop : host.loopsAttachedTo(host.mountPoint().resolve(device.name()))) {
+            users.add("attached to " + loop);
         }
         if (device.openCount() > 0) {
             users.add("open (" + device.openCount() + ")");
@@ -356,9 +354,9 @@ final class ControlCommands {
 
     private void persist() throws MapperException {
         try {
-            store.sync(mapper);
+            host.saveTables(mapper);
         } catch (IOException e) {
-            throw new MapperException(IO, "the device changed but its table could not be saved in " + store.dir()
+            throw new MapperException(IO, "the device changed but its table could not be saved in " + host.stateDir()
                     + ": " + e.getMessage(), e);
         }
     }

@@ -27,8 +27,28 @@ public final class Daemon {
     public static final String VERSION = "0.1.0";
     public static final String FS_TYPE = "fuse.mapperfs";
 
-    /** Where the daemon serves. */
-    public record Info(Path mountPoint, Path stateDir) {}
+    /** Where the daemon serves and keeps its tables: the host of its control commands. */
+    record Info(Path mountPoint, StateStore store) implements Host {
+        @Override
+        public String version() {
+            return VERSION;
+        }
+
+        @Override
+        public Path stateDir() {
+            return store.dir();
+        }
+
+        @Override
+        public void saveTables(Mapper mapper) throws IOException {
+            store.sync(mapper);
+        }
+
+        @Override
+        public List<String> loopsAttachedTo(Path file) {
+            return Loops.attachedTo(file).stream().map(Loops.Loop::device).toList();
+        }
+    }
 
     /** The largest read or write the wire transport takes by default (bytes). */
     public static final int DEFAULT_MAX_REQUEST = WireSession.DEFAULT_REQUEST;
@@ -68,7 +88,7 @@ public final class Daemon {
 
     private static int serve(Settings s, Path mountPoint, StateStore store, Mapper mapper)
             throws MapperException, InterruptedException {
-        ControlCommands commands = new ControlCommands(mapper, store, new Info(mountPoint, store.dir()));
+        ControlCommands commands = new ControlCommands(mapper, new Info(mountPoint, store));
         MapperFs core = new MapperFs(mapper, commands, new MapperFs.Options(Posix.uid(), Posix.gid(),
                 s.fileMode(), s.directIo()));
         Transport fs = s.transport() == TransportType.WIRE

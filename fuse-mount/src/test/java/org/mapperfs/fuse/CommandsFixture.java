@@ -15,7 +15,7 @@ final class CommandsFixture implements AutoCloseable {
     final Path disk;
 
     CommandsFixture(Path dir, Path stateDir) throws IOException {
-        commands = new ControlCommands(mapper, new StateStore(stateDir), new Daemon.Info(dir.resolve("mnt"), stateDir));
+        commands = new ControlCommands(mapper, new Daemon.Info(dir.resolve("mnt"), new StateStore(stateDir)));
         disk = Disks.file(dir, "disk.img", 64);
     }
 

@@ -106,7 +106,7 @@ class DaemonTest {
         Files.delete(doomed);
         StateStore store = new StateStore(stateDir);
         Daemon.restore(restored, store);
-        ControlCommands commands = new ControlCommands(restored, store, new Daemon.Info(dir.resolve("mnt"), stateDir));
+        ControlCommands commands = new ControlCommands(restored, new Daemon.Info(dir.resolve("mnt"), store));
 
         // Any change syncs the folder; the broken device's table must not go with it (the backing
         // file may only be missing for now, e.g. on a disk not yet mounted).
