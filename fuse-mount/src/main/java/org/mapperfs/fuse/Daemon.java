@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 public final class Daemon {
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
     public static final String VERSION = "0.1.0";
-    public static final String FS_TYPE = "fuse.mapperfs";
+    public static final String FS_TYPE = Transport.FS_TYPE;
 
     /** Where the daemon serves and keeps its tables: the host of its control commands. */
     record Info(Path mountPoint, StateStore store) implements Host {

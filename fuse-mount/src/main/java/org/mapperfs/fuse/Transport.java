@@ -5,6 +5,9 @@ import java.util.concurrent.CountDownLatch;
 
 /** What speaks FUSE to the kernel for a {@link MapperFs}: libfuse 2 or the wire protocol itself. */
 interface Transport {
+    /** The file system type a mapperfs mount shows in /proc/self/mountinfo (libfuse's "fuse." + subtype). */
+    String FS_TYPE = "fuse.mapperfs";
+
     /** Mounts and serves; returns once the file system is unmounted. */
     void serve(Path mountPoint, boolean allowOther, boolean debug) throws Exception;
 

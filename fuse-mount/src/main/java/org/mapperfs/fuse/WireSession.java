@@ -139,7 +139,7 @@ final class WireSession implements Transport {
             String options = "fd=" + fd + ",rootmode=40000,user_id=" + fs.options().ownerUid() + ",group_id="
                     + fs.options().ownerGid() + ",default_permissions,max_read=" + maxRequest
                     + (allowOther ? ",allow_other" : "");
-            if (libc.mount("mapperfs", mountPoint.toString(), Daemon.FS_TYPE, MS_NOSUID | MS_NODEV, options) != 0) {
+            if (libc.mount("mapperfs", mountPoint.toString(), FS_TYPE, MS_NOSUID | MS_NODEV, options) != 0) {
                 int e = errno();
                 throw new IOException("mount of " + mountPoint + " failed: " + libc.strerror(e)
                         + (e == EPERM ? " (the wire transport mounts by itself and needs root)" : ""));
