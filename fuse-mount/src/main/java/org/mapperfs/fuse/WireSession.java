@@ -65,28 +65,9 @@ final class WireSession implements Transport {
     private static final int EPERM = 1;
     private static final int EACCES = 13;
 
-    /** The libc calls used here. */
-    public interface Calls {
-        int open(String path, int flags);
-
-        int close(int fd);
-
-        long read(int fd, long buffer, long count);
-
-        long write(int fd, long buffer, long count);
-
-        int mount(String source, String target, String type, long flags, String data);
-
-        int umount2(String target, int flags);
-
-        String strerror(int errnum);
-
-        int madvise(long address, long length, int advice);
-    }
-
     private final MapperFs fs;
     private final Nodes nodes;
-    private final Calls libc;
+    private final FuseDeviceCalls libc;
     private final Runtime runtime;
     private final CountDownLatch initialized = new CountDownLatch(1);
     private volatile FuseWire.InitOut agreed;
@@ -116,7 +97,7 @@ final class WireSession implements Transport {
         this.maxRequest = maxRequest;
         this.bufferSize = bufferSize(maxRequest);
         this.nodes = new Nodes(fs);
-        this.libc = LibraryLoader.create(Calls.class).load("c");
+        this.libc = LibraryLoader.create(FuseDeviceCalls.class).load("c");
         this.runtime = Runtime.getRuntime(libc);
     }
 

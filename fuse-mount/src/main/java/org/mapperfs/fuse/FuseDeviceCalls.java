@@ -1,0 +1,23 @@
+package org.mapperfs.fuse;
+
+/**
+ * The libc calls of the wire transport, bound by jnr-ffi: opening /dev/fuse and mounting it,
+ * reading requests from it and writing replies, and huge pages for the workers' buffers.
+ */
+public interface FuseDeviceCalls {
+    int open(String path, int flags);
+
+    int close(int fd);
+
+    long read(int fd, long buffer, long count);
+
+    long write(int fd, long buffer, long count);
+
+    int mount(String source, String target, String type, long flags, String data);
+
+    int umount2(String target, int flags);
+
+    String strerror(int errnum);
+
+    int madvise(long address, long length, int advice);
+}
