@@ -15,6 +15,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.mapperfs.core.Mapper;
 import org.mapperfs.core.MapperException;
 import org.mapperfs.core.TargetRegistry;
+import org.mapperfs.libc.LibcHoles;
+import org.mapperfs.libc.LibcVectorIo;
+import org.mapperfs.libc.Posix;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -12,6 +12,7 @@ import jnr.ffi.LastError;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Runtime;
 import org.mapperfs.core.LongWaits;
+import org.mapperfs.libc.FuseDeviceCalls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import ru.serce.jnrfuse.ErrorCodes;

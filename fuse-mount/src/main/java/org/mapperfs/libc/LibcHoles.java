@@ -1,4 +1,4 @@
-package org.mapperfs.fuse;
+package org.mapperfs.libc;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -8,7 +8,7 @@ import jnr.ffi.Runtime;
 import org.mapperfs.core.HolePuncher;
 
 /** Punches holes with libc's fallocate(2), through jnr-ffi (already there for jnr-fuse). */
-final class LibcHoles implements HolePuncher {
+public final class LibcHoles implements HolePuncher {
     private static final int O_WRONLY = 1;
     private static final int O_CLOEXEC = 0x80000;
     private static final int FALLOC_FL_KEEP_SIZE = 0x01;
@@ -27,7 +27,7 @@ final class LibcHoles implements HolePuncher {
     private final LibC libc;
     private final Runtime runtime;
 
-    LibcHoles() {
+    public LibcHoles() {
         this.libc = LibraryLoader.create(LibC.class).load("c");
         this.runtime = Runtime.getRuntime(libc);
     }

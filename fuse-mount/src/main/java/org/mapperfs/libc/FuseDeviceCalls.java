@@ -1,4 +1,4 @@
-package org.mapperfs.fuse;
+package org.mapperfs.libc;
 
 /**
  * The libc calls of the wire transport, bound by jnr-ffi: opening /dev/fuse and mounting it,

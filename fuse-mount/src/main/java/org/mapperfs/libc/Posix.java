@@ -1,4 +1,4 @@
-package org.mapperfs.fuse;
+package org.mapperfs.libc;
 
 import java.io.IOException;
 import java.nio.file.Files;
