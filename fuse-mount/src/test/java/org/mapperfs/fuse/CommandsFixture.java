@@ -3,6 +3,7 @@ package org.mapperfs.fuse;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.mapperfs.core.Mapper;
+import org.mapperfs.testing.Disks;
 
 /**
  * What the control file's tests stand on: a standalone mapper, the control commands over it as

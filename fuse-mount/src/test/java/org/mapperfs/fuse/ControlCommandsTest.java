@@ -22,6 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.mapperfs.core.Mapper;
 import org.mapperfs.core.MapperException;
 import org.mapperfs.core.MapperException.Reason;
+import org.mapperfs.testing.Disks;
 
 class ControlCommandsTest {
     @TempDir

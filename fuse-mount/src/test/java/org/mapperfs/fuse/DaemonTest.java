@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mapperfs.core.MappedDevice;
 import org.mapperfs.core.Mapper;
+import org.mapperfs.testing.Disks;
 
 /** {@link Daemon#restore}: a state folder written through one mapper comes back in a new one. */
 class DaemonTest {

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mapperfs.core.MappedDevice;
 import org.mapperfs.core.Mapper;
+import org.mapperfs.testing.Disks;
 
 class ReportsTest {
     @TempDir

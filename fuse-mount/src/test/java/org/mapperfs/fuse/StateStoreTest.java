@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mapperfs.core.Mapper;
+import org.mapperfs.testing.Disks;
 
 class StateStoreTest {
     @TempDir
