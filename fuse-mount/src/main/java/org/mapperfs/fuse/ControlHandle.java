@@ -4,6 +4,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.mapperfs.control.ControlCommands;
+import org.mapperfs.control.Reports;
 import org.mapperfs.core.Mapper;
 import org.mapperfs.core.MapperException;
 import org.slf4j.Logger;

@@ -12,6 +12,8 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.mapperfs.control.ControlCommands;
+import org.mapperfs.control.Host;
 import org.mapperfs.core.Mapper;
 import org.mapperfs.core.MapperException;
 import org.mapperfs.core.TargetRegistry;
@@ -31,7 +33,7 @@ public final class Daemon {
     public static final String FS_TYPE = Transport.FS_TYPE;
 
     /** Where the daemon serves and keeps its tables: the host of its control commands. */
-    record Info(Path mountPoint, StateStore store) implements Host {
+    public record Info(Path mountPoint, StateStore store) implements Host {
         @Override
         public String version() {
             return VERSION;

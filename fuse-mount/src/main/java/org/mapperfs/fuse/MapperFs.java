@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.mapperfs.control.ControlCommands;
+import org.mapperfs.control.Reports;
 import org.mapperfs.core.MappedDevice;
 import org.mapperfs.core.Mapper;
 import ru.serce.jnrfuse.ErrorCodes;

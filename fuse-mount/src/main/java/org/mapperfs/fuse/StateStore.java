@@ -21,14 +21,14 @@ import org.mapperfs.core.Mapper;
  * daemon killed at any moment leaves either the old table or the new one. Only live tables are
  * written: a loaded but not resumed table is never recorded as the device's table.
  */
-final class StateStore {
+public final class StateStore {
     static final String SUFFIX = ".table";
 
     private final Path dir;
     /** What each file holds now, to write only what changed. Guarded by {@code this}. */
     private final Map<String, String> written = new HashMap<>();
 
-    StateStore(Path dir) throws IOException {
+    public StateStore(Path dir) throws IOException {
         this.dir = Files.createDirectories(dir);
     }
 

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mapperfs.control.CommandsFixture;
 import org.mapperfs.core.MapperException;
 import ru.serce.jnrfuse.ErrorCodes;
 

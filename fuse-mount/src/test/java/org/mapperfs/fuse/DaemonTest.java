@@ -9,6 +9,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mapperfs.control.ControlCommands;
 import org.mapperfs.core.MappedDevice;
 import org.mapperfs.core.Mapper;
 import org.mapperfs.testing.Disks;

@@ -1,4 +1,4 @@
-package org.mapperfs.fuse;
+package org.mapperfs.control;
 
 import static org.mapperfs.core.MapperException.Reason.INVALID;
 import static org.mapperfs.core.MapperException.Reason.IO;
@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * {@code --table-file PATH}. Relative paths are relative to {@code baseDir}, the writer's
  * working directory.
  */
-final class ControlCommands {
+public final class ControlCommands {
     private static final Logger log = LoggerFactory.getLogger(ControlCommands.class);
     private static final Splitter WORDS = Splitter.on(CharMatcher.whitespace()).omitEmptyStrings();
     static final long WAIT_LIMIT_MILLIS = 24L * 3600 * 1000;
@@ -66,7 +66,7 @@ final class ControlCommands {
      */
     private final AtomicLong shutdowns = new AtomicLong();
 
-    ControlCommands(Mapper mapper, Host host) {
+    public ControlCommands(Mapper mapper, Host host) {
         this.mapper = mapper;
         this.host = host;
     }
@@ -75,13 +75,13 @@ final class ControlCommands {
             java.util.Set.of("table", "status", "info", "deps", "ls", "wait", "targets", "version", "daemon", "help");
 
     /** False for the commands that only report; those are not worth a line in the daemon's log. */
-    static boolean changesState(String command) {
+    public static boolean changesState(String command) {
         List<String> words = WORDS.limit(2).splitToList(command);
         return !words.isEmpty() && !QUERIES.contains(words.get(0));
     }
 
     /** Runs one command; returns its reply. Throws with nothing changed if it is refused. */
-    String execute(String command, Path baseDir) throws MapperException {
+    public String execute(String command, Path baseDir) throws MapperException {
         int eol = command.indexOf('\n');
         String first = eol < 0 ? command : command.substring(0, eol);
         String rest = eol < 0 ? "" : command.substring(eol + 1);

@@ -1,4 +1,4 @@
-package org.mapperfs.fuse;
+package org.mapperfs.control;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -10,7 +10,7 @@ import org.mapperfs.core.Mapper;
  * where it keeps the tables, and which loop devices hold a device file. The commands know
  * nothing else of the daemon.
  */
-interface Host {
+public interface Host {
     String version();
 
     /** The mount: device files are {@code mountPoint/NAME}. */

@@ -1,4 +1,4 @@
-package org.mapperfs.fuse;
+package org.mapperfs.control;
 
 import java.util.List;
 import org.mapperfs.core.BlockDevice;
@@ -7,7 +7,7 @@ import org.mapperfs.core.Mapper;
 import org.mapperfs.core.Table;
 
 /** The text of dmsetup's reports: table, status, info, ls, deps; and the control file's listing. */
-final class Reports {
+public final class Reports {
     private Reports() {}
 
     static String state(MappedDevice device) {
@@ -35,7 +35,7 @@ final class Reports {
     }
 
     /** dmsetup info's block, with mapperfs's size line in place of major and minor. */
-    static String info(MappedDevice device) {
+    public static String info(MappedDevice device) {
         boolean inactive = device.inactiveTable().isPresent();
         Table live = device.liveTable();
         MappedDevice.Stats stats = device.stats();
@@ -95,7 +95,7 @@ final class Reports {
     }
 
     /** What reading the control file shows: every device, its state and its table. */
-    static String listing(Mapper mapper) {
+    public static String listing(Mapper mapper) {
         List<MappedDevice> devices = mapper.list();
         if (devices.isEmpty()) {
             return "# no devices\n";

@@ -1,8 +1,10 @@
-package org.mapperfs.fuse;
+package org.mapperfs.control;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import org.mapperfs.core.Mapper;
+import org.mapperfs.fuse.Daemon;
+import org.mapperfs.fuse.StateStore;
 import org.mapperfs.testing.Disks;
 
 /**
@@ -10,12 +12,12 @@ import org.mapperfs.testing.Disks;
  * the daemon builds them (state kept in {@code stateDir}, the mount at {@code dir/mnt}), and a
  * 64-sector backing file {@code dir/disk.img}.
  */
-final class CommandsFixture implements AutoCloseable {
-    final Mapper mapper = Mapper.standalone();
-    final ControlCommands commands;
-    final Path disk;
+public final class CommandsFixture implements AutoCloseable {
+    public final Mapper mapper = Mapper.standalone();
+    public final ControlCommands commands;
+    public final Path disk;
 
-    CommandsFixture(Path dir, Path stateDir) throws IOException {
+    public CommandsFixture(Path dir, Path stateDir) throws IOException {
         commands = new ControlCommands(mapper, new Daemon.Info(dir.resolve("mnt"), new StateStore(stateDir)));
         disk = Disks.file(dir, "disk.img", 64);
     }

@@ -1,4 +1,4 @@
-package org.mapperfs.fuse;
+package org.mapperfs.control;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,6 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.mapperfs.core.Mapper;
 import org.mapperfs.core.MapperException;
 import org.mapperfs.core.MapperException.Reason;
+import org.mapperfs.fuse.Daemon;
 import org.mapperfs.testing.Disks;
 
 class ControlCommandsTest {
