@@ -125,12 +125,4 @@ class DaemonTest {
 
         assertThat(restored.list()).isEmpty();
     }
-
-    @Test
-    void libfuseMountOptionsAskForLargeRequestsAndAllowOtherOnlyWhenAsked() {
-        assertThat(DeviceFs.mountOptions(false)[0]).isEqualTo("-o");
-        assertThat(DeviceFs.mountOptions(false)[1].split(",")).contains("big_writes", "max_write=131072",
-                "default_permissions", "subtype=mapperfs").doesNotContain("allow_other");
-        assertThat(DeviceFs.mountOptions(true)[1].split(",")).contains("allow_other");
-    }
 }
