@@ -3,7 +3,7 @@ package org.mapperfs.cli;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.mapperfs.fuse.Loops;
+import org.mapperfs.daemon.Loops;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;

@@ -24,7 +24,7 @@ import ru.serce.jnrfuse.struct.Statvfs;
  * <p>Device I/O goes straight between libfuse's buffer (wrapped as a direct {@link ByteBuffer},
  * no copy) and the backing files.
  */
-final class DeviceFs extends FuseStubFS implements Transport {
+public final class DeviceFs extends FuseStubFS implements Transport {
     private static final Logger log = LoggerFactory.getLogger(DeviceFs.class);
     /** struct fuse_file_info (libfuse 2.9, LP64): the bitfield word with direct_io as bit 0. */
     private static final int FI_BITS_OFFSET = 20;
@@ -33,7 +33,7 @@ final class DeviceFs extends FuseStubFS implements Transport {
     private final MapperFs fs;
     private final CountDownLatch initialized = new CountDownLatch(1);
 
-    DeviceFs(MapperFs fs) {
+    public DeviceFs(MapperFs fs) {
         this.fs = fs;
     }
 

@@ -22,7 +22,7 @@ import ru.serce.jnrfuse.ErrorCodes;
  * ({@link Opened#directIo()}): each write(2) of a command arrives whole, reads need no size,
  * and the loop device's I/O does not go through a second page cache.
  */
-final class MapperFs {
+public final class MapperFs {
     private static final int O_ACCMODE = 3;
     /**
      * The size the control file shows. The kernel takes a file's inode lock for a direct write
@@ -44,7 +44,7 @@ final class MapperFs {
     private final long mountTime = System.currentTimeMillis();
 
     /** What the mount shows: owner, mode of the files, and whether devices use direct_io. */
-    record Options(long ownerUid, long ownerGid, int fileMode, boolean directIo) {}
+    public record Options(long ownerUid, long ownerGid, int fileMode, boolean directIo) {}
 
     /** What a node is; {@code device} and {@code file} are null where they do not apply. */
     enum Kind { ROOT, CONTROL, META, META_DEVICE, META_FILE, DEVICE }
@@ -98,7 +98,7 @@ final class MapperFs {
 
     private record TextHandle(byte[] content) {}
 
-    MapperFs(Mapper mapper, ControlCommands commands, Options options) {
+    public MapperFs(Mapper mapper, ControlCommands commands, Options options) {
         this.mapper = mapper;
         this.commands = commands;
         this.options = options;

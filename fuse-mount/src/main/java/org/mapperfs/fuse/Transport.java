@@ -2,9 +2,10 @@ package org.mapperfs.fuse;
 
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import org.mapperfs.daemon.Mounts;
 
 /** What speaks FUSE to the kernel for a {@link MapperFs}: libfuse 2 or the wire protocol itself. */
-interface Transport {
+public interface Transport {
     /** The file system type a mapperfs mount shows in /proc/self/mountinfo (libfuse's "fuse." + subtype). */
     String FS_TYPE = "fuse.mapperfs";
 

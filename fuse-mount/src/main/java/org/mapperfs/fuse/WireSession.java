@@ -32,7 +32,7 @@ import ru.serce.jnrfuse.ErrorCodes;
  * another first, so that the command that ends the wait always finds a worker; the extra one
  * goes when done.
  */
-final class WireSession implements Transport {
+public final class WireSession implements Transport {
     private static final Logger log = LoggerFactory.getLogger(WireSession.class);
     /** The largest request the kernel can be asked for (FUSE_MAX_PAGES: 256 pages). */
     static final int MAX_REQUEST = 1 << 20;
@@ -46,7 +46,7 @@ final class WireSession implements Transport {
      * A synchronous 1 MiB read or write straight on a device file (dd bs=1M) pays one round trip
      * per piece instead.
      */
-    static final int DEFAULT_REQUEST = 256 << 10;
+    public static final int DEFAULT_REQUEST = 256 << 10;
     static final int WORKERS = 16;
     /**
      * Workers at most: one more starts whenever a worker is about to wait indefinitely (at a
@@ -89,7 +89,7 @@ final class WireSession implements Transport {
      * @param maxRequest the largest read or write the kernel sends: a multiple of 4 KiB, at most
      *     {@value #MAX_REQUEST}
      */
-    WireSession(MapperFs fs, int maxRequest) {
+    public WireSession(MapperFs fs, int maxRequest) {
         if (!validRequest(maxRequest)) {
             throw new IllegalArgumentException("invalid largest request " + maxRequest
                     + ": a multiple of 4096 from 4096 to " + MAX_REQUEST);
@@ -158,7 +158,7 @@ final class WireSession implements Transport {
     }
 
     /** Whether the kernel can be asked for requests of up to {@code bytes}: 4 KiB steps up to 1 MiB. */
-    static boolean validRequest(int bytes) {
+    public static boolean validRequest(int bytes) {
         return bytes >= 4096 && bytes <= MAX_REQUEST && bytes % 4096 == 0;
     }
 

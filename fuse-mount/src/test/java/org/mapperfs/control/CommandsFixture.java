@@ -3,8 +3,8 @@ package org.mapperfs.control;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.mapperfs.core.Mapper;
-import org.mapperfs.fuse.Daemon;
-import org.mapperfs.fuse.StateStore;
+import org.mapperfs.daemon.Daemon;
+import org.mapperfs.daemon.StateStore;
 import org.mapperfs.testing.Disks;
 
 /**

@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.mapperfs.core.Mapper;
 import org.mapperfs.core.MapperException;
 import org.mapperfs.core.MapperException.Reason;
-import org.mapperfs.fuse.Daemon;
+import org.mapperfs.daemon.Daemon;
 import org.mapperfs.testing.Disks;
 
 class ControlCommandsTest {

@@ -1,4 +1,4 @@
-package org.mapperfs.fuse;
+package org.mapperfs.daemon;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

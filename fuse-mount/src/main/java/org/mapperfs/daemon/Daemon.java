@@ -1,4 +1,4 @@
-package org.mapperfs.fuse;
+package org.mapperfs.daemon;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -17,6 +17,10 @@ import org.mapperfs.control.Host;
 import org.mapperfs.core.Mapper;
 import org.mapperfs.core.MapperException;
 import org.mapperfs.core.TargetRegistry;
+import org.mapperfs.fuse.DeviceFs;
+import org.mapperfs.fuse.MapperFs;
+import org.mapperfs.fuse.Transport;
+import org.mapperfs.fuse.WireSession;
 import org.mapperfs.libc.LibcHoles;
 import org.mapperfs.libc.LibcVectorIo;
 import org.mapperfs.libc.Posix;
