@@ -20,10 +20,10 @@ import org.mapperfs.core.TargetRegistry;
 import org.mapperfs.fuse.DeviceFs;
 import org.mapperfs.fuse.MapperFs;
 import org.mapperfs.fuse.Transport;
-import org.mapperfs.fuse.WireSession;
 import org.mapperfs.libc.LibcHoles;
 import org.mapperfs.libc.LibcVectorIo;
 import org.mapperfs.libc.Posix;
+import org.mapperfs.transport.wire.WireSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

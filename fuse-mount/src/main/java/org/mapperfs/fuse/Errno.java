@@ -12,14 +12,14 @@ import ru.serce.jnrfuse.ErrorCodes;
  * each failure once: user errors at DEBUG, I/O errors at WARN (at most one a second), anything
  * unexpected at ERROR with its stack trace.
  */
-final class Errno {
+public final class Errno {
     private static final Logger log = LoggerFactory.getLogger(Errno.class);
     private static final AtomicLong lastIoWarning = new AtomicLong();
 
     private Errno() {}
 
     /** The positive errno for a mapper failure. */
-    static int of(MapperException e) {
+    public static int of(MapperException e) {
         return switch (e.reason()) {
             case INVALID -> ErrorCodes.EINVAL();
             case NO_SUCH_DEVICE -> ErrorCodes.ENOENT();
@@ -30,7 +30,7 @@ final class Errno {
     }
 
     /** Maps {@code t} to a negative errno, logging it once. */
-    static int fail(String operation, String path, Throwable t) {
+    public static int fail(String operation, String path, Throwable t) {
         if (t instanceof FsError e) {
             return -e.errno();
         }

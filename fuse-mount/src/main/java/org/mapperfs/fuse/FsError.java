@@ -4,16 +4,16 @@ package org.mapperfs.fuse;
  * A refusal with a plain errno (ENOENT, EACCES, ...): an answer, not a failure, so it carries no
  * stack trace and {@link Errno} does not log it.
  */
-final class FsError extends RuntimeException {
+public final class FsError extends RuntimeException {
     private final int errno;
 
-    FsError(int errno) {
+    public FsError(int errno) {
         super(null, null, false, false);
         this.errno = errno;
     }
 
     /** The positive errno. */
-    int errno() {
+    public int errno() {
         return errno;
     }
 }

@@ -31,8 +31,8 @@ public final class MapperFs {
      * back. Reading the control file is not bounded by it.
      */
     static final long CONTROL_SIZE = 1L << 30;
-    static final int S_IFDIR = 0040000;
-    static final int S_IFREG = 0100000;
+    public static final int S_IFDIR = 0040000;
+    public static final int S_IFREG = 0100000;
     static final int FALLOC_FL_KEEP_SIZE = 0x01;
     static final int FALLOC_FL_PUNCH_HOLE = 0x02;
     static final int FALLOC_FL_ZERO_RANGE = 0x10;
@@ -47,40 +47,40 @@ public final class MapperFs {
     public record Options(long ownerUid, long ownerGid, int fileMode, boolean directIo) {}
 
     /** What a node is; {@code device} and {@code file} are null where they do not apply. */
-    enum Kind { ROOT, CONTROL, META, META_DEVICE, META_FILE, DEVICE }
+    public enum Kind { ROOT, CONTROL, META, META_DEVICE, META_FILE, DEVICE }
 
     /**
      * One file or directory of the mount. Equal nodes are the same file: a device removed and
      * created again is another {@link MappedDevice}, so another node.
      */
-    record Node(Kind kind, MappedDevice device, MetaFile file) {
-        static final Node ROOT = new Node(Kind.ROOT, null, null);
-        static final Node CONTROL = new Node(Kind.CONTROL, null, null);
-        static final Node META = new Node(Kind.META, null, null);
+    public record Node(Kind kind, MappedDevice device, MetaFile file) {
+        public static final Node ROOT = new Node(Kind.ROOT, null, null);
+        public static final Node CONTROL = new Node(Kind.CONTROL, null, null);
+        public static final Node META = new Node(Kind.META, null, null);
 
-        boolean isDirectory() {
+        public boolean isDirectory() {
             return kind == Kind.ROOT || kind == Kind.META || kind == Kind.META_DEVICE;
         }
     }
 
     /** A directory entry. */
-    record Entry(String name, Node node) {}
+    public record Entry(String name, Node node) {}
 
     /** The attributes of a node; times in seconds. */
-    record Attr(int mode, int nlink, long size, long uid, long gid, long time) {
-        long blocks() {
+    public record Attr(int mode, int nlink, long size, long uid, long gid, long time) {
+        public long blocks() {
             return (size + 511) / 512;
         }
     }
 
     /** An open file: its handle and whether the kernel is to bypass its page cache for it. */
-    record Opened(long fh, boolean directIo) {}
+    public record Opened(long fh, boolean directIo) {}
 
     /** The files of {@code .meta/NAME/}. */
-    enum MetaFile {
+    public enum MetaFile {
         TABLE, STATUS, INFO, STATS;
 
-        static MetaFile find(String name) {
+        public static MetaFile find(String name) {
             for (MetaFile f : values()) {
                 if (f.fileName().equals(name)) {
                     return f;
@@ -89,7 +89,7 @@ public final class MapperFs {
             return null;
         }
 
-        String fileName() {
+        public String fileName() {
             return name().toLowerCase(Locale.ROOT);
         }
     }
@@ -104,14 +104,14 @@ public final class MapperFs {
         this.options = options;
     }
 
-    Options options() {
+    public Options options() {
         return options;
     }
 
     // ---- names ----
 
     /** The node an absolute path names; null if none. */
-    Node resolve(String path) {
+    public Node resolve(String path) {
         Node node = Node.ROOT;
         for (String name : path.split("/")) {
             if (!name.isEmpty()) {
@@ -125,7 +125,7 @@ public final class MapperFs {
     }
 
     /** The child {@code name} of {@code dir}; null if none. */
-    Node lookup(Node dir, String name) {
+    public Node lookup(Node dir, String name) {
         switch (dir.kind()) {
             case ROOT -> {
                 if (name.equals("control")) {
@@ -150,12 +150,12 @@ public final class MapperFs {
     }
 
     /** Whether the node still names something: its device has not been removed (or replaced). */
-    boolean exists(Node node) {
+    public boolean exists(Node node) {
         return node.device() == null || mapper.find(node.device().name()).orElse(null) == node.device();
     }
 
     /** The entries of a directory, without "." and "..". */
-    List<Entry> list(Node dir) {
+    public List<Entry> list(Node dir) {
         List<Entry> entries = new ArrayList<>();
         switch (dir.kind()) {
             case ROOT -> {
@@ -196,7 +196,7 @@ public final class MapperFs {
 
     // ---- attributes ----
 
-    Attr attr(Node node) {
+    public Attr attr(Node node) {
         if (!exists(node)) {
             throw new FsError(ErrorCodes.ENOENT());
         }
@@ -214,7 +214,7 @@ public final class MapperFs {
     }
 
     /** Sum of the devices' sizes, in 4 KiB blocks. */
-    long totalBlocks() {
+    public long totalBlocks() {
         long blocks = 0;
         for (MappedDevice d : mapper.list()) {
             blocks += d.size() / 4096;
@@ -229,7 +229,7 @@ public final class MapperFs {
      * device ignores O_TRUNC; the reply then carries the device's size, which the kernel keeps.
      * Any other size is refused.
      */
-    void truncate(Node node, long size) {
+    public void truncate(Node node, long size) {
         if (node == null || !exists(node)) {
             throw new FsError(ErrorCodes.ENOENT());
         }
@@ -247,7 +247,7 @@ public final class MapperFs {
     // ---- open and close ----
 
     /** open(2) with {@code flags} by {@code uid}. */
-    Opened open(Node node, int flags, long uid) {
+    public Opened open(Node node, int flags, long uid) {
         if (!exists(node)) {
             throw new FsError(ErrorCodes.ENOENT());
         }
@@ -275,7 +275,7 @@ public final class MapperFs {
         };
     }
 
-    void release(long fh) {
+    public void release(long fh) {
         if (handles.remove(fh) instanceof DeviceHandle d) {
             d.device().closed();
         }
@@ -287,7 +287,7 @@ public final class MapperFs {
      * Reads into {@code dst} (from its position, at most its remaining bytes) what the file holds
      * at {@code offset}; returns the number of bytes, 0 at the end.
      */
-    int read(long fh, ByteBuffer dst, long offset) throws Exception {
+    public int read(long fh, ByteBuffer dst, long offset) throws Exception {
         Object handle = handles.get(fh);
         if (handle instanceof DeviceHandle d) {
             MappedDevice device = d.device();
@@ -313,7 +313,7 @@ public final class MapperFs {
      * Writes the remaining bytes of {@code src} at {@code offset}, for process {@code pid} of
      * {@code uid}; returns the number of bytes taken.
      */
-    int write(long fh, ByteBuffer src, long offset, long uid, long pid) throws Exception {
+    public int write(long fh, ByteBuffer src, long offset, long uid, long pid) throws Exception {
         Object handle = handles.get(fh);
         if (handle instanceof DeviceHandle d) {
             MappedDevice device = d.device();
@@ -333,7 +333,7 @@ public final class MapperFs {
     }
 
     /** fsync(2): reaches force() of every backing file under a device; nothing to do elsewhere. */
-    void fsync(long fh) throws Exception {
+    public void fsync(long fh) throws Exception {
         if (handles.get(fh) instanceof DeviceHandle d) {
             d.device().flush();
         }
@@ -345,7 +345,7 @@ public final class MapperFs {
      * every target's discard guarantees. A transport must never answer ENOSYS: the kernel would
      * remember it forever.
      */
-    void fallocate(long fh, int mode, long off, long length) throws Exception {
+    public void fallocate(long fh, int mode, long off, long length) throws Exception {
         if (!(handles.get(fh) instanceof DeviceHandle d)) {
             throw new FsError(ErrorCodes.EOPNOTSUPP());
         }

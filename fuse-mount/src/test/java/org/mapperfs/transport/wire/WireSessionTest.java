@@ -1,4 +1,4 @@
-package org.mapperfs.fuse;
+package org.mapperfs.transport.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

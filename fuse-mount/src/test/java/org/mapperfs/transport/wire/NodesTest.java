@@ -1,4 +1,4 @@
-package org.mapperfs.fuse;
+package org.mapperfs.transport.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.mapperfs.core.Mapper;
+import org.mapperfs.fuse.FsError;
+import org.mapperfs.fuse.MapperFs;
 import ru.serce.jnrfuse.ErrorCodes;
 
 /** {@link Nodes}: the kernel's node ids for the mount's files. */

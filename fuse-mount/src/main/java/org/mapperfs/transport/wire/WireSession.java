@@ -1,4 +1,4 @@
-package org.mapperfs.fuse;
+package org.mapperfs.transport.wire;
 
 import com.kenai.jffi.MemoryIO;
 import java.io.IOException;
@@ -12,6 +12,10 @@ import jnr.ffi.LastError;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Runtime;
 import org.mapperfs.core.LongWaits;
+import org.mapperfs.fuse.Errno;
+import org.mapperfs.fuse.FsError;
+import org.mapperfs.fuse.MapperFs;
+import org.mapperfs.fuse.Transport;
 import org.mapperfs.libc.FuseDeviceCalls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

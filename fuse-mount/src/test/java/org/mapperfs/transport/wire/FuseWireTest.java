@@ -1,4 +1,4 @@
-package org.mapperfs.fuse;
+package org.mapperfs.transport.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
+import org.mapperfs.fuse.MapperFs;
 
 class FuseWireTest {
     private final ByteBuffer b = ByteBuffer.allocate(4096).order(ByteOrder.nativeOrder());

@@ -1,8 +1,10 @@
-package org.mapperfs.fuse;
+package org.mapperfs.transport.wire;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.mapperfs.fuse.FsError;
+import org.mapperfs.fuse.MapperFs;
 import ru.serce.jnrfuse.ErrorCodes;
 
 /**
