@@ -1,8 +1,9 @@
-package org.mapperfs.fuse;
+package org.mapperfs.transport;
 
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import org.mapperfs.daemon.Mounts;
+import org.mapperfs.fuse.MapperFs;
 
 /** What speaks FUSE to the kernel for a {@link MapperFs}: libfuse 2 or the wire protocol itself. */
 public interface Transport {

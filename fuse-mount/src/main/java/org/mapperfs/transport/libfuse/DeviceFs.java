@@ -1,4 +1,4 @@
-package org.mapperfs.fuse;
+package org.mapperfs.transport.libfuse;
 
 import com.kenai.jffi.MemoryIO;
 import java.nio.ByteBuffer;
@@ -8,6 +8,10 @@ import jnr.ffi.Pointer;
 import jnr.ffi.Struct;
 import jnr.ffi.types.off_t;
 import jnr.ffi.types.size_t;
+import org.mapperfs.fuse.Errno;
+import org.mapperfs.fuse.FsError;
+import org.mapperfs.fuse.MapperFs;
+import org.mapperfs.transport.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import ru.serce.jnrfuse.ErrorCodes;
