@@ -17,7 +17,7 @@ import org.mapperfs.control.Host;
 import org.mapperfs.core.Mapper;
 import org.mapperfs.core.MapperException;
 import org.mapperfs.core.TargetRegistry;
-import org.mapperfs.fuse.MapperFs;
+import org.mapperfs.fs.MapperFs;
 import org.mapperfs.libc.LibcHoles;
 import org.mapperfs.libc.LibcVectorIo;
 import org.mapperfs.libc.Posix;

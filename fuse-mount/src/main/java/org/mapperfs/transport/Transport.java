@@ -3,7 +3,7 @@ package org.mapperfs.transport;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import org.mapperfs.daemon.Mounts;
-import org.mapperfs.fuse.MapperFs;
+import org.mapperfs.fs.MapperFs;
 
 /** What speaks FUSE to the kernel for a {@link MapperFs}: libfuse 2 or the wire protocol itself. */
 public interface Transport {

@@ -1,7 +1,7 @@
 package org.mapperfs.transport.wire;
 
 import java.nio.ByteBuffer;
-import org.mapperfs.fuse.MapperFs;
+import org.mapperfs.fs.MapperFs;
 
 /**
  * The kernel's FUSE protocol (include/uapi/linux/fuse.h): opcodes, flags, and the layouts of the

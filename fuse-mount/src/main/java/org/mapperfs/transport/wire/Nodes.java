@@ -3,8 +3,8 @@ package org.mapperfs.transport.wire;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import org.mapperfs.fuse.FsError;
-import org.mapperfs.fuse.MapperFs;
+import org.mapperfs.fs.FsError;
+import org.mapperfs.fs.MapperFs;
 import ru.serce.jnrfuse.ErrorCodes;
 
 /**

@@ -7,7 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
-import org.mapperfs.fuse.MapperFs;
+import org.mapperfs.fs.MapperFs;
 
 class FuseWireTest {
     private final ByteBuffer b = ByteBuffer.allocate(4096).order(ByteOrder.nativeOrder());

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.mapperfs.core.Mapper;
-import org.mapperfs.fuse.FsError;
-import org.mapperfs.fuse.MapperFs;
+import org.mapperfs.fs.FsError;
+import org.mapperfs.fs.MapperFs;
 import ru.serce.jnrfuse.ErrorCodes;
 
 /** {@link Nodes}: the kernel's node ids for the mount's files. */

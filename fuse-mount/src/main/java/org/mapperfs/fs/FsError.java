@@ -1,4 +1,4 @@
-package org.mapperfs.fuse;
+package org.mapperfs.fs;
 
 /**
  * A refusal with a plain errno (ENOENT, EACCES, ...): an answer, not a failure, so it carries no

@@ -1,4 +1,4 @@
-package org.mapperfs.fuse;
+package org.mapperfs.fs;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

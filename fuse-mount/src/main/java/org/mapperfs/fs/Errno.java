@@ -1,4 +1,4 @@
-package org.mapperfs.fuse;
+package org.mapperfs.fs;
 
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicLong;

@@ -1,4 +1,4 @@
-package org.mapperfs.fuse;
+package org.mapperfs.fs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
