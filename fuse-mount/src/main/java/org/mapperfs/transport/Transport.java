@@ -2,7 +2,6 @@ package org.mapperfs.transport;
 
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
-import org.mapperfs.daemon.Mounts;
 import org.mapperfs.fs.MapperFs;
 
 /** What speaks FUSE to the kernel for a {@link MapperFs}: libfuse 2 or the wire protocol itself. */
