@@ -1,7 +1,9 @@
 package org.mapperfs.core;
 
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.StampedLock;
+import java.util.function.BooleanSupplier;
 
 /**
  * The suspend gate of one device. Every I/O passes through {@link #enter()} / {@link #exit()};
@@ -17,12 +19,16 @@ import java.util.concurrent.locks.StampedLock;
  * waits would slip in, and a steady stream of I/O could keep a suspend waiting for ever.
  */
 final class IoGate {
+    /** How often a close that may be given up asks whether it is. */
+    static final long SLICE_MILLIS = 50;
     private final StampedLock lock = new StampedLock();
     private final Lock io = lock.asReadLock();
     /** Set from the start of {@link #close()} until {@link #open()}; written holding {@code this}. */
     private volatile boolean closed;
     /** The write stamp once drained; guarded by {@code this}. */
     private long closedStamp;
+    /** Set by {@link #abandon()}: the gate never closes again. Written holding {@code this}. */
+    private volatile boolean abandoned;
 
     void enter() {
         while (true) {
@@ -46,16 +52,88 @@ final class IoGate {
 
     /** Closes the gate; returns once no I/O is in flight. Calling it on a closed gate is a no-op. */
     void close() {
+        closeOrGiveUp(() -> false);
+    }
+
+    /**
+     * Closes the gate; returns true once no I/O is in flight. If {@code giveUp} says so while I/O
+     * is still in flight (it is asked every {@value #SLICE_MILLIS} ms), the gate opens again, the
+     * I/O that waited at it goes on, and this returns false. True at once on a closed gate.
+     */
+    boolean closeOrGiveUp(BooleanSupplier giveUp) {
         synchronized (this) {
             if (closed) {
-                return;
+                return true;
             }
-            closed = true;
+            if (!abandoned) {
+                closed = true;
+            }
         }
-        long stamp = lock.writeLock();
+        if (abandoned) {
+            // Drains what is in flight (it fails fast now) and stays open.
+            lock.unlockWrite(lock.writeLock());
+            return true;
+        }
+        long stamp = lock.tryWriteLock();
+        boolean interrupted = false;
+        while (stamp == 0) {
+            if (giveUp.getAsBoolean()) {
+                synchronized (this) {
+                    closed = false;
+                    notifyAll();
+                }
+                return false;
+            }
+            try {
+                stamp = lock.tryWriteLock(SLICE_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true; // a plain lock: keep waiting, as close() always did
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
         synchronized (this) {
+            if (abandoned) {
+                lock.unlockWrite(stamp); // abandoned while draining: stays open
+                return true;
+            }
             closedStamp = stamp;
         }
+        return true;
+    }
+
+    /**
+     * Opens the gate for good: I/O waiting at it goes on at once (to fail, for a device being
+     * torn down), and a later close only drains the I/O in flight. Does not wait for anything.
+     */
+    synchronized void abandon() {
+        abandoned = true;
+        if (closedStamp != 0) {
+            lock.unlockWrite(closedStamp);
+            closedStamp = 0;
+        }
+        closed = false;
+        notifyAll();
+    }
+
+    /**
+     * Enters unless the gate is closed or closing; never waits. For a flush that may pass a
+     * device it need not wait for: one that is suspended has no I/O in flight to flush.
+     */
+    boolean tryEnter() {
+        while (!closed) {
+            long stamp = lock.tryReadLock();
+            if (stamp != 0) {
+                if (!closed) {
+                    return true;
+                }
+                lock.unlockRead(stamp);
+                return false;
+            }
+            Thread.onSpinWait();
+        }
+        return false;
     }
 
     /** Lets waiting and new I/O through again. Calling it on an open gate is a no-op. */

@@ -13,6 +13,9 @@ import java.util.concurrent.atomic.LongAdder;
  * control operations come from {@link Mapper}, serialized by {@link #control}.
  */
 public final class MappedDevice implements BlockDevice {
+    /** The device whose suspend is flushing on this thread; see {@link #flush()}. */
+    private static final ThreadLocal<MappedDevice> SUSPEND_FLUSH = new ThreadLocal<>();
+
     private volatile String name;
     /** Read by every I/O after it passes the gate; replaced only while the gate is closed. */
     private volatile Table live;
@@ -20,6 +23,8 @@ public final class MappedDevice implements BlockDevice {
     private Table inactive;
     private volatile boolean suspended;
     private volatile boolean removed;
+    /** Set with {@code removed} by {@link #abandon()}, for the message. */
+    private volatile boolean abandoned;
     private final IoGate gate = new IoGate();
     private final Object events = new Object();
     /** Guarded by {@link #events}. */
@@ -102,7 +107,16 @@ public final class MappedDevice implements BlockDevice {
 
     @Override
     public void flush() throws IOException {
-        gate.enter();
+        if (SUSPEND_FLUSH.get() != null) {
+            // A suspend's flush reaching this device from above. Suspended, it has no I/O in
+            // flight and flushed at its own suspend; waiting for its resume would tie the
+            // suspend above to it, which device-mapper's suspend never does.
+            if (!gate.tryEnter()) {
+                return;
+            }
+        } else {
+            gate.enter();
+        }
         try {
             checkNotRemoved();
             live.flush();
@@ -124,22 +138,37 @@ public final class MappedDevice implements BlockDevice {
 
     private void checkNotRemoved() throws IOException {
         if (removed) {
-            throw new IOException("device " + name + " has been removed");
+            throw new IOException(abandoned ? "device " + name + ": mapperfs is shutting down (forced)"
+                    : "device " + name + " has been removed");
         }
     }
 
     // ---- control, called by Mapper holding `control` ----
 
-    /** Closes the gate (waits for in-flight I/O), then flushes unless {@code noflush}. */
-    void suspend(boolean flush) throws IOException {
+    /**
+     * Closes the gate (waits for in-flight I/O), then flushes unless {@code noflush}: the targets
+     * and the backing files under them, and lower devices that are not suspended themselves.
+     * Returns false, with the device running as before, if the caller gave up (see
+     * {@link Interrupts}) while I/O in flight drained.
+     */
+    boolean suspend(boolean flush) throws IOException {
         if (!suspended) {
             live.presuspend();
-            gate.close();
+            if (!gate.closeOrGiveUp(Interrupts::requested)) {
+                live.resume();
+                return false;
+            }
             suspended = true;
         }
         if (flush) {
-            live.flush();
+            SUSPEND_FLUSH.set(this);
+            try {
+                live.flush();
+            } finally {
+                SUSPEND_FLUSH.remove();
+            }
         }
+        return true;
     }
 
     /**
@@ -175,6 +204,18 @@ public final class MappedDevice implements BlockDevice {
         live.resume();
         suspended = false;
         gate.open();
+    }
+
+    /**
+     * Fails I/O waiting at the gate and all new I/O at once, without waiting for anything (not
+     * even for {@code control}): for a forced shutdown, where a suspended device's waiting I/O
+     * must end with an error rather than hold the daemon and its callers. The tables stay for
+     * {@link #destroy()} to close.
+     */
+    void abandon() {
+        abandoned = true;
+        removed = true;
+        gate.abandon();
     }
 
     boolean isRemoved() {

@@ -2,6 +2,7 @@ package org.mapperfs.core;
 
 import static org.mapperfs.core.MapperException.Reason.BUSY;
 import static org.mapperfs.core.MapperException.Reason.EXISTS;
+import static org.mapperfs.core.MapperException.Reason.INTERRUPTED;
 import static org.mapperfs.core.MapperException.Reason.INVALID;
 import static org.mapperfs.core.MapperException.Reason.IO;
 import static org.mapperfs.core.MapperException.Reason.NO_SUCH_DEVICE;
@@ -122,7 +123,10 @@ public final class Mapper implements AutoCloseable {
             checkNotRemoved(device);
             boolean wasSuspended = device.isSuspended();
             try {
-                device.suspend(flush);
+                if (!device.suspend(flush)) {
+                    throw new MapperException(INTERRUPTED, "suspend " + name
+                            + ": interrupted while waiting for its I/O in flight; it is still active");
+                }
             } catch (IOException e) {
                 if (!wasSuspended) {
                     device.cancelSuspend();
@@ -139,7 +143,10 @@ public final class Mapper implements AutoCloseable {
             checkNotRemoved(device);
             if (device.inactiveTable().isPresent() && !device.isSuspended()) {
                 try {
-                    device.suspend(true);
+                    if (!device.suspend(true)) {
+                        throw new MapperException(INTERRUPTED, "resume " + name + ": interrupted while waiting for"
+                                + " its I/O in flight; the old table is still live");
+                    }
                 } catch (IOException e) {
                     // Not resume(): that would swap in the inactive table after all.
                     device.cancelSuspend();
@@ -150,23 +157,65 @@ public final class Mapper implements AutoCloseable {
         }
     }
 
+    /**
+     * Removes a device that no other device uses. Its I/O in flight drains first, as a suspend
+     * (holding only the device's own lock, and given up if the caller gives up, see
+     * {@link Interrupts}); only then is it taken out of the registry and closed.
+     */
     public void remove(String name, boolean force) throws MapperException {
+        MappedDevice device;
         synchronized (this) {
-            MappedDevice device = device(name);
-            List<String> users = users(device);
-            if (!users.isEmpty()) {
-                throw new MapperException(BUSY, "device " + name + " is in use by " + String.join(", ", users));
-            }
-            if (!device.markRemoved(force)) {
-                throw new MapperException(BUSY, "device " + name + " is open (" + device.openCount()
-                        + " handle(s)); close it first or use --force");
-            }
-            devices.remove(name);
-            synchronized (device.control) {
-                device.destroy();
-            }
-            log.info("removed {}", name);
+            device = device(name);
+            refuseRemoval(device, force);
         }
+        boolean wasSuspended;
+        synchronized (device.control) {
+            checkNotRemoved(device);
+            wasSuspended = device.isSuspended();
+            try {
+                if (!device.suspend(false)) {
+                    throw new MapperException(INTERRUPTED, "remove " + name
+                            + ": interrupted while waiting for its I/O in flight; it is still there");
+                }
+            } catch (IOException e) {
+                throw new AssertionError("a suspend without flush does no I/O", e);
+            }
+        }
+        try {
+            synchronized (this) {
+                refuseRemoval(device, force); // a user or an open may have come meanwhile
+                if (!device.markRemoved(force)) {
+                    throw openError(device);
+                }
+                devices.remove(device.name());
+            }
+        } catch (MapperException e) {
+            synchronized (device.control) {
+                if (!wasSuspended && !device.isRemoved()) {
+                    device.cancelSuspend();
+                }
+            }
+            throw e;
+        }
+        synchronized (device.control) {
+            device.destroy();
+        }
+        log.info("removed {}", device.name());
+    }
+
+    private void refuseRemoval(MappedDevice device, boolean force) throws MapperException {
+        List<String> users = users(device);
+        if (!users.isEmpty()) {
+            throw new MapperException(BUSY, "device " + device.name() + " is in use by " + String.join(", ", users));
+        }
+        if (device.openCount() > 0 && !force) {
+            throw openError(device);
+        }
+    }
+
+    private static MapperException openError(MappedDevice device) {
+        return new MapperException(BUSY, "device " + device.name() + " is open (" + device.openCount()
+                + " handle(s)); close it first or use --force");
     }
 
     public void rename(String name, String newName) throws MapperException {
@@ -355,6 +404,19 @@ public final class Mapper implements AutoCloseable {
                 throw new IllegalStateException("dependency cycle among " + remaining);
             }
         }
+    }
+
+    /**
+     * For a forced shutdown: I/O waiting at a suspended device, and all I/O from now on, fails
+     * with an error instead of waiting; I/O in flight ends as it would. Takes no lock, so that
+     * a command stuck behind a suspended device cannot hold it up. The devices are closed by
+     * {@link #close()} afterwards.
+     */
+    public void abandonIo() {
+        for (MappedDevice device : devices.values()) {
+            device.abandon();
+        }
+        log.warn("I/O of every device fails from now on: the mount is going away");
     }
 
     int openBackingFiles() {

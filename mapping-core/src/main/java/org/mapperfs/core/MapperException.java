@@ -8,9 +8,12 @@ package org.mapperfs.core;
 public class MapperException extends Exception {
     private static final long serialVersionUID = 1L;
 
-    /** Why the operation was refused; each maps to one errno. */
+    /**
+     * Why the operation was refused; each maps to one errno. {@code INTERRUPTED}: its caller gave
+     * up while it waited (see {@link Interrupts}).
+     */
     public enum Reason {
-        INVALID, NO_SUCH_DEVICE, EXISTS, BUSY, IO
+        INVALID, NO_SUCH_DEVICE, EXISTS, BUSY, IO, INTERRUPTED
     }
 
     private final Reason reason;

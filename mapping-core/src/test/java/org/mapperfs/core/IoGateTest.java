@@ -190,4 +190,79 @@ class IoGateTest {
         waiting.get(5, TimeUnit.SECONDS);
         assertThat(announced).hasValue(1);
     }
+
+    @Test
+    void aCloseThatIsGivenUpOpensTheGateAgainAndLetsWaitingIoThrough() throws Exception {
+        gate.enter();
+        AtomicBoolean giveUp = new AtomicBoolean();
+        Future<Boolean> closing = pool.submit(() -> gate.closeOrGiveUp(giveUp::get));
+        Thread.sleep(SETTLE.toMillis());
+        Future<?> waiting = pool.submit(() -> {
+            gate.enter();
+            gate.exit();
+            return null;
+        });
+        Thread.sleep(SETTLE.toMillis());
+        assertThat(waiting).as("new I/O waits while the close drains").isNotDone();
+
+        giveUp.set(true);
+
+        assertThat(closing.get(5, TimeUnit.SECONDS)).isFalse();
+        waiting.get(5, TimeUnit.SECONDS);
+        assertThat(gate.isClosed()).isFalse();
+        gate.exit();
+        assertThat(pool.submit(() -> gate.closeOrGiveUp(giveUp::get)).get(5, TimeUnit.SECONDS))
+                .as("with nothing in flight a close succeeds even when it may be given up").isTrue();
+        assertThat(gate.isClosed()).isTrue();
+    }
+
+    @Test
+    void anAbandonedGateLetsWaitingIoThroughAndNeverClosesAgain() throws Exception {
+        gate.close();
+        Future<?> waiting = pool.submit(() -> {
+            gate.enter();
+            gate.exit();
+            return null;
+        });
+        Thread.sleep(SETTLE.toMillis());
+        assertThat(waiting).isNotDone();
+
+        gate.abandon();
+
+        waiting.get(5, TimeUnit.SECONDS);
+        gate.close();
+        assertThat(gate.isClosed()).isFalse();
+        assertThat(pool.submit(() -> {
+            gate.enter();
+            gate.exit();
+            return null;
+        })).succeedsWithin(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void aGateAbandonedWhileAClosingDrainsStaysOpen() throws Exception {
+        gate.enter();
+        Future<?> closing = pool.submit(gate::close);
+        Thread.sleep(SETTLE.toMillis());
+
+        gate.abandon();
+        gate.exit();
+
+        closing.get(5, TimeUnit.SECONDS);
+        assertThat(gate.isClosed()).isFalse();
+        assertThat(pool.submit(() -> {
+            gate.enter();
+            gate.exit();
+            return null;
+        })).succeedsWithin(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void tryEnterNeverWaitsAtAClosedGate() {
+        assertThat(gate.tryEnter()).isTrue();
+        gate.exit();
+        gate.close();
+
+        assertThat(gate.tryEnter()).isFalse();
+    }
 }

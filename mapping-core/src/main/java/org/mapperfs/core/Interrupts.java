@@ -1,0 +1,32 @@
+package org.mapperfs.core;
+
+import java.util.function.BooleanSupplier;
+
+/**
+ * Whether the caller of the request the calling thread serves has given up on it: the FUSE
+ * transport learns it from the kernel's FUSE_INTERRUPT (the client got a signal), an embedder
+ * from {@link Thread#interrupt()}. Control operations that wait for something outside their
+ * own device (a suspend draining I/O that waits at a suspended lower device) look at it between
+ * short slices of waiting, and end with {@link MapperException.Reason#INTERRUPTED}, leaving the
+ * device as it was.
+ *
+ * <p>Not {@link Thread#interrupt()} for the transport's threads: an interrupt that reached a
+ * thread inside {@link java.nio.channels.FileChannel} I/O would close the backing file for
+ * every device. The hook is per thread, like {@link LongWaits}.
+ */
+public final class Interrupts {
+    private static final ThreadLocal<BooleanSupplier> HOOK = new ThreadLocal<>();
+
+    private Interrupts() {}
+
+    /** Makes {@code interrupted} say whether the calling thread's current request was given up. */
+    public static void onThisThread(BooleanSupplier interrupted) {
+        HOOK.set(interrupted);
+    }
+
+    /** Whether the calling thread's current request has been given up, or the thread interrupted. */
+    public static boolean requested() {
+        BooleanSupplier hook = HOOK.get();
+        return (hook != null && hook.getAsBoolean()) || Thread.currentThread().isInterrupted();
+    }
+}

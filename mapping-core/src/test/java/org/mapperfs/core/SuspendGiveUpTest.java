@@ -1,0 +1,213 @@
+package org.mapperfs.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.mapperfs.core.TestFiles.bytes;
+import static org.mapperfs.core.TestFiles.read;
+import static org.mapperfs.core.TestFiles.seeded;
+import static org.mapperfs.core.TestFiles.slice;
+import static org.mapperfs.core.TestFiles.write;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A suspend waits only for its own device's I/O in flight, as device-mapper's does: it never
+ * waits for a suspended lower device to resume, and where its I/O in flight waits there, its
+ * caller can give up (FUSE_INTERRUPT through {@link Interrupts}, or a Java interrupt) and the
+ * device stays as it was. A forced shutdown ends such waits with an error ({@link Mapper#abandonIo}).
+ */
+class SuspendGiveUpTest {
+    private static final int S = 512;
+    /** Long enough for a thread that is not blocked to finish; a blocked one never does. */
+    private static final long SETTLE_MILLIS = 150;
+
+    @TempDir
+    Path dir;
+    Mapper mapper;
+    Path a;
+    final ExecutorService pool = TestThreads.pool();
+
+    @BeforeEach
+    void setUp() throws IOException, MapperException {
+        mapper = Mapper.standalone();
+        a = TestFiles.noiseSectors(dir, "a.img", 64, 1).toRealPath();
+        mapper.create("low", "0 64 linear " + a + " 0\n", dir);
+        mapper.create("up", "0 32 linear low 16\n", dir);
+    }
+
+    @AfterEach
+    void tearDown() throws InterruptedException {
+        try {
+            assertTimeoutPreemptively(Duration.ofSeconds(10), mapper::close);
+        } finally {
+            TestThreads.shutdown(pool);
+        }
+    }
+
+    @Test
+    void suspendingAboveASuspendedDeviceWithNothingInFlightReturnsAtOnce() throws Exception {
+        mapper.suspend("low", true);
+
+        assertTimeoutPreemptively(Duration.ofSeconds(5), () -> mapper.suspend("up", true));
+
+        assertThat(mapper.device("up").isSuspended()).isTrue();
+        assertTimeoutPreemptively(Duration.ofSeconds(5), () -> mapper.resume("up"));
+        mapper.resume("low");
+    }
+
+    @Test
+    void aSuspendWaitingForIoAtASuspendedLowerDeviceEndsWhenItsCallerGivesUp() throws Exception {
+        MappedDevice up = mapper.device("up");
+        mapper.suspend("low", false);
+        Future<?> write = inFlightWrite(up);
+        AtomicBoolean givenUp = new AtomicBoolean();
+        Future<?> suspend = pool.submit(() -> {
+            Interrupts.onThisThread(givenUp::get);
+            try {
+                mapper.suspend("up", true);
+            } finally {
+                Interrupts.onThisThread(null);
+            }
+            return null;
+        });
+        Thread.sleep(SETTLE_MILLIS);
+        assertThat(suspend).as("waits for the write in flight").isNotDone();
+
+        givenUp.set(true);
+
+        assertInterrupted(suspend, "suspend up: interrupted while waiting for its I/O in flight; it is still active");
+        assertThat(up.isSuspended()).isFalse();
+        mapper.resume("low");
+        write.get(5, TimeUnit.SECONDS);
+        assertThat(slice(bytes(a), 16 * S, S)).isEqualTo(seeded(S, 6));
+        assertTimeoutPreemptively(Duration.ofSeconds(5), () -> read(up, 0, S));
+    }
+
+    @Test
+    void aJavaInterruptEndsTheWaitToo() throws Exception {
+        mapper.suspend("low", false);
+        Future<?> write = inFlightWrite(mapper.device("up"));
+        Future<?> suspend = pool.submit(() -> {
+            mapper.suspend("up", true);
+            return null;
+        });
+        Thread.sleep(SETTLE_MILLIS);
+
+        suspend.cancel(true);
+
+        Thread.sleep(SETTLE_MILLIS);
+        assertThat(mapper.device("up").isSuspended()).isFalse();
+        mapper.resume("low");
+        write.get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aResumeThatMustSuspendFirstAndIsGivenUpKeepsTheOldTableLive() throws Exception {
+        MappedDevice up = mapper.device("up");
+        mapper.load("up", "0 32 zero\n", dir);
+        mapper.suspend("low", false);
+        Future<?> write = inFlightWrite(up);
+        AtomicBoolean givenUp = new AtomicBoolean();
+        Future<?> resume = pool.submit(() -> {
+            Interrupts.onThisThread(givenUp::get);
+            try {
+                mapper.resume("up");
+            } finally {
+                Interrupts.onThisThread(null);
+            }
+            return null;
+        });
+        Thread.sleep(SETTLE_MILLIS);
+
+        givenUp.set(true);
+
+        assertInterrupted(resume, "resume up: interrupted while waiting for its I/O in flight; the old table is"
+                + " still live");
+        assertThat(up.liveTable().segments().get(0).target().type()).isEqualTo("linear");
+        assertThat(up.inactiveTable()).isPresent();
+        mapper.resume("low");
+        write.get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aForcedRemoveWaitingForItsIoInFlightHoldsNoOtherCommandAndCanBeGivenUp() throws Exception {
+        MappedDevice up = mapper.device("up");
+        assertThat(up.opened()).isTrue();
+        mapper.suspend("low", false);
+        Future<?> write = inFlightWrite(up);
+        AtomicBoolean givenUp = new AtomicBoolean();
+        Future<?> remove = pool.submit(() -> {
+            Interrupts.onThisThread(givenUp::get);
+            try {
+                mapper.remove("up", true);
+            } finally {
+                Interrupts.onThisThread(null);
+            }
+            return null;
+        });
+        Thread.sleep(SETTLE_MILLIS);
+        assertThat(remove).as("waits for the write in flight").isNotDone();
+
+        assertTimeoutPreemptively(Duration.ofSeconds(5), () -> mapper.create("other", "0 8 zero\n", dir));
+        givenUp.set(true);
+
+        assertInterrupted(remove, "remove up: interrupted while waiting for its I/O in flight; it is still there");
+        assertThat(mapper.device("up")).isSameAs(up);
+        assertThat(up.isSuspended()).isFalse();
+        mapper.resume("low");
+        write.get(5, TimeUnit.SECONDS);
+        up.closed();
+        mapper.remove("up", false);
+        assertThat(mapper.list()).extracting(MappedDevice::name).containsExactly("low", "other");
+    }
+
+    @Test
+    void abandonedIoFailsWhereItWaitedAndNewIoFailsAtOnce() throws Exception {
+        MappedDevice low = mapper.device("low");
+        mapper.suspend("low", false);
+        Future<?> waiting = pool.submit(() -> {
+            write(low, 0, seeded(S, 7));
+            return null;
+        });
+        Thread.sleep(SETTLE_MILLIS);
+        assertThat(waiting).isNotDone();
+        byte[] before = bytes(a);
+
+        assertTimeoutPreemptively(Duration.ofSeconds(5), mapper::abandonIo);
+
+        assertThatThrownBy(() -> waiting.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(IOException.class)
+                .cause().hasMessage("device low: mapperfs is shutting down (forced)");
+        assertThatThrownBy(() -> read(mapper.device("up"), 0, S)).isInstanceOf(IOException.class);
+        assertThat(bytes(a)).as("the waiting write never landed").isEqualTo(before);
+    }
+
+    /** A write to {@code up} that has passed up's gate and waits at low's. */
+    private Future<?> inFlightWrite(MappedDevice up) throws InterruptedException {
+        Future<?> write = pool.submit(() -> {
+            write(up, 0, seeded(S, 6));
+            return null;
+        });
+        Thread.sleep(SETTLE_MILLIS);
+        assertThat(write).isNotDone();
+        return write;
+    }
+
+    private static void assertInterrupted(Future<?> call, String message) {
+        assertThatThrownBy(() -> call.get(2, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(MapperException.class).hasMessage(message)
+                .satisfies(e -> assertThat(((MapperException) e).reason())
+                        .isEqualTo(MapperException.Reason.INTERRUPTED));
+    }
+}
