@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.mapperfs.core.BlockDevice;
+import org.mapperfs.core.Interrupts;
 import org.mapperfs.core.MappedDevice;
 import org.mapperfs.core.Mapper;
 import org.mapperfs.core.MapperException;
@@ -277,6 +278,10 @@ public final class ControlCommands {
                 if (shutdowns.get() != shutdownsBefore) {
                     throw new MapperException(IO, "wait " + device.name() + ": mapperfs is shutting down");
                 }
+                if (Interrupts.requested()) {
+                    throw new MapperException(MapperException.Reason.INTERRUPTED, "wait " + device.name()
+                            + ": interrupted");
+                }
                 long left = WAIT_LIMIT_MILLIS - (System.nanoTime() - start) / 1_000_000;
                 long event = device.awaitEvent(after, Math.min(WAIT_SLICE_MILLIS, Math.max(0, left)));
                 if (event >= 0 || left <= WAIT_SLICE_MILLIS) {
@@ -313,6 +318,11 @@ public final class ControlCommands {
         }
         persist();
         shutdowns.incrementAndGet();
+        if (force) {
+            // The unmount that follows is lazy: I/O waiting at a suspended device would keep the
+            // mount, the daemon and the loop device's writer alive for good. It fails instead.
+            mapper.abandonIo();
+        }
         return "pid " + ProcessHandle.current().pid() + "\n";
     }
 

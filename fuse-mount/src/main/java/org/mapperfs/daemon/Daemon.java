@@ -101,7 +101,7 @@ public final class Daemon {
         MapperFs core = new MapperFs(mapper, commands, new MapperFs.Options(Posix.uid(), Posix.gid(),
                 s.fileMode(), s.directIo()));
         Transport fs = s.transport() == TransportType.WIRE
-                ? new WireSession(core, s.maxRequest())
+                ? new WireSession(core, s.maxRequest(), mapper::abandonIo)
                 : new DeviceFs(core);
         AtomicBoolean closed = new AtomicBoolean();
         Runnable close = () -> {

@@ -26,6 +26,7 @@ public final class Errno {
             case EXISTS -> ErrorCodes.EEXIST();
             case BUSY -> ErrorCodes.EBUSY();
             case IO -> ErrorCodes.EIO();
+            case INTERRUPTED -> ErrorCodes.EINTR();
         };
     }
 

@@ -521,6 +521,52 @@ class ControlCommandsTest {
     }
 
     @Test
+    void shutdownForceFailsIoWaitingAtASuspendedDevice() throws Exception {
+        run("create d 0 8 linear " + disk + " 0");
+        mapper.device("d").opened();
+        run("suspend d");
+        ExecutorService writer = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> waiting = writer.submit(() -> {
+                Disks.write(mapper.device("d"), 0, Disks.seeded(512, 3));
+                return null;
+            });
+            Thread.sleep(200);
+            assertThat(waiting).as("waits at the suspended device").isNotDone();
+
+            run("shutdown --force");
+
+            assertThatThrownBy(() -> waiting.get(10, SECONDS)).cause().isInstanceOf(IOException.class)
+                    .hasMessage("device d: mapperfs is shutting down (forced)");
+        } finally {
+            writer.shutdownNow();
+        }
+    }
+
+    @Test
+    void aPlainShutdownLeavesIoWaitingAtASuspendedDeviceWaiting() throws Exception {
+        run("create d 0 8 linear " + disk + " 0");
+        run("suspend d");
+        ExecutorService writer = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> waiting = writer.submit(() -> {
+                Disks.write(mapper.device("d"), 0, Disks.seeded(512, 3));
+                return null;
+            });
+            Thread.sleep(200);
+
+            run("shutdown");
+
+            Thread.sleep(200);
+            assertThat(waiting).as("the unmount may still fail; the device is only suspended").isNotDone();
+            run("resume d");
+            waiting.get(10, SECONDS);
+        } finally {
+            writer.shutdownNow();
+        }
+    }
+
+    @Test
     void shutdownWithoutOpenDevicesRepliesWithThePid() throws Exception {
         run("create d 0 8 linear " + disk + " 0");
 

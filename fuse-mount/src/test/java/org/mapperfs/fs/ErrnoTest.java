@@ -17,6 +17,7 @@ class ErrnoTest {
         assertThat(Errno.of(new MapperException(Reason.EXISTS, "x"))).isEqualTo(ErrorCodes.EEXIST());
         assertThat(Errno.of(new MapperException(Reason.BUSY, "x"))).isEqualTo(ErrorCodes.EBUSY());
         assertThat(Errno.of(new MapperException(Reason.IO, "x"))).isEqualTo(ErrorCodes.EIO());
+        assertThat(Errno.of(new MapperException(Reason.INTERRUPTED, "x"))).isEqualTo(ErrorCodes.EINTR());
         assertThat(Errno.of(new TableException("bad"))).isEqualTo(ErrorCodes.EINVAL());
     }
 

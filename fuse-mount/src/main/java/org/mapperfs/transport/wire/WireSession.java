@@ -6,11 +6,15 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import jnr.ffi.LastError;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Runtime;
+import org.mapperfs.core.Interrupts;
 import org.mapperfs.core.LongWaits;
 import org.mapperfs.fs.Errno;
 import org.mapperfs.fs.FsError;
@@ -85,6 +89,10 @@ public final class WireSession implements Transport {
     private int retiring;
     private boolean warnedFull;
     private final AtomicInteger started = new AtomicInteger();
+    private final Runnable onDisconnect;
+    private final AtomicBoolean disconnected = new AtomicBoolean();
+    /** The workers that are running, for FUSE_INTERRUPT to find the one handling a request. */
+    private final Set<Worker> running = ConcurrentHashMap.newKeySet();
     private final int maxRequest;
     /** Each worker's buffer: the largest request and its headers. */
     private final int bufferSize;
@@ -94,11 +102,20 @@ public final class WireSession implements Transport {
      *     {@value #MAX_REQUEST}
      */
     public WireSession(MapperFs fs, int maxRequest) {
+        this(fs, maxRequest, () -> {});
+    }
+
+    /**
+     * @param onDisconnect run once when the connection is gone while workers may still wait in
+     *     the daemon (at a suspended device's gate): it must end those waits
+     */
+    public WireSession(MapperFs fs, int maxRequest, Runnable onDisconnect) {
         if (!validRequest(maxRequest)) {
             throw new IllegalArgumentException("invalid largest request " + maxRequest
                     + ": a multiple of 4096 from 4096 to " + MAX_REQUEST);
         }
         this.fs = fs;
+        this.onDisconnect = onDisconnect;
         this.maxRequest = maxRequest;
         this.bufferSize = bufferSize(maxRequest);
         this.nodes = new Nodes(fs);
@@ -228,6 +245,32 @@ public final class WireSession implements Transport {
         return LastError.getLastError(runtime);
     }
 
+    /**
+     * The connection is gone (unmounted, or aborted through fusectl): no request that still
+     * waits in the daemon can be answered, nor a command sent that would end its wait. The
+     * first worker to see it has the daemon end such waits, so that every worker returns.
+     */
+    private void disconnected() {
+        if (disconnected.compareAndSet(false, true)) {
+            onDisconnect.run();
+        }
+    }
+
+    /**
+     * FUSE_INTERRUPT for request {@code unique}: the worker handling it is told, and a control
+     * command waiting there (a suspend draining I/O) ends with EINTR; a request that waits for
+     * nothing simply gets its answer. False if no worker is handling it (yet).
+     */
+    private boolean interrupt(long unique) {
+        for (Worker w : running) {
+            if (w.serving == unique) {
+                w.interrupted = unique;
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** One thread reading requests and writing replies, with its own buffer. */
     private final class Worker implements Runnable {
         private final long allocated = MemoryIO.getInstance().allocateMemory(bufferSize + HUGE_PAGE, false);
@@ -240,10 +283,20 @@ public final class WireSession implements Transport {
         /** Whether this worker started another while handling the current request. */
         private boolean replaced;
         private boolean retired;
+        /** The request being handled (its unique), 0 between requests. */
+        private volatile long serving;
+        /**
+         * The last request of this worker's that the kernel interrupted (FUSE_INTERRUPT: its
+         * caller got a signal). A unique, not a flag, so that an interrupt meant for a request
+         * that has just ended never touches the next one.
+         */
+        private volatile long interrupted;
 
         @Override
         public void run() {
             LongWaits.onThisThread(this::replaceWhileWaiting);
+            Interrupts.onThisThread(() -> serving != 0 && interrupted == serving);
+            running.add(this);
             try {
                 while (true) {
                     long n = libc.read(fd, address, bufferSize);
@@ -255,9 +308,15 @@ public final class WireSession implements Transport {
                         if (e != ErrorCodes.ENODEV()) {
                             log.error("reading /dev/fuse failed: errno {}", e);
                         }
+                        disconnected();
                         return; // ENODEV: unmounted
                     }
-                    handle((int) n);
+                    serving = FuseWire.unique(buffer);
+                    try {
+                        handle((int) n);
+                    } finally {
+                        serving = 0;
+                    }
                     if (replaced) {
                         replaced = false;
                         if (retire()) {
@@ -267,6 +326,7 @@ public final class WireSession implements Transport {
                     }
                 }
             } finally {
+                running.remove(this);
                 MemoryIO.getInstance().freeMemory(allocated);
                 workerGone(retired);
             }
@@ -294,12 +354,17 @@ public final class WireSession implements Transport {
                         init(unique);
                         return;
                     }
-                    case FuseWire.FORGET, FuseWire.INTERRUPT -> {
-                        // No reply. An interrupted request simply gets its answer when done.
-                        if (opcode == FuseWire.FORGET) {
-                            nodes.forget(nodeId, buffer.getLong(FuseWire.IN_HEADER)); // fuse_forget_in.nlookup
-                        }
+                    case FuseWire.FORGET -> {
+                        nodes.forget(nodeId, buffer.getLong(FuseWire.IN_HEADER)); // fuse_forget_in.nlookup
                         return;
+                    }
+                    case FuseWire.INTERRUPT -> {
+                        if (interrupt(buffer.getLong(FuseWire.IN_HEADER))) { // fuse_interrupt_in.unique
+                            return;
+                        }
+                        // Not being handled yet (another worker has just read it): the kernel
+                        // sends the interrupt again on EAGAIN.
+                        errno = ErrorCodes.EAGAIN();
                     }
                     case FuseWire.BATCH_FORGET -> {
                         int count = buffer.getInt(FuseWire.IN_HEADER);
