@@ -14,12 +14,14 @@ final class FuseConnection implements AutoCloseable {
     private static final Path FUSECTL = Path.of("/sys/fs/fuse/connections");
 
     private final Path waiting;
+    private final Path abort;
     private final boolean mountedFusectl;
 
     FuseConnection(Path mountPoint) {
         // The connection's number first: a failure here leaves nothing mounted behind.
         String dev = Shell.run("stat", "-c", "%d", mountPoint.toString()).orFail().out().strip();
         this.waiting = FUSECTL.resolve(dev).resolve("waiting");
+        this.abort = FUSECTL.resolve(dev).resolve("abort");
         boolean mounted = false;
         if (Shell.run("mountpoint", "-q", FUSECTL.toString()).exit() != 0) {
             Shell.run("mount", "-t", "fusectl", "fusectl", FUSECTL.toString()).orFail();
@@ -45,6 +47,11 @@ final class FuseConnection implements AutoCloseable {
             Thread.sleep(50);
         }
         throw new AssertionError("only " + seen + " of " + n + " requests in flight");
+    }
+
+    /** Aborts the connection, as an administrator would for a daemon that no longer answers. */
+    void abort() throws IOException {
+        Files.writeString(abort, "1");
     }
 
     @Override
