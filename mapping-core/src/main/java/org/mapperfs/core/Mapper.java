@@ -57,9 +57,10 @@ public final class Mapper implements AutoCloseable {
 
     /** Checks a device name: letters, digits, {@code - _ . +}; not starting with a dot; not {@code control}. */
     public static void checkName(String name) throws MapperException {
-        if (!NAME.matcher(name).matches() || name.startsWith(".") || name.equals("control")) {
+        // A leading '-' would make the name an option on every command line that names it.
+        if (!NAME.matcher(name).matches() || name.startsWith(".") || name.startsWith("-") || name.equals("control")) {
             throw new MapperException(INVALID, "invalid device name '" + name
-                    + "': use letters, digits, '-', '_', '.', '+' (not first '.', not 'control', at most 127)");
+                    + "': use letters, digits, '-', '_', '.', '+' (not first '.' or '-', not 'control', at most 127)");
         }
     }
 

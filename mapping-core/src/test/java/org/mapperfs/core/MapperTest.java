@@ -106,7 +106,7 @@ class MapperTest {
     }
 
     @ParameterizedTest(name = "\"{0}\"")
-    @ValueSource(strings = {".", "..", "control", "a/b", ".meta", "", "a b", "tab\t", "é"})
+    @ValueSource(strings = {".", "..", "control", "a/b", ".meta", "", "a b", "tab\t", "é", "-1", "--force"})
     void invalidNamesAreRefusedForCreateAndRename(String name) throws Exception {
         assertRefused(INVALID, () -> create(name, "0 8 zero\n")).hasMessageStartingWith("invalid device name '");
         create("ok", "0 8 zero\n");
