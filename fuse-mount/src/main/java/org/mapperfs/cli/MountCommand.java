@@ -27,7 +27,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "mount", description = "Mount mapperfs and restore the devices of its state folder.")
 final class MountCommand implements Callable<Integer>, ContextAware {
     static final String JAVA_OPTS_ENV = "MAPPERFS_DAEMON_JAVA_OPTS";
-    static final String DEFAULT_JAVA_OPTS = "-Xms32m -Xmx128m -XX:+UseSerialGC -XX:MaxMetaspaceSize=64m";
+    static final String DEFAULT_JAVA_OPTS = "-Xms32m -Xmx128m -XX:+UseSerialGC -XX:MaxMetaspaceSize=64m"
+            // No thread keeps a temporary direct buffer over 256 KiB (heap-buffer I/O of that size).
+            + " -Djdk.nio.maxCachedBufferSize=262144";
     private static final long READY_TIMEOUT_MILLIS = 30_000;
     /** A size: digits, then K or M (KiB, MiB) or nothing (bytes). */
     private static final Pattern SIZE = Pattern.compile("(\\d{1,8})([KkMm]?)(?:i?B)?");

@@ -203,14 +203,7 @@ public final class ControlCommands {
             if (words.size() != 2) {
                 throw new MapperException(INVALID, "--table-file takes one PATH");
             }
-            Path file = baseDir.resolve(words.get(1));
-            try {
-                return Files.readString(file, StandardCharsets.UTF_8);
-            } catch (NoSuchFileException e) {
-                throw new MapperException(INVALID, "table file " + file + " does not exist");
-            } catch (IOException e) {
-                throw new MapperException(INVALID, "table file " + file + ": " + e.getMessage());
-            }
+            return TableFile.read(baseDir.resolve(words.get(1)));
         }
         if (!inline.isEmpty() && !rest.isBlank()) {
             throw new MapperException(INVALID, "table given both on the command line and on the following lines");
