@@ -19,12 +19,12 @@ import org.mapperfs.core.MapperException;
  * by name before it can cost the daemon its memory (a huge file) or a thread (a FIFO, a device
  * that never ends).
  */
-final class TableFile {
+public final class TableFile {
     static final int MAX_BYTES = 16 << 20;
 
     private TableFile() {}
 
-    static String read(Path file) throws MapperException {
+    public static String read(Path file) throws MapperException {
         try {
             if (!Files.exists(file)) {
                 throw new MapperException(INVALID, "table file " + file + " does not exist");

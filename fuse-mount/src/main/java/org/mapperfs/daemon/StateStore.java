@@ -12,8 +12,12 @@ import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import org.mapperfs.control.TableFile;
 import org.mapperfs.core.MappedDevice;
 import org.mapperfs.core.Mapper;
+import org.mapperfs.core.MapperException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The state folder: each device's live table as plain {@code NAME.table} text. A file is
@@ -22,6 +26,7 @@ import org.mapperfs.core.Mapper;
  * written: a loaded but not resumed table is never recorded as the device's table.
  */
 public final class StateStore {
+    private static final Logger log = LoggerFactory.getLogger(StateStore.class);
     static final String SUFFIX = ".table";
 
     private final Path dir;
@@ -36,14 +41,23 @@ public final class StateStore {
         return dir;
     }
 
-    /** Every stored table, by device name. */
+    /**
+     * Every stored table, by device name. A file that cannot be a table (not a regular file, not
+     * UTF-8 text, too large) is logged with its reason, skipped and left as it is.
+     */
     synchronized Map<String, String> read() throws IOException {
         Map<String, String> tables = new TreeMap<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
             for (Path file : files) {
                 String name = file.getFileName().toString();
                 name = name.substring(0, name.length() - SUFFIX.length());
-                String text = Files.readString(file, StandardCharsets.UTF_8);
+                String text;
+                try {
+                    text = TableFile.read(file);
+                } catch (MapperException e) {
+                    log.error("could not restore device {}: {}", name, e.getMessage());
+                    continue;
+                }
                 tables.put(name, text);
                 written.put(name, text);
             }

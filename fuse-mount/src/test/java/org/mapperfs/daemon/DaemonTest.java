@@ -120,6 +120,25 @@ class DaemonTest {
     }
 
     @Test
+    void corruptTableFilesCostOnlyTheirOwnDevices() throws Exception {
+        Path disk = Disks.file(dir, "disk.img", 32);
+        Files.writeString(stateDir.resolve("good.table"), "0 32 linear " + disk + " 0\n");
+        Files.write(stateDir.resolve("binary.table"), new byte[] {0, (byte) 0xff, (byte) 0xfe, 10});
+        Files.writeString(stateDir.resolve("truncated.table"), "0 32 linear " + disk);
+        Files.writeString(stateDir.resolve("garbage.table"), "\u0000\u0001 not a table");
+        Files.createDirectory(stateDir.resolve("dir.table"));
+        Files.writeString(stateDir.resolve("-1.table"), "0 8 zero\n");
+
+        restore();
+
+        assertThat(restored.list()).extracting(MappedDevice::name).containsExactly("good");
+        for (String name : new String[] {"binary", "truncated", "garbage", "-1"}) {
+            assertThat(stateDir.resolve(name + ".table")).as("left as it was").exists();
+        }
+        assertThat(stateDir.resolve("dir.table")).isDirectory();
+    }
+
+    @Test
     void anEmptyStateFolderRestoresNothing() throws Exception {
         restore();
 
