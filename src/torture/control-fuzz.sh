@@ -12,7 +12,13 @@ mapperfs_ensure_deps
 cd "$root"
 commands="${1:-100000}"
 seed="${2:-1}"
-mvn -B -ntp -q -pl src/e2e -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
-  -Dit.test=ControlFuzzIT -Dfuzz.commands="$commands" -Dfuzz.seed="$seed" \
-  | grep -a -E '^control fuzz:|Tests run:|FAIL' || true
-test "${PIPESTATUS[0]}" -eq 0
+log="$(mktemp /tmp/control-fuzz.XXXXXX.log)"
+status=0
+mvn -B -ntp -pl src/e2e -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+  -Dit.test=ControlFuzzIT -Dfuzz.commands="$commands" -Dfuzz.seed="$seed" >"$log" 2>&1 || status=$?
+grep -a -E '^control fuzz:|Tests run:.*ControlFuzzIT|did not finish|internal error' "$log" || true
+if [ "$status" -ne 0 ]; then
+  echo "control fuzz failed; the whole log: $log" >&2
+  exit "$status"
+fi
+rm -f "$log"

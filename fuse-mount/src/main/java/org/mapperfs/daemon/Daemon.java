@@ -17,6 +17,7 @@ import org.mapperfs.control.Host;
 import org.mapperfs.core.Mapper;
 import org.mapperfs.core.MapperException;
 import org.mapperfs.core.TargetRegistry;
+import org.mapperfs.fs.ControlHandle;
 import org.mapperfs.fs.MapperFs;
 import org.mapperfs.libc.LibcHoles;
 import org.mapperfs.libc.LibcVectorIo;
@@ -161,7 +162,8 @@ public final class Daemon {
                 }
             }
         }
-        errors.forEach((name, error) -> log.error("could not restore device {}: {}", name, error));
+        errors.forEach((name, error) -> log.error("could not restore device {}: {}", name,
+                ControlHandle.printable(error, ControlHandle.MAX_MESSAGE)));
         pending.keySet().forEach(store::forget);
         if (!mapper.list().isEmpty()) {
             log.info("restored {} device(s) from {}", mapper.list().size(), store.dir());

@@ -18,7 +18,9 @@ import ru.serce.jnrfuse.ErrorCodes;
  * handle, or the listing of every device if none was written. Replies are per handle, so two
  * processes sending commands at once each read their own.
  */
-final class ControlHandle {
+public final class ControlHandle {
+    /** The longest refusal the reply and the log repeat. */
+    public static final int MAX_MESSAGE = 500;
     private static final Logger log = LoggerFactory.getLogger(ControlHandle.class);
 
     private final Mapper mapper;
@@ -67,8 +69,9 @@ final class ControlHandle {
             }
             return size;
         } catch (MapperException e) {
-            reply(e.getMessage() + "\n");
-            log.info("control: {} refused: {}", firstWords(command), e.getMessage());
+            String why = printable(e.getMessage(), MAX_MESSAGE);
+            reply(why + "\n");
+            log.info("control: {} refused: {}", firstWords(command), why);
             throw e;
         } catch (RuntimeException e) {
             reply("internal error: " + e + "\n");
@@ -92,8 +95,29 @@ final class ControlHandle {
     }
 
     private static String firstWords(String command) {
-        String line = command.lines().findFirst().orElse("").strip();
-        return line.length() > 120 ? line.substring(0, 120) + "..." : line;
+        return printable(command.lines().findFirst().orElse("").strip(), 120);
+    }
+
+    /**
+     * {@code text} fit for one line of a log or a terminal: control characters (a command's NUL,
+     * ESC, CR) written as \xNN, and at most {@code max} characters; a refusal quotes what it
+     * refused, and a command may be a multi-megabyte table.
+     */
+    public static String printable(String text, int max) {
+        StringBuilder sb = new StringBuilder(Math.min(text.length(), max) + 16);
+        for (int i = 0; i < text.length() && sb.length() < max; i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == '\u2028' || c == '\u2029') {
+                sb.append(String.format("\\x%02x", (int) c & 0xff));
+            } else {
+                sb.append(c);
+            }
+        }
+        if (sb.length() >= max && text.length() > max) {
+            sb.setLength(max);
+            sb.append("... (").append(text.length()).append(" characters)");
+        }
+        return sb.toString();
     }
 
     /** The writing process's working directory; "/" if it cannot be read (the process is gone). */

@@ -121,4 +121,12 @@ class ControlHandleTest {
         assertThat(ControlHandle.copyOut(content, 6, dst.clear())).isZero();
         assertThat(ControlHandle.copyOut(content, 0, dst.clear())).isEqualTo(4);
     }
+
+    @Test
+    void refusalsAreOneShortPrintableLine() {
+        assertThat(ControlHandle.printable("bad \u001b[31mname\u0000\r\nnext", 100))
+                .isEqualTo("bad \\x1b[31mname\\x00\\x0d\\x0anext");
+        assertThat(ControlHandle.printable("x".repeat(1000), 10)).isEqualTo("xxxxxxxxxx... (1000 characters)");
+        assertThat(ControlHandle.printable("short", 10)).isEqualTo("short");
+    }
 }
