@@ -43,8 +43,15 @@ final class UnmountCommand implements Callable<Integer>, ContextAware {
             throw new CliException("nothing is mounted at " + mountPoint);
         }
         if (!Files.exists(mountPoint.resolve("control"))) {
+            // Named before the unmount: afterwards the kernel shows their files without the mount point.
+            List<Loops.Loop> stale = Loops.under(mountPoint);
             Mounts.unmount(mountPoint, true).ifPresent(e -> spec.commandLine().getErr().println("mapperfs: " + e));
             spec.commandLine().getOut().println("cleared a stale mount at " + mountPoint);
+            for (Loops.Loop l : stale) {
+                spec.commandLine().getErr().println("mapperfs: " + l.device() + " still holds "
+                        + l.backingFile().getFileName() + " of the dead mount; its I/O fails: detach it with"
+                        + " 'losetup -d " + l.device() + "'");
+            }
             return Main.OK;
         }
         List<Loops.Loop> loops = Loops.under(mountPoint);

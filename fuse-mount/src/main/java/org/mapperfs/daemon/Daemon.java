@@ -36,6 +36,7 @@ public final class Daemon {
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
     public static final String VERSION = "0.1.0";
     public static final String FS_TYPE = Transport.FS_TYPE;
+    static final int OOM_SCORE_ADJ = -900;
 
     /** Where the daemon serves and keeps its tables: the host of its control commands. */
     public record Info(Path mountPoint, StateStore store) implements Host {
@@ -90,6 +91,7 @@ public final class Daemon {
                 throw new MapperException(MapperException.Reason.BUSY,
                         "state folder " + store.dir() + " is in use by another mapperfs daemon");
             }
+            lowerOomScore();
             Mapper mapper = new Mapper(TargetRegistry.standard(), new LibcHoles(), new LibcVectorIo(), Optional.of(mountPoint));
             restore(mapper, store);
             return serve(s, mountPoint, store, mapper);
@@ -170,6 +172,22 @@ public final class Daemon {
         }
     }
 
+    /**
+     * The OOM killer's last choice but one: killing the daemon takes every device with it (the
+     * loop devices' writers get errors, file systems on them go read-only), where killing a
+     * memory hog costs only that process. -900, not -1000: a leak of the daemon's own can still
+     * be stopped.
+     */
+    private static void lowerOomScore() {
+        try {
+            Files.writeString(Path.of("/proc/self/oom_score_adj"), Integer.toString(OOM_SCORE_ADJ));
+        } catch (IOException e) {
+            log.warn("could not lower the daemon's OOM score to {} ({}; it needs CAP_SYS_RESOURCE): it may be killed"
+                    + " before a memory hog", OOM_SCORE_ADJ,
+                    e.getMessage());
+        }
+    }
+
     /** A daemon killed without unmounting leaves "Transport endpoint is not connected" behind. */
     private static void clearStaleMount(Path mountPoint) throws IOException, MapperException {
         if (!Mounts.isMounted(mountPoint)) {
@@ -182,6 +200,10 @@ public final class Daemon {
             throw new MapperException(MapperException.Reason.BUSY, mountPoint + " is already a mount point");
         }
         log.warn("clearing a stale mapperfs mount at {}", mountPoint);
+        for (Loops.Loop l : Loops.under(mountPoint)) {
+            log.warn("{} still holds {} of the dead mount; its I/O fails: detach it with 'losetup -d {}'", l.device(),
+                    l.backingFile().getFileName(), l.device());
+        }
         Mounts.unmount(mountPoint, true);
     }
 }

@@ -2,7 +2,8 @@ package org.mapperfs.libc;
 
 /**
  * The libc calls of the wire transport, bound by jnr-ffi: opening /dev/fuse and mounting it,
- * reading requests from it and writing replies, and huge pages for the workers' buffers.
+ * reading requests from it and writing replies, huge pages for the workers' buffers, and
+ * marking the workers as I/O flushers.
  */
 public interface FuseDeviceCalls {
     int open(String path, int flags);
@@ -20,4 +21,6 @@ public interface FuseDeviceCalls {
     String strerror(int errnum);
 
     int madvise(long address, long length, int advice);
+
+    int prctl(int option, long arg2, long arg3, long arg4, long arg5);
 }

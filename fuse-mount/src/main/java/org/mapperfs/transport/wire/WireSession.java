@@ -72,6 +72,8 @@ public final class WireSession implements Transport {
     private static final long MS_NODEV = 4;
     private static final int MNT_DETACH = 2;
     private static final int EPERM = 1;
+    /** prctl(2): the thread's allocations never wait for I/O (PF_MEMALLOC_NOIO) nor for writeback throttling. */
+    private static final int PR_SET_IO_FLUSHER = 57;
     private static final int EACCES = 13;
 
     private final MapperFs fs;
@@ -91,6 +93,7 @@ public final class WireSession implements Transport {
     private final AtomicInteger started = new AtomicInteger();
     private final Runnable onDisconnect;
     private final AtomicBoolean disconnected = new AtomicBoolean();
+    private final AtomicBoolean flusherReported = new AtomicBoolean();
     /** The workers that are running, for FUSE_INTERRUPT to find the one handling a request. */
     private final Set<Worker> running = ConcurrentHashMap.newKeySet();
     private final int maxRequest;
@@ -246,6 +249,25 @@ public final class WireSession implements Transport {
     }
 
     /**
+     * Marks the calling worker as an I/O flusher, as the kernel's loop and nbd workers are: the
+     * loop device's writeback goes through this daemon, and a worker that waited for memory the
+     * kernel can only free by finishing that writeback would deadlock. Needs CAP_SYS_RESOURCE;
+     * said once in the log either way.
+     */
+    private void ioFlusher() {
+        int result = libc.prctl(PR_SET_IO_FLUSHER, 1, 0, 0, 0);
+        int e = result == 0 ? 0 : errno();
+        if (flusherReported.compareAndSet(false, true)) {
+            if (result == 0) {
+                log.info("FUSE workers are I/O flushers (PR_SET_IO_FLUSHER)");
+            } else {
+                log.warn("PR_SET_IO_FLUSHER refused ({}; it needs CAP_SYS_RESOURCE): under memory pressure,"
+                        + " writeback through the loop device may stall", libc.strerror(e));
+            }
+        }
+    }
+
+    /**
      * The connection is gone (unmounted, or aborted through fusectl): no request that still
      * waits in the daemon can be answered, nor a command sent that would end its wait. The
      * first worker to see it has the daemon end such waits, so that every worker returns.
@@ -294,6 +316,7 @@ public final class WireSession implements Transport {
 
         @Override
         public void run() {
+            ioFlusher();
             LongWaits.onThisThread(this::replaceWhileWaiting);
             Interrupts.onThisThread(() -> serving != 0 && interrupted == serving);
             running.add(this);
