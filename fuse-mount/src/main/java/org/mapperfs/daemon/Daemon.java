@@ -81,8 +81,9 @@ public final class Daemon {
     /** Runs until the file system is unmounted; returns the exit code. */
     public static int run(Settings s) throws IOException, MapperException, InterruptedException {
         Path mountPoint = s.mountPoint().toAbsolutePath().normalize();
-        Files.createDirectories(mountPoint);
+        // The stale mount first: a dead FUSE mount point cannot even be stat'ed (ENOTCONN).
         clearStaleMount(mountPoint);
+        Files.createDirectories(mountPoint);
         StateStore store = new StateStore(s.stateDir().toAbsolutePath().normalize());
         try (FileChannel lockFile = FileChannel.open(store.dir().resolve("lock"), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE)) {
