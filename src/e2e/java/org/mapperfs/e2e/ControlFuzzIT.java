@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
  * {@value #WATCHDOG_SECONDS} s, naming it.
  *
  * <p>{@code -Dfuzz.commands=N} (default 3000, the CI form) and {@code -Dfuzz.seed=S} (default 1);
- * src/torture/control-fuzz.sh runs the long form.
+ * src/torture/campaign.sh control-fuzz runs the long form.
  */
 class ControlFuzzIT {
     private static final int WATCHDOG_SECONDS = 20;

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The long forms of the torture campaign; CI runs the short form of each with the other tests.
+# Needs root (FUSE mount, losetup). Prints each campaign's figures; the whole log stays in /tmp
+# on a failure.
+#   src/torture/campaign.sh control-fuzz [COMMANDS [SEED]]   fuzzed control commands (100000, 1)
+#   src/torture/campaign.sh daemon-kill [ROUNDS [SEED]]      SIGKILL of the daemon under fsync'd writes (50, 5)
+set -euo pipefail
+root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
+# shellcheck source=src/bin/ensure-deps
+. "$root/src/bin/ensure-deps"
+mapperfs_ensure_deps
+cd "$root"
+
+case "${1:-}" in
+  control-fuzz) test=ControlFuzzIT; props=(-Dfuzz.commands="${2:-100000}" -Dfuzz.seed="${3:-1}");
+    figures='^control fuzz:' ;;
+  daemon-kill) test=DaemonKillIT; props=(-Dkill.rounds="${2:-50}" -Dkill.seed="${3:-5}");
+    figures='^kill [0-9]+:|^daemon kills:' ;;
+  *) echo "usage: $0 control-fuzz|daemon-kill [COUNT [SEED]]" >&2; exit 2 ;;
+esac
+
+log="$(mktemp "/tmp/campaign-$1.XXXXXX.log")"
+status=0
+mvn -B -ntp -pl src/e2e -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+  -Dit.test="$test" "${props[@]}" >"$log" 2>&1 || status=$?
+grep -a -E "$figures|Tests run:.*$test|did not finish|internal error|FAILURE" "$log" || true
+if [ "$status" -ne 0 ]; then
+  echo "$1 failed; the whole log: $log" >&2
+  exit "$status"
+fi
+rm -f "$log"
