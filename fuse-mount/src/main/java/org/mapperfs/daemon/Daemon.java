@@ -93,6 +93,10 @@ public final class Daemon {
                         "state folder " + store.dir() + " is in use by another mapperfs daemon");
             }
             lowerOomScore();
+            requestTimeout(Path.of("/proc/sys/fs/fuse/default_request_timeout"))
+                    .ifPresent(seconds -> log.warn("fs.fuse.default_request_timeout is {} s: the kernel aborts this"
+                            + " mount when any request waits longer, I/O held at a suspended device included;"
+                            + " set it to 0 to suspend devices for longer", seconds));
             Mapper mapper = new Mapper(TargetRegistry.standard(), new LibcHoles(), new LibcVectorIo(), Optional.of(mountPoint));
             restore(mapper, store);
             return serve(s, mountPoint, store, mapper);
@@ -186,6 +190,19 @@ public final class Daemon {
             log.warn("could not lower the daemon's OOM score to {} ({}; it needs CAP_SYS_RESOURCE): it may be killed"
                     + " before a memory hog", OOM_SCORE_ADJ,
                     e.getMessage());
+        }
+    }
+
+    /**
+     * The kernel's FUSE request timeout for new mounts (Linux 6.14+), if one is set: past it the
+     * kernel aborts the whole connection, whatever the request waits for. mapperfs asks for none.
+     */
+    static Optional<Long> requestTimeout(Path sysctl) {
+        try {
+            long seconds = Long.parseLong(Files.readString(sysctl).strip());
+            return seconds > 0 ? Optional.of(seconds) : Optional.empty();
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty(); // an older kernel: no timeouts
         }
     }
 

@@ -139,6 +139,17 @@ class DaemonTest {
     }
 
     @Test
+    void aKernelRequestTimeoutIsReportedOnlyWhenSet() throws Exception {
+        Path sysctl = dir.resolve("default_request_timeout");
+
+        assertThat(Daemon.requestTimeout(sysctl)).as("no such setting: an older kernel").isEmpty();
+        Files.writeString(sysctl, "0\n");
+        assertThat(Daemon.requestTimeout(sysctl)).isEmpty();
+        Files.writeString(sysctl, "30\n");
+        assertThat(Daemon.requestTimeout(sysctl)).contains(30L);
+    }
+
+    @Test
     void anEmptyStateFolderRestoresNothing() throws Exception {
         restore();
 
