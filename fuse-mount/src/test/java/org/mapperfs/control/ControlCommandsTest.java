@@ -520,6 +520,14 @@ class ControlCommandsTest {
         assertThat(run("shutdown --force")).isEqualTo("pid " + ProcessHandle.current().pid() + "\n");
     }
 
+    /** A write of one sector to device d, on {@code writer}. */
+    private Future<?> writeToD(ExecutorService writer) {
+        return writer.submit(() -> {
+            Disks.write(mapper.device("d"), 0, Disks.seeded(512, 3));
+            return null;
+        });
+    }
+
     @Test
     void shutdownForceFailsIoWaitingAtASuspendedDevice() throws Exception {
         run("create d 0 8 linear " + disk + " 0");
@@ -527,10 +535,7 @@ class ControlCommandsTest {
         run("suspend d");
         ExecutorService writer = Executors.newSingleThreadExecutor();
         try {
-            Future<?> waiting = writer.submit(() -> {
-                Disks.write(mapper.device("d"), 0, Disks.seeded(512, 3));
-                return null;
-            });
+            Future<?> waiting = writeToD(writer);
             Thread.sleep(200);
             assertThat(waiting).as("waits at the suspended device").isNotDone();
 
@@ -549,10 +554,7 @@ class ControlCommandsTest {
         run("suspend d");
         ExecutorService writer = Executors.newSingleThreadExecutor();
         try {
-            Future<?> waiting = writer.submit(() -> {
-                Disks.write(mapper.device("d"), 0, Disks.seeded(512, 3));
-                return null;
-            });
+            Future<?> waiting = writeToD(writer);
             Thread.sleep(200);
 
             run("shutdown");

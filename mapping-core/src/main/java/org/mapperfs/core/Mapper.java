@@ -417,7 +417,7 @@ public final class Mapper implements AutoCloseable {
         for (MappedDevice device : devices.values()) {
             device.abandon();
         }
-        log.warn("I/O of every device fails from now on: the mount is going away");
+        log.info("I/O of every device fails from now on: the mount is going away");
     }
 
     int openBackingFiles() {

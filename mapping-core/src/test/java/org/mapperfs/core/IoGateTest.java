@@ -197,11 +197,7 @@ class IoGateTest {
         AtomicBoolean giveUp = new AtomicBoolean();
         Future<Boolean> closing = pool.submit(() -> gate.closeOrGiveUp(giveUp::get));
         Thread.sleep(SETTLE.toMillis());
-        Future<?> waiting = pool.submit(() -> {
-            gate.enter();
-            gate.exit();
-            return null;
-        });
+        Future<?> waiting = passThrough();
         Thread.sleep(SETTLE.toMillis());
         assertThat(waiting).as("new I/O waits while the close drains").isNotDone();
 
@@ -219,11 +215,7 @@ class IoGateTest {
     @Test
     void anAbandonedGateLetsWaitingIoThroughAndNeverClosesAgain() throws Exception {
         gate.close();
-        Future<?> waiting = pool.submit(() -> {
-            gate.enter();
-            gate.exit();
-            return null;
-        });
+        Future<?> waiting = passThrough();
         Thread.sleep(SETTLE.toMillis());
         assertThat(waiting).isNotDone();
 
@@ -232,11 +224,7 @@ class IoGateTest {
         waiting.get(5, TimeUnit.SECONDS);
         gate.close();
         assertThat(gate.isClosed()).isFalse();
-        assertThat(pool.submit(() -> {
-            gate.enter();
-            gate.exit();
-            return null;
-        })).succeedsWithin(Duration.ofSeconds(5));
+        assertThat(passThrough()).succeedsWithin(Duration.ofSeconds(5));
     }
 
     @Test
@@ -250,11 +238,7 @@ class IoGateTest {
 
         closing.get(5, TimeUnit.SECONDS);
         assertThat(gate.isClosed()).isFalse();
-        assertThat(pool.submit(() -> {
-            gate.enter();
-            gate.exit();
-            return null;
-        })).succeedsWithin(Duration.ofSeconds(5));
+        assertThat(passThrough()).succeedsWithin(Duration.ofSeconds(5));
     }
 
     @Test
@@ -264,5 +248,14 @@ class IoGateTest {
         gate.close();
 
         assertThat(gate.tryEnter()).isFalse();
+    }
+
+    /** I/O that enters the gate and leaves at once, on a pool thread. */
+    private Future<?> passThrough() {
+        return pool.submit(() -> {
+            gate.enter();
+            gate.exit();
+            return null;
+        });
     }
 }

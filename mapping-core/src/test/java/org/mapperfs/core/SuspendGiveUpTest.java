@@ -73,15 +73,7 @@ class SuspendGiveUpTest {
         mapper.suspend("low", false);
         Future<?> write = inFlightWrite(up);
         AtomicBoolean givenUp = new AtomicBoolean();
-        Future<?> suspend = pool.submit(() -> {
-            Interrupts.onThisThread(givenUp::get);
-            try {
-                mapper.suspend("up", true);
-            } finally {
-                Interrupts.onThisThread(null);
-            }
-            return null;
-        });
+        Future<?> suspend = givenUpWhen(givenUp, () -> mapper.suspend("up", true));
         Thread.sleep(SETTLE_MILLIS);
         assertThat(suspend).as("waits for the write in flight").isNotDone();
 
@@ -120,15 +112,7 @@ class SuspendGiveUpTest {
         mapper.suspend("low", false);
         Future<?> write = inFlightWrite(up);
         AtomicBoolean givenUp = new AtomicBoolean();
-        Future<?> resume = pool.submit(() -> {
-            Interrupts.onThisThread(givenUp::get);
-            try {
-                mapper.resume("up");
-            } finally {
-                Interrupts.onThisThread(null);
-            }
-            return null;
-        });
+        Future<?> resume = givenUpWhen(givenUp, () -> mapper.resume("up"));
         Thread.sleep(SETTLE_MILLIS);
 
         givenUp.set(true);
@@ -148,15 +132,7 @@ class SuspendGiveUpTest {
         mapper.suspend("low", false);
         Future<?> write = inFlightWrite(up);
         AtomicBoolean givenUp = new AtomicBoolean();
-        Future<?> remove = pool.submit(() -> {
-            Interrupts.onThisThread(givenUp::get);
-            try {
-                mapper.remove("up", true);
-            } finally {
-                Interrupts.onThisThread(null);
-            }
-            return null;
-        });
+        Future<?> remove = givenUpWhen(givenUp, () -> mapper.remove("up", true));
         Thread.sleep(SETTLE_MILLIS);
         assertThat(remove).as("waits for the write in flight").isNotDone();
 
@@ -191,6 +167,23 @@ class SuspendGiveUpTest {
                 .cause().hasMessage("device low: mapperfs is shutting down (forced)");
         assertThatThrownBy(() -> read(mapper.device("up"), 0, S)).isInstanceOf(IOException.class);
         assertThat(bytes(a)).as("the waiting write never landed").isEqualTo(before);
+    }
+
+    /** Runs {@code call} on a pool thread whose request counts as given up once {@code givenUp} is set. */
+    private Future<?> givenUpWhen(AtomicBoolean givenUp, ThrowingRunnable call) {
+        return pool.submit(() -> {
+            Interrupts.onThisThread(givenUp::get);
+            try {
+                call.run();
+            } finally {
+                Interrupts.onThisThread(null);
+            }
+            return null;
+        });
+    }
+
+    private interface ThrowingRunnable {
+        void run() throws Exception;
     }
 
     /** A write to {@code up} that has passed up's gate and waits at low's. */
