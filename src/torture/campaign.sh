@@ -4,6 +4,7 @@
 # on a failure.
 #   src/torture/campaign.sh control-fuzz [COMMANDS [SEED]]   fuzzed control commands (100000, 1)
 #   src/torture/campaign.sh daemon-kill [ROUNDS [SEED]]      SIGKILL of the daemon under fsync'd writes (50, 5)
+#   src/torture/campaign.sh reload-cycles [CYCLES]           suspend/load/resume under fio crc32c verify (1000)
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
 # shellcheck source=src/bin/ensure-deps
@@ -16,7 +17,9 @@ case "${1:-}" in
     figures='^control fuzz:' ;;
   daemon-kill) test=DaemonKillIT; props=(-Dkill.rounds="${2:-50}" -Dkill.seed="${3:-5}");
     figures='^kill [0-9]+:|^daemon kills:' ;;
-  *) echo "usage: $0 control-fuzz|daemon-kill [COUNT [SEED]]" >&2; exit 2 ;;
+  reload-cycles) test=ReloadCyclesIT; props=(-Dreload.cycles="${2:-1000}");
+    figures='^reload cycles:' ;;
+  *) echo "usage: $0 control-fuzz|daemon-kill|reload-cycles [COUNT [SEED]]" >&2; exit 2 ;;
 esac
 
 log="$(mktemp "/tmp/campaign-$1.XXXXXX.log")"
