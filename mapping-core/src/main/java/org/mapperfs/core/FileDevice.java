@@ -75,7 +75,12 @@ public final class FileDevice implements BlockDevice, AutoCloseable {
         check(offset, dst.remaining());
         long position = offset;
         while (dst.hasRemaining()) {
-            int n = channel.read(dst, position);
+            int n;
+            try {
+                n = channel.read(dst, position);
+            } catch (IOException e) {
+                throw new BackingFileException(path, "read", position, e);
+            }
             if (n < 0) {
                 throw new IOException(path + ": unexpected end of file at offset " + position
                         + " (was the file truncated?)");
@@ -89,7 +94,11 @@ public final class FileDevice implements BlockDevice, AutoCloseable {
         check(offset, src.remaining());
         long position = offset;
         while (src.hasRemaining()) {
-            position += channel.write(src, position);
+            try {
+                position += channel.write(src, position);
+            } catch (IOException e) {
+                throw new BackingFileException(path, "write", position, e);
+            }
         }
         pending.written();
     }
@@ -97,7 +106,12 @@ public final class FileDevice implements BlockDevice, AutoCloseable {
     @Override
     public void readPieces(ByteBuffer buffer, BufferPieces pieces, long offset) throws IOException {
         check(offset, pieces.total());
-        long moved = vectored != null && buffer.isDirect() ? vectored.read(buffer, pieces, offset) : 0;
+        long moved;
+        try {
+            moved = vectored != null && buffer.isDirect() ? vectored.read(buffer, pieces, offset) : 0;
+        } catch (IOException e) {
+            throw new BackingFileException(path, "read", offset, e);
+        }
         if (moved < pieces.total()) {
             pieces.readEach(this, buffer, offset, moved); // reports the end of file, if that is why
         }
@@ -106,7 +120,12 @@ public final class FileDevice implements BlockDevice, AutoCloseable {
     @Override
     public void writePieces(ByteBuffer buffer, BufferPieces pieces, long offset) throws IOException {
         check(offset, pieces.total());
-        long moved = vectored != null && buffer.isDirect() ? vectored.write(buffer, pieces, offset) : 0;
+        long moved;
+        try {
+            moved = vectored != null && buffer.isDirect() ? vectored.write(buffer, pieces, offset) : 0;
+        } catch (IOException e) {
+            throw new BackingFileException(path, "write", offset, e);
+        }
         if (moved < pieces.total()) {
             pieces.writeEach(this, buffer, offset, moved);
         }
@@ -115,7 +134,13 @@ public final class FileDevice implements BlockDevice, AutoCloseable {
 
     @Override
     public void flush() throws IOException {
-        pending.flush(() -> channel.force(false));
+        pending.flush(() -> {
+            try {
+                channel.force(false);
+            } catch (IOException e) {
+                throw new BackingFileException(path, "fsync", -1, e);
+            }
+        });
     }
 
     @Override

@@ -228,4 +228,17 @@ class FileDeviceTest {
                 .isInstanceOf(IOException.class).hasMessageContaining("outside its " + SIZE + " bytes");
         assertThat(bytes(path)).isEqualTo(original);
     }
+
+    @Test
+    void aFailedWriteNamesTheFileTheOperationAndTheOffset() throws Exception {
+        Path file = dir.resolve("closed.img");
+        Files.write(file, new byte[8192]);
+        FileDevice device = FileDevice.open(file, HolePuncher.NONE);
+        device.close();
+
+        assertThatThrownBy(() -> device.write(ByteBuffer.allocate(512), 4096))
+                .isInstanceOf(BackingFileException.class)
+                .hasMessageStartingWith(file + ": write at offset 4096 failed: ")
+                .satisfies(e -> assertThat(((BackingFileException) e).file()).isEqualTo(file));
+    }
 }
