@@ -422,10 +422,20 @@ public final class WireSession implements Transport {
                     default -> errno = ErrorCodes.ENOSYS();
                 }
             } catch (Throwable t) {
-                errno = -Errno.fail("fuse opcode " + opcode, "node " + nodeId, t);
+                errno = -Errno.fail("fuse opcode " + opcode, describe(nodeId), t);
                 payload = 0;
             }
             reply(unique, errno, payload);
+        }
+
+        /** A node for the log: its device's name where it has one (only on the error path). */
+        private String describe(long nodeId) {
+            try {
+                MapperFs.Node node = nodes.node(nodeId);
+                return node.device() != null ? "device " + node.device().name() : "node " + nodeId;
+            } catch (RuntimeException e) {
+                return "node " + nodeId;
+            }
         }
 
         /** Writes the reply that is in the buffer; a withdrawn request (ENOENT) needs none. */
