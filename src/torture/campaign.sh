@@ -5,6 +5,7 @@
 #   src/torture/campaign.sh control-fuzz [COMMANDS [SEED]]   fuzzed control commands (100000, 1)
 #   src/torture/campaign.sh daemon-kill [ROUNDS [SEED]]      SIGKILL of the daemon under fsync'd writes (50, 5)
 #   src/torture/campaign.sh reload-cycles [CYCLES]           suspend/load/resume under fio crc32c verify (1000)
+#   src/torture/campaign.sh memory-pressure [MINUTES]        fsync'd writes from a 64 MiB memory cgroup (10)
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
 # shellcheck source=src/bin/ensure-deps
@@ -19,7 +20,9 @@ case "${1:-}" in
     figures='^kill [0-9]+:|^daemon kills:' ;;
   reload-cycles) test=ReloadCyclesIT; props=(-Dreload.cycles="${2:-1000}");
     figures='^reload cycles:' ;;
-  *) echo "usage: $0 control-fuzz|daemon-kill|reload-cycles [COUNT [SEED]]" >&2; exit 2 ;;
+  memory-pressure) test=MemoryPressureIT; props=(-Dpress.minutes="${2:-10}");
+    figures='^memory pressure:' ;;
+  *) echo "usage: $0 control-fuzz|daemon-kill|reload-cycles|memory-pressure [COUNT [SEED]]" >&2; exit 2 ;;
 esac
 
 log="$(mktemp "/tmp/campaign-$1.XXXXXX.log")"
