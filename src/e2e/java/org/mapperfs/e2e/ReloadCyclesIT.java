@@ -37,7 +37,8 @@ class ReloadCyclesIT {
             String loop = s.attach("vol");
             Process fio = new ProcessBuilder(List.of("fio", "--name=reload", "--filename=" + loop, "--direct=1",
                     "--ioengine=libaio", "--iodepth=16", "--rw=randwrite", "--bs=4k", "--size=64M",
-                    "--verify=crc32c", "--verify_backlog=1024", "--verify_fatal=1", "--time_based",
+                    "--verify=crc32c", "--verify_backlog=1024", "--verify_fatal=1", "--verify_state_save=0",
+                    "--time_based",
                     "--runtime=" + Math.max(15, cycles / 20), "--output-format=terse", "--terse-version=3"))
                     .redirectErrorStream(true).start();
             Thread.sleep(1000);
