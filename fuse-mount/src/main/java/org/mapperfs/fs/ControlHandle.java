@@ -100,7 +100,7 @@ public final class ControlHandle {
 
     /**
      * {@code text} fit for one line of a log or a terminal: control characters (a command's NUL,
-     * ESC, CR) written as \xNN, and at most {@code max} characters; a refusal quotes what it
+     * ESC, CR) written as \xNN (the line and paragraph separators by their code points), and at most {@code max} characters; a refusal quotes what it
      * refused, and a command may be a multi-megabyte table.
      */
     public static String printable(String text, int max) {
@@ -108,7 +108,7 @@ public final class ControlHandle {
         for (int i = 0; i < text.length() && sb.length() < max; i++) {
             char c = text.charAt(i);
             if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == '\u2028' || c == '\u2029') {
-                sb.append(String.format("\\x%02x", (int) c & 0xff));
+                sb.append(c < 0x100 ? String.format("\\x%02x", (int) c) : String.format("\\u%04x", (int) c));
             } else {
                 sb.append(c);
             }

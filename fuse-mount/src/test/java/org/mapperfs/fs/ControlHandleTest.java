@@ -128,5 +128,6 @@ class ControlHandleTest {
                 .isEqualTo("bad \\x1b[31mname\\x00\\x0d\\x0anext");
         assertThat(ControlHandle.printable("x".repeat(1000), 10)).isEqualTo("xxxxxxxxxx... (1000 characters)");
         assertThat(ControlHandle.printable("short", 10)).isEqualTo("short");
+        assertThat(ControlHandle.printable("a\u2028b", 10)).isEqualTo("a\\u2028b");
     }
 }
