@@ -157,8 +157,4 @@ class ControlFuzzIT {
             assertThat(new TreeSet<>(names)).isEqualTo(expected);
         }
     }
-
-    static String utf8(byte[] b) {
-        return new String(b, StandardCharsets.UTF_8);
-    }
 }

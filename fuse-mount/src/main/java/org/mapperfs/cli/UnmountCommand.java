@@ -48,9 +48,7 @@ final class UnmountCommand implements Callable<Integer>, ContextAware {
             Mounts.unmount(mountPoint, true).ifPresent(e -> spec.commandLine().getErr().println("mapperfs: " + e));
             spec.commandLine().getOut().println("cleared a stale mount at " + mountPoint);
             for (Loops.Loop l : stale) {
-                spec.commandLine().getErr().println("mapperfs: " + l.device() + " still holds "
-                        + l.backingFile().getFileName() + " of the dead mount; its I/O fails: detach it with"
-                        + " 'losetup -d " + l.device() + "'");
+                spec.commandLine().getErr().println("mapperfs: " + l.deadMountHint());
             }
             return Main.OK;
         }

@@ -219,8 +219,7 @@ public final class Daemon {
         }
         log.warn("clearing a stale mapperfs mount at {}", mountPoint);
         for (Loops.Loop l : Loops.under(mountPoint)) {
-            log.warn("{} still holds {} of the dead mount; its I/O fails: detach it with 'losetup -d {}'", l.device(),
-                    l.backingFile().getFileName(), l.device());
+            log.warn("{}", l.deadMountHint());
         }
         Mounts.unmount(mountPoint, true);
     }

@@ -14,7 +14,13 @@ public final class Loops {
     private Loops() {}
 
     /** A loop device and the file behind it. */
-    public record Loop(String device, Path backingFile) {}
+    public record Loop(String device, Path backingFile) {
+        /** What to tell a user about this loop device when the mount its file was on has died. */
+        public String deadMountHint() {
+            return device + " still holds " + backingFile.getFileName() + " of the dead mount; its I/O fails:"
+                    + " detach it with 'losetup -d " + device + "'";
+        }
+    }
 
     public static List<Loop> all() {
         List<Loop> loops = new ArrayList<>();

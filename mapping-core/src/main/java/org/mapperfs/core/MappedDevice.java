@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.LongAdder;
  * control operations come from {@link Mapper}, serialized by {@link #control}.
  */
 public final class MappedDevice implements BlockDevice {
-    /** The device whose suspend is flushing on this thread; see {@link #flush()}. */
-    private static final ThreadLocal<MappedDevice> SUSPEND_FLUSH = new ThreadLocal<>();
+    /** Set while a suspend flushes on this thread; see {@link #flush()}. */
+    private static final ThreadLocal<Boolean> SUSPEND_FLUSH = ThreadLocal.withInitial(() -> false);
 
     private volatile String name;
     /** Read by every I/O after it passes the gate; replaced only while the gate is closed. */
@@ -107,7 +107,7 @@ public final class MappedDevice implements BlockDevice {
 
     @Override
     public void flush() throws IOException {
-        if (SUSPEND_FLUSH.get() != null) {
+        if (SUSPEND_FLUSH.get()) {
             // A suspend's flush reaching this device from above. Suspended, it has no I/O in
             // flight and flushed at its own suspend; waiting for its resume would tie the
             // suspend above to it, which device-mapper's suspend never does.
@@ -161,7 +161,7 @@ public final class MappedDevice implements BlockDevice {
             suspended = true;
         }
         if (flush) {
-            SUSPEND_FLUSH.set(this);
+            SUSPEND_FLUSH.set(true);
             try {
                 live.flush();
             } finally {
