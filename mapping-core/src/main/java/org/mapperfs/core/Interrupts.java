@@ -29,4 +29,25 @@ public final class Interrupts {
         BooleanSupplier hook = HOOK.get();
         return (hook != null && hook.getAsBoolean()) || Thread.currentThread().isInterrupted();
     }
+
+    /**
+     * Waits for {@code thread} to end, asking {@link #requested()} every {@value
+     * IoGate#SLICE_MILLIS} ms: false, with the thread still running, if the caller gave up first.
+     * For a target's presuspend, whose own thread (a resync, a merge) may wait at a suspended
+     * lower device.
+     */
+    public static boolean join(Thread thread) {
+        while (thread.isAlive()) {
+            if (requested()) {
+                return false;
+            }
+            try {
+                thread.join(IoGate.SLICE_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
 }

@@ -149,12 +149,12 @@ public final class MappedDevice implements BlockDevice {
      * Closes the gate (waits for in-flight I/O), then flushes unless {@code noflush}: the targets
      * and the backing files under them, and lower devices that are not suspended themselves.
      * Returns false, with the device running as before, if the caller gave up (see
-     * {@link Interrupts}) while I/O in flight drained.
+     * {@link Interrupts}) while I/O in flight drained, or while a target's own I/O (a resync, a
+     * merge) stopped.
      */
     boolean suspend(boolean flush) throws IOException {
         if (!suspended) {
-            live.presuspend();
-            if (!gate.closeOrGiveUp(Interrupts::requested)) {
+            if (!live.presuspend() || !gate.closeOrGiveUp(Interrupts::requested)) {
                 live.resume();
                 return false;
             }

@@ -183,11 +183,17 @@ public final class Table implements AutoCloseable {
         return first;
     }
 
-    /** Tells every target that the device is being suspended (see {@link Target#presuspend()}). */
-    void presuspend() {
+    /**
+     * Tells every target that the device is being suspended (see {@link Target#presuspend()});
+     * false as soon as one gave up, and then the caller resumes the table.
+     */
+    boolean presuspend() {
         for (Target target : targets) {
-            target.presuspend();
+            if (!target.presuspend()) {
+                return false;
+            }
         }
+        return true;
     }
 
     /** Tells every target that the table is live and I/O flows (see {@link Target#resume()}). */

@@ -52,9 +52,14 @@ public interface Target {
 
     /**
      * The device is being suspended: stop issuing I/O of the target's own (resync, merge) before
-     * the device's I/O drains. Paired with {@link #resume()}.
+     * the device's I/O drains. Paired with {@link #resume()}. Where that waits (the target's own
+     * I/O may wait at a suspended lower device), it gives up when the caller does (see {@link
+     * Interrupts}) and returns false with its work going on; the device then calls {@link
+     * #resume()}.
      */
-    default void presuspend() {}
+    default boolean presuspend() {
+        return true;
+    }
 
     /**
      * The table is live and the device lets I/O through: start or restart the target's own work.

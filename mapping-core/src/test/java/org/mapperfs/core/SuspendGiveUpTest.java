@@ -169,6 +169,70 @@ class SuspendGiveUpTest {
         assertThat(bytes(a)).as("the waiting write never landed").isEqualTo(before);
     }
 
+    @Test
+    void aSuspendWaitingForAMirrorResyncThatWaitsAtASuspendedLegCanBeGivenUp() throws Exception {
+        Path p = TestFiles.noiseSectors(dir, "p.img", 64, 2).toRealPath();
+        Path q = TestFiles.noiseSectors(dir, "q.img", 64, 3).toRealPath();
+        mapper.create("leg", "0 64 linear " + q + " 0\n", dir);
+        mapper.suspend("leg", false);
+        mapper.create("m", "0 64 mirror core 1 16 2 " + p + " 0 leg 0\n", dir);
+        Thread.sleep(SETTLE_MILLIS); // the resync's first region now waits at leg's gate
+        AtomicBoolean givenUp = new AtomicBoolean();
+        Future<?> suspend = givenUpWhen(givenUp, () -> mapper.suspend("m", true));
+        Thread.sleep(SETTLE_MILLIS);
+        assertThat(suspend).as("waits for the resync to stop").isNotDone();
+
+        givenUp.set(true);
+
+        assertInterrupted(suspend, "suspend m: interrupted while waiting for its I/O in flight; it is still active");
+        assertThat(mapper.device("m").isSuspended()).isFalse();
+        mapper.resume("leg");
+        awaitStatus("m", " 4/4 1 AA ");
+        assertThat(bytes(q)).as("the resync went on to the end").isEqualTo(bytes(p));
+        assertTimeoutPreemptively(Duration.ofSeconds(5), () -> mapper.suspend("m", true));
+        mapper.resume("m");
+    }
+
+    @Test
+    void aSuspendWaitingForASnapshotMergeThatWaitsAtASuspendedOriginCanBeGivenUp() throws Exception {
+        Path cow = java.nio.file.Files.write(dir.resolve("cow.img"), new byte[64 * S]).toRealPath();
+        MappedDevice snap = mapper.create("snap", "0 64 snapshot low " + cow + " P 8\n", dir);
+        write(snap, 8 * S, seeded(4 * S, 9));
+        byte[] model = bytes(a);
+        System.arraycopy(seeded(4 * S, 9), 0, model, 8 * S, 4 * S);
+        mapper.remove("up", false); // a merge needs the origin to itself: no other user of low
+        mapper.remove("snap", false);
+        mapper.suspend("low", false);
+        mapper.create("merge", "0 64 snapshot-merge low " + cow + " P 8\n", dir);
+        Thread.sleep(SETTLE_MILLIS); // the merge's first step now waits at low's gate
+        AtomicBoolean givenUp = new AtomicBoolean();
+        Future<?> suspend = givenUpWhen(givenUp, () -> mapper.suspend("merge", true));
+        Thread.sleep(SETTLE_MILLIS);
+        assertThat(suspend).as("waits for the merge to stop").isNotDone();
+
+        givenUp.set(true);
+
+        assertInterrupted(suspend,
+                "suspend merge: interrupted while waiting for its I/O in flight; it is still active");
+        assertThat(mapper.device("merge").isSuspended()).isFalse();
+        mapper.resume("low");
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!java.util.Arrays.equals(bytes(a), model)) {
+            assertThat(System.nanoTime()).as("the merge went on to the end").isLessThan(deadline);
+            Thread.sleep(5);
+        }
+        assertTimeoutPreemptively(Duration.ofSeconds(5), () -> mapper.suspend("merge", true));
+        mapper.resume("merge");
+    }
+
+    private void awaitStatus(String name, String contains) throws InterruptedException, MapperException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!mapper.device(name).liveTable().statusText().contains(contains)) {
+            assertThat(System.nanoTime()).as(mapper.device(name).liveTable().statusText()).isLessThan(deadline);
+            Thread.sleep(5);
+        }
+    }
+
     /** Runs {@code call} on a pool thread whose request counts as given up once {@code givenUp} is set. */
     private Future<?> givenUpWhen(AtomicBoolean givenUp, ThrowingRunnable call) {
         return pool.submit(() -> {

@@ -27,8 +27,9 @@ class TargetLifecycleTest {
             }
 
             @Override
-            public void presuspend() {
+            public boolean presuspend() {
                 calls.add(tag + ":presuspend");
+                return true;
             }
 
             @Override

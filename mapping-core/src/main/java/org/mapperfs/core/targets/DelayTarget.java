@@ -159,7 +159,7 @@ public final class DelayTarget implements Target {
 
     /** As the kernel does: let every waiting request go now, and delay none until resume. */
     @Override
-    public void presuspend() {
+    public boolean presuspend() {
         lock.lock();
         try {
             mayDelay = false;
@@ -167,6 +167,7 @@ public final class DelayTarget implements Target {
         } finally {
             lock.unlock();
         }
+        return true;
     }
 
     @Override

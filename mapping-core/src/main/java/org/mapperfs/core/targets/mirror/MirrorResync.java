@@ -1,6 +1,7 @@
 package org.mapperfs.core.targets.mirror;
 
 import java.io.IOException;
+import org.mapperfs.core.Interrupts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -8,7 +9,8 @@ import org.slf4j.LoggerFactory;
  * A mirror's background resync: one thread that copies the out-of-sync regions of a {@link
  * RegionLog} one by one, at most {@code rate} KiB/s (0 = as fast as it goes). Started when the
  * mirror's table goes live, stopped (after the region in progress) before a suspend and at close;
- * the log remembers where it was.
+ * the log remembers where it was. A suspend's stop can be given up (the region in progress may
+ * wait at a suspended leg); a close's cannot.
  *
  * <p>Never interrupted: an interrupt would close the FileChannels of the legs under it. It stops on
  * a flag checked between regions, and sleeps on {@code lock} so that stop and a new rate wake it.
@@ -56,13 +58,8 @@ final class MirrorResync {
 
     /** Stops after the region being copied and waits for the thread to end. */
     void stop() {
-        Thread t;
-        synchronized (lock) {
-            t = thread;
-            stopping = true;
-            lock.notifyAll();
-        }
-        if (t == null || t == Thread.currentThread()) {
+        Thread t = requestStop();
+        if (t == null) {
             return;
         }
         boolean interrupted = false;
@@ -75,6 +72,33 @@ final class MirrorResync {
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * As {@link #stop()}, but gives up when the caller does (see {@link Interrupts}): the region
+     * being copied may wait at a suspended lower device. Then the resync goes on, or, if it had
+     * already seen the stop, the next {@link #start()} starts it again; false.
+     */
+    boolean stopOrGiveUp() {
+        Thread t = requestStop();
+        if (t == null || Interrupts.join(t)) {
+            return true;
+        }
+        synchronized (lock) {
+            if (thread == t) {
+                stopping = false; // not seen yet: it goes on
+            }
+        }
+        return false;
+    }
+
+    /** Sets the stop flag; returns the thread to wait for, or null (none, or the caller is it). */
+    private Thread requestStop() {
+        synchronized (lock) {
+            stopping = true;
+            lock.notifyAll();
+            return thread == Thread.currentThread() ? null : thread;
         }
     }
 
@@ -136,14 +160,25 @@ final class MirrorResync {
             log.warn("mirror {}: resync stopped: {}", name, e.toString());
         } finally {
             synchronized (lock) {
-                thread = null;
+                if (thread == Thread.currentThread()) {
+                    thread = null;
+                }
                 lock.notifyAll();
             }
         }
     }
 
+    /**
+     * True when asked to stop, and then this thread is no longer the resync's: a {@link #start()}
+     * from now on starts a new one, and a {@link #stopOrGiveUp()} that gives up cannot leave a
+     * thread that has stopped looking as if it would go on.
+     */
     private boolean stopRequested() {
         synchronized (lock) {
+            if (stopping && thread == Thread.currentThread()) {
+                thread = null;
+                lock.notifyAll();
+            }
             return stopping;
         }
     }

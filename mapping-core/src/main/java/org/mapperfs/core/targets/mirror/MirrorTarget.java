@@ -299,10 +299,13 @@ public final class MirrorTarget implements Target {
     }
 
     @Override
-    public void presuspend() {
+    public boolean presuspend() {
         synchronized (lifecycle) {
-            resync.stop();
+            if (!resync.stopOrGiveUp()) {
+                return false;
+            }
             quiescing = true;
+            return true;
         }
     }
 

@@ -3,8 +3,10 @@ package org.mapperfs.core.targets.snapshot;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.mapperfs.core.BlockDevice;
 import org.mapperfs.core.DeviceEvents;
+import org.mapperfs.core.Interrupts;
 import org.mapperfs.core.TableException;
 import org.mapperfs.core.Target;
 import org.mapperfs.core.TargetArgs;
@@ -38,11 +40,14 @@ public final class SnapshotMergeTarget implements Target {
     private final DeviceEvents events;
     private final int chunk;
     private final Object owner;
-    /** Guarded by {@code this}. */
+    /** Guarded by {@code this}: the merge thread and its {@link Run} state. */
     private Thread merger;
+    private AtomicReference<Run> run;
     private boolean closed;
-    private volatile boolean stopping;
     private volatile boolean failed;
+
+    /** A merge thread's state: the stop is seen (STOPPED) or taken back (RUNNING) atomically. */
+    private enum Run { RUNNING, STOP_ASKED, STOPPED }
 
     private SnapshotMergeTarget(BlockDevice device, BlockDevice cow, ExceptionStore store, Origin origin,
             DeviceEvents events, Object owner) {
@@ -172,9 +177,9 @@ public final class SnapshotMergeTarget implements Target {
         return true;
     }
 
-    private void run() {
+    private void run(AtomicReference<Run> state) {
         try {
-            while (!stopping) {
+            while (state.get() == Run.RUNNING || !state.compareAndSet(Run.STOP_ASKED, Run.STOPPED)) {
                 if (!mergeSome()) {
                     log.info("merge of {} into {} is done", cow.name(), device.name());
                     events.raise();
@@ -197,22 +202,36 @@ public final class SnapshotMergeTarget implements Target {
         if (merger != null || failed || merged()) {
             return;
         }
-        stopping = false;
-        merger = new Thread(this::run, "snapshot-merge " + cow.name());
+        AtomicReference<Run> state = new AtomicReference<>(Run.RUNNING);
+        run = state;
+        merger = new Thread(() -> run(state), "snapshot-merge " + cow.name());
         merger.setDaemon(true);
         merger.start();
     }
 
+    /**
+     * Stops the merge after the step in progress. That step may wait at a suspended lower device:
+     * if the caller gives up first (see {@link Interrupts}) and the merge has not seen the stop,
+     * it goes on, and this returns false.
+     */
     @Override
-    public synchronized void presuspend() {
-        stopMerger();
+    public synchronized boolean presuspend() {
+        if (merger == null) {
+            return true;
+        }
+        run.set(Run.STOP_ASKED);
+        if (!Interrupts.join(merger) && run.compareAndSet(Run.STOP_ASKED, Run.RUNNING)) {
+            return false;
+        }
+        stopMerger(); // ended, or has seen the stop and ends with no more I/O
+        return true;
     }
 
     private void stopMerger() {
         if (merger == null) {
             return;
         }
-        stopping = true;
+        run.set(Run.STOP_ASKED);
         boolean interrupted = false;
         while (true) {
             try {
