@@ -106,6 +106,25 @@ class NothingWedgedIT {
     }
 
     @Test
+    void aSuspendWaitingForAMirrorsResyncAtASuspendedLegEndsWhenItsCallerIsSignalled() throws Exception {
+        Path primary = s.file("primary.img", 16L << 20);
+        within(10, "suspend", "low").orFail();
+        // The resync's first region waits at low's gate: the mirror's suspend must wait for it.
+        within(10, "create", "m", "--table", "0 32768 mirror core 1 1024 2 " + primary + " 0 low 0").orFail();
+
+        Shell.Result suspend = within(3, "suspend", "m");
+        Shell.Result remove = within(3, "remove", "m");
+
+        assertThat(suspend.exit()).as("timeout's signal ends the suspend: " + suspend.err()).isEqualTo(124);
+        assertThat(remove.exit()).as("timeout's signal ends the remove: " + remove.err()).isEqualTo(124);
+        assertThat(state("m")).isEqualTo("ACTIVE");
+        within(10, "resume", "low").orFail();
+        within(30, "suspend", "m").orFail();
+        within(10, "resume", "m").orFail();
+        within(30, "remove", "m").orFail();
+    }
+
+    @Test
     void aForcedUnmountEndsIoWaitingAtASuspendedDeviceWithAnError() throws Exception {
         String loop = s.attach("up");
         within(10, "suspend", "low").orFail();
