@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Faults under a backing file: its file system full (ENOSPC) or gone read-only after an error
- * (EROFS), and a backing file deleted while in use. The writer gets the errno, every other device keeps
+ * (EROFS), a backing file that fails every read and write (EIO), and a backing file deleted while
+ * in use. The writer gets the errno, every other device keeps
  * working, and the daemon's log names the device, the file and the reason once, not once per
  * request.
  */
@@ -82,6 +83,36 @@ class BackingFaultsIT {
         List<String> log = Files.readAllLines(s.state.resolve("daemon.log"));
         assertThat(log).filteredOn(l -> l.contains("backing file " + file)).hasSize(1)
                 .allMatch(l -> l.contains("device ro") && l.contains("Read-only file system"));
+    }
+
+    @Test
+    void aBackingFileThatReturnsEioFailsItsReadersAndWritersWithEio() throws Exception {
+        // The backing file is an error device of a second mapperfs: every read and write of it fails.
+        try (Sandbox other = new Sandbox("faults-eio")) {
+            other.mount();
+            other.create("bad", "0 2048 linear " + other.file("good.img", 1 << 20) + " 0\n2048 2048 error");
+            Path bad = other.mnt.resolve("bad");
+            s.create("eio", "0 4096 linear " + bad + " 0");
+            Path ok = s.file("ok.img", 1 << 20);
+            s.create("ok", "0 2048 linear " + ok + " 0");
+
+            Shell.Result write = dd("eio", 1, 16); // 1 MiB in: the error half
+            Shell.Result read = Shell.run("dd", "if=" + s.mnt.resolve("eio"), "of=/dev/null", "bs=64k", "skip=17",
+                    "count=1", "iflag=direct", "status=none");
+            Shell.Result readGood = Shell.run("dd", "if=" + s.mnt.resolve("eio"), "of=/dev/null", "bs=64k",
+                    "count=1", "iflag=direct", "status=none");
+
+            assertThat(write.exit()).isNotZero();
+            assertThat(write.err()).contains("Input/output error");
+            assertThat(read.exit()).isNotZero();
+            assertThat(read.err()).contains("Input/output error");
+            assertThat(readGood.exit()).as("the good half still reads: " + readGood.err()).isZero();
+            assertOtherDeviceWorks();
+            List<String> log = Files.readAllLines(s.state.resolve("daemon.log"));
+            assertThat(log).filteredOn(l -> l.contains("backing file " + bad)).as("once, naming the device")
+                    .hasSize(1).allMatch(l -> l.contains(" write device eio: ") && l.contains("Input/output error"));
+            s.cli("remove", "eio").orFail(); // before the other mount goes: it holds the file open
+        }
     }
 
     @Test

@@ -52,6 +52,26 @@ final class FuseWire {
     static final int BATCH_FORGET = 42;
     static final int FALLOCATE = 43;
 
+    /** An opcode's name for the log ("write"), or "opcode N" for one mapperfs does not serve. */
+    static String opcodeName(int opcode) {
+        return switch (opcode) {
+            case LOOKUP -> "lookup";
+            case GETATTR -> "getattr";
+            case SETATTR -> "setattr";
+            case OPEN -> "open";
+            case READ -> "read";
+            case WRITE -> "write";
+            case STATFS -> "statfs";
+            case RELEASE -> "release";
+            case FSYNC -> "fsync";
+            case FLUSH -> "flush";
+            case OPENDIR -> "opendir";
+            case READDIR -> "readdir";
+            case FALLOCATE -> "fallocate";
+            default -> "fuse opcode " + opcode;
+        };
+    }
+
     // fuse_init_in/out flags
     static final int ASYNC_READ = 1 << 0;
     static final int BIG_WRITES = 1 << 5;

@@ -422,7 +422,7 @@ public final class WireSession implements Transport {
                     default -> errno = ErrorCodes.ENOSYS();
                 }
             } catch (Throwable t) {
-                errno = -Errno.fail("fuse opcode " + opcode, describe(nodeId), t);
+                errno = -Errno.fail(FuseWire.opcodeName(opcode), describe(nodeId), t);
                 payload = 0;
             }
             reply(unique, errno, payload);

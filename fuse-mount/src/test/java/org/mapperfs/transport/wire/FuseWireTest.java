@@ -180,4 +180,11 @@ class FuseWireTest {
         assertThat(FuseWire.name(b, 40, 48)).isEqualTo("vol");
         assertThat(FuseWire.name(b, 40, 43)).as("no NUL before the end").isEqualTo("vol");
     }
+
+    @Test
+    void theLogNamesAnOpcodeByItsOperation() {
+        assertThat(FuseWire.opcodeName(FuseWire.WRITE)).isEqualTo("write");
+        assertThat(FuseWire.opcodeName(FuseWire.FALLOCATE)).isEqualTo("fallocate");
+        assertThat(FuseWire.opcodeName(99)).isEqualTo("fuse opcode 99");
+    }
 }
