@@ -68,7 +68,6 @@ class TableParserTest {
                 refused("striped without chunk size", "0 32 striped 2", "line 1: striped: missing chunk_size"),
                 refused("striped with no stripes", "0 32 striped 0 8", "line 1: striped: invalid #stripes 0"),
                 refused("zero with an argument", "0 8 zero 1", "line 1: zero: unexpected argument '1'"),
-                refused("error with an argument", "0 8 error now", "line 1: error: unexpected argument 'now'"),
                 refused("missing backing file", "0 8 linear ./absent.img 0",
                         "line 1: linear: dev", "absent.img does not exist"),
                 refused("bare name that is neither device nor file", "0 8 linear absent.img 0",

@@ -10,7 +10,9 @@ import org.mapperfs.core.TargetArgs;
 
 /**
  * {@code error}: every read, write and discard fails with an I/O error. A flush succeeds: the
- * segment holds no data that could be lost. Status: empty.
+ * segment holds no data that could be lost. Status: empty. Arguments are accepted and ignored,
+ * as the kernel's error target does (scripts swap {@code linear DEV 0} for {@code error DEV 0}):
+ * no device they name is opened, and the table shows none.
  */
 public final class ErrorTarget implements Target {
     private static final ErrorTarget INSTANCE = new ErrorTarget();
@@ -18,7 +20,9 @@ public final class ErrorTarget implements Target {
     private ErrorTarget() {}
 
     public static Target create(TargetArgs args) throws TableException {
-        args.expectEnd("error");
+        while (args.remaining() > 0) {
+            args.next("ignored argument");
+        }
         return INSTANCE;
     }
 

@@ -128,4 +128,13 @@ class ZeroAndErrorTargetTest {
                 .isInstanceOf(MapperException.class)
                 .hasMessage(type + ": accepts no messages");
     }
+
+    @Test
+    void errorIgnoresItsArgumentsAsTheKernelsDoesAndOpensNothing() throws Exception {
+        MappedDevice device = mapper.create("dev", "0 8 error " + dir.resolve("absent.img") + " 0\n", dir);
+
+        assertThat(device.liveTable().text()).isEqualTo("0 8 error\n");
+        assertThat(device.liveTable().devices()).isEmpty();
+        assertThatThrownBy(() -> read(device, 0, S)).isInstanceOf(IOException.class);
+    }
 }
