@@ -37,7 +37,8 @@ public final class ControlCommands {
 
     static final String HELP = """
             commands (one per write; the reply is read back on the same handle):
-              create NAME [TABLE | --table-file PATH]   table inline or on the following lines
+              create NAME [--uuid UUID] [TABLE | --table-file PATH]   table inline or on the
+                                                following lines; UUID as dmsetup's -u
               load [--force] NAME [TABLE | --table-file PATH]   (also: reload) fill the inactive table;
                                                 --force lets it shrink a device in use
               clear NAME                                drop the inactive table
@@ -152,8 +153,9 @@ public final class ControlCommands {
 
     private String create(Args args, String rest, Path baseDir) throws MapperException {
         String name = args.next("NAME");
+        String uuid = args.leadingOption("--uuid").orElse("");
         String table = tableText(args, rest, baseDir);
-        MappedDevice device = mapper.create(name, table, baseDir);
+        MappedDevice device = mapper.create(name, uuid, table, baseDir);
         persist();
         return "created " + device.name() + " (" + device.liveTable().sectors() + " sectors)\n";
     }
@@ -395,6 +397,21 @@ public final class ControlCommands {
                 }
             }
             return false;
+        }
+
+        /** Takes {@code option VALUE} only among the options before the first argument. */
+        java.util.Optional<String> leadingOption(String option) throws MapperException {
+            for (int i = next; i < words.size() && words.get(i).startsWith("--"); i++) {
+                if (words.get(i).equals(option)) {
+                    if (i + 1 >= words.size()) {
+                        throw new MapperException(INVALID, option + " needs a value");
+                    }
+                    String value = words.remove(i + 1);
+                    words.remove(i);
+                    return java.util.Optional.of(value);
+                }
+            }
+            return java.util.Optional.empty();
         }
 
         String last(String field) throws MapperException {

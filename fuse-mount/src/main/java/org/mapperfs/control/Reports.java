@@ -45,6 +45,7 @@ public final class Reports {
                 + "Open count:        " + device.openCount() + "\n"
                 + "Event number:      " + device.eventNumber() + "\n"
                 + "Number of targets: " + live.segments().size() + "\n"
+                + (device.uuid().isEmpty() ? "" : "UUID:              " + device.uuid() + "\n")
                 + "Size:              " + live.sectors() + " sectors (" + live.size() + " bytes)\n"
                 + "I/O:               " + stats.reads() + " reads (" + stats.readBytes() + " bytes), "
                 + stats.writes() + " writes (" + stats.writeBytes() + " bytes), " + stats.errors() + " errors\n";

@@ -161,7 +161,7 @@ public final class Daemon {
             errors.clear();
             for (Map.Entry<String, String> e : List.copyOf(pending.entrySet())) {
                 try {
-                    mapper.create(e.getKey(), e.getValue(), store.dir());
+                    mapper.create(e.getKey(), StateStore.uuidOf(e.getValue()), e.getValue(), store.dir());
                     pending.remove(e.getKey());
                     progress = true;
                 } catch (MapperException ex) {

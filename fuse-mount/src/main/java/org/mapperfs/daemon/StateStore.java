@@ -20,7 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The state folder: each device's live table as plain {@code NAME.table} text. A file is
+ * The state folder: each device's live table as plain {@code NAME.table} text, after a comment
+ * line {@code # uuid: UUID} for a device that has one (a comment to the table parser). A file is
  * replaced atomically (write a temporary file, force it, rename over, force the folder), so a
  * daemon killed at any moment leaves either the old table or the new one. Only live tables are
  * written: a loaded but not resumed table is never recorded as the device's table.
@@ -28,6 +29,7 @@ import org.slf4j.LoggerFactory;
 public final class StateStore {
     private static final Logger log = LoggerFactory.getLogger(StateStore.class);
     static final String SUFFIX = ".table";
+    private static final String UUID_LINE = "# uuid: ";
 
     private final Path dir;
     /** What each file holds now, to write only what changed. Guarded by {@code this}. */
@@ -35,6 +37,15 @@ public final class StateStore {
 
     public StateStore(Path dir) throws IOException {
         this.dir = Files.createDirectories(dir);
+    }
+
+    /** The UUID a stored table's first line gives, or "". */
+    static String uuidOf(String stored) {
+        if (!stored.startsWith(UUID_LINE)) {
+            return "";
+        }
+        int eol = stored.indexOf('\n');
+        return stored.substring(UUID_LINE.length(), eol < 0 ? stored.length() : eol).strip();
     }
 
     Path dir() {
@@ -77,7 +88,8 @@ public final class StateStore {
     synchronized void sync(Mapper mapper) throws IOException {
         Map<String, String> live = new HashMap<>();
         for (MappedDevice device : mapper.list()) {
-            live.put(device.name(), device.liveTable().text());
+            String uuid = device.uuid().isEmpty() ? "" : UUID_LINE + device.uuid() + "\n";
+            live.put(device.name(), uuid + device.liveTable().text());
         }
         moveRenamed(live);
         for (Map.Entry<String, String> e : live.entrySet()) {

@@ -73,6 +73,16 @@ class ControlCommandsTest {
     }
 
     @Test
+    void createTakesAUuidThatInfoShows() throws Exception {
+        run("create d --uuid TEST-d\n0 8 zero\n");
+
+        assertThat(run("info d")).contains("Number of targets: 1\nUUID:              TEST-d\n");
+        assertThat(run("table d")).isEqualTo("0 8 zero\n");
+        assertThat(run("create e 0 8 zero")).isNotEmpty();
+        assertThat(run("info e")).doesNotContain("UUID");
+    }
+
+    @Test
     void createTakesOneSegmentInlineOnTheFirstLine() throws Exception {
         run("create d 0 8 linear " + disk + " 8");
 

@@ -62,6 +62,22 @@ class DaemonTest {
     }
 
     @Test
+    void aDeviceComesBackWithItsUuid() throws Exception {
+        try (Mapper first = Mapper.standalone()) {
+            first.create("d", "LVM-abc-123", "0 8 zero", dir);
+            first.create("e", "0 8 zero", dir);
+            new StateStore(stateDir).sync(first);
+        }
+        assertThat(Files.readString(stateDir.resolve("d.table"))).isEqualTo("# uuid: LVM-abc-123\n0 8 zero\n");
+
+        restore();
+
+        assertThat(restored.device("d").uuid()).isEqualTo("LVM-abc-123");
+        assertThat(restored.device("d").liveTable().text()).isEqualTo("0 8 zero\n");
+        assertThat(restored.device("e").uuid()).isEmpty();
+    }
+
+    @Test
     void dataWrittenBeforeIsReadableAfterRestore() throws Exception {
         Path disk = Disks.file(dir, "disk.img", 32);
         byte[] data = Disks.seeded(8 * 512, 42);

@@ -17,6 +17,7 @@ public final class MappedDevice implements BlockDevice {
     private static final ThreadLocal<Boolean> SUSPEND_FLUSH = ThreadLocal.withInitial(() -> false);
 
     private volatile String name;
+    private final String uuid;
     /** Read by every I/O after it passes the gate; replaced only while the gate is closed. */
     private volatile Table live;
     /** Guarded by {@link #control}. */
@@ -38,14 +39,20 @@ public final class MappedDevice implements BlockDevice {
     /** Serializes control operations on this device (suspend, resume, load, clear, remove). */
     final Object control = new Object();
 
-    MappedDevice(String name, Table live) {
+    MappedDevice(String name, String uuid, Table live) {
         this.name = name;
+        this.uuid = uuid;
         this.live = live;
     }
 
     @Override
     public String name() {
         return name;
+    }
+
+    /** The device's UUID as dm has it (set at create, never changed), or "" if it has none. */
+    public String uuid() {
+        return uuid;
     }
 
     void rename(String newName) {

@@ -64,14 +64,33 @@ public final class Mapper implements AutoCloseable {
         }
     }
 
+    private static void checkUuid(String uuid) throws MapperException {
+        if (uuid.length() > 128 || !uuid.chars().allMatch(c -> c > ' ' && c < 127)) {
+            throw new MapperException(INVALID, "invalid UUID: use at most 128 printable characters, no spaces");
+        }
+    }
+
     public MappedDevice create(String name, String tableText, Path baseDir) throws MapperException {
+        return create(name, "", tableText, baseDir);
+    }
+
+    /** As dmsetup create with {@code -u UUID}: a UUID is unique among devices; "" for none. */
+    public MappedDevice create(String name, String uuid, String tableText, Path baseDir) throws MapperException {
         checkName(name);
+        checkUuid(uuid);
         synchronized (this) {
             if (devices.containsKey(name)) {
                 throw new MapperException(EXISTS, "device " + name + " already exists");
             }
+            if (!uuid.isEmpty()) {
+                for (MappedDevice other : devices.values()) {
+                    if (other.uuid().equals(uuid)) {
+                        throw new MapperException(EXISTS, "UUID " + uuid + " is already used by " + other.name());
+                    }
+                }
+            }
             DeviceEvents events = new DeviceEvents();
-            MappedDevice device = new MappedDevice(name, build(name, tableText, baseDir, events));
+            MappedDevice device = new MappedDevice(name, uuid, build(name, tableText, baseDir, events));
             events.bind(device);
             device.liveTable().resume(); // before anyone can reach it
             devices.put(name, device);

@@ -38,7 +38,7 @@ class MappedDeviceTest {
     }
 
     private MappedDevice device(String text) throws TableException {
-        return new MappedDevice("dev", table(text));
+        return new MappedDevice("dev", "", table(text));
     }
 
     @Test

@@ -98,6 +98,19 @@ class MapperTest {
     }
 
     @Test
+    void aUuidIsKeptAndUniqueAmongDevices() throws Exception {
+        MappedDevice a = mapper.create("a", "CRYPT-LUKS2-1", "0 8 zero\n", dir);
+
+        assertThat(a.uuid()).isEqualTo("CRYPT-LUKS2-1");
+        assertThat(mapper.create("b", "0 8 zero\n", dir).uuid()).isEmpty();
+        assertThatThrownBy(() -> mapper.create("c", "CRYPT-LUKS2-1", "0 8 zero\n", dir))
+                .isInstanceOf(MapperException.class).hasMessage("UUID CRYPT-LUKS2-1 is already used by a");
+        assertThatThrownBy(() -> mapper.create("c", "two words", "0 8 zero\n", dir))
+                .isInstanceOf(MapperException.class).hasMessageStartingWith("invalid UUID");
+        assertThat(mapper.list()).extracting(MappedDevice::name).containsExactly("a", "b");
+    }
+
+    @Test
     void unknownDeviceIsNoSuchDevice() {
         assertRefused(NO_SUCH_DEVICE, () -> mapper.device("ghost")).hasMessage("no device named 'ghost'");
         assertRefused(NO_SUCH_DEVICE, () -> mapper.suspend("ghost", true));
