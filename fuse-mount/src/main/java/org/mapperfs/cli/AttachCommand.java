@@ -58,22 +58,7 @@ final class AttachCommand implements Callable<Integer>, ContextAware {
         if (!Files.exists(file)) {
             throw new CliException("no device file " + file);
         }
-        String loop;
-        if (buffered) {
-            loop = Loops.losetup("--find", "--show", file.toString());
-        } else {
-            try {
-                loop = Loops.losetup("--find", "--show", "--direct-io=on", file.toString());
-            } catch (IOException e) {
-                List<Loops.Loop> partial = Loops.attachedTo(file);
-                if (!partial.isEmpty()) {
-                    // losetup attached the file but could not switch on direct I/O: keep it buffered.
-                    loop = partial.get(0).device();
-                } else {
-                    loop = Loops.losetup("--find", "--show", file.toString());
-                }
-            }
-        }
+        String loop = Loops.attach(file, !buffered, false);
         spec.commandLine().getOut().println(loop);
         return Main.OK;
     }

@@ -1,7 +1,7 @@
 package org.mapperfs.cli;
 
 /** A failure to report as {@code mapperfs: <message>} with exit code 1. */
-final class CliException extends Exception {
+public final class CliException extends Exception {
     private static final long serialVersionUID = 1L;
 
     CliException(String message) {

@@ -14,13 +14,13 @@ import java.nio.file.StandardOpenOption;
  * Sends one command to the control file and reads its reply on the same handle. A refused
  * command fails the write(2); its reason is the reply.
  */
-final class ControlClient {
+public final class ControlClient {
     /** Commands longer than this go through a temporary file: a FUSE write carries 128 KiB at most. */
     static final int MAX_INLINE = 120 * 1024;
 
     private final Path mountPoint;
 
-    ControlClient(Path mountPoint) {
+    public ControlClient(Path mountPoint) {
         this.mountPoint = mountPoint;
     }
 
@@ -28,7 +28,7 @@ final class ControlClient {
         return mountPoint.resolve("control");
     }
 
-    String send(String command) throws CliException {
+    public String send(String command) throws CliException {
         Path control = controlFile();
         if (!Files.exists(control)) {
             throw new CliException("no mapperfs is mounted at " + mountPoint
@@ -66,7 +66,7 @@ final class ControlClient {
     }
 
     /** Sends {@code verb NAME} with a table, inline if it is small, else through a temporary file. */
-    String sendWithTable(String verbAndName, String table) throws CliException {
+    public String sendWithTable(String verbAndName, String table) throws CliException {
         String command = verbAndName + "\n" + table;
         if (command.length() <= MAX_INLINE) {
             return send(command);

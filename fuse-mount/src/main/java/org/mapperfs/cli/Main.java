@@ -87,6 +87,14 @@ public final class Main implements Runnable {
         return cl;
     }
 
+    /** Runs {@code mapperfs ARGS} in this process, printing to {@code out} and {@code err}; the exit code. */
+    public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+        CommandLine cl = commandLine(new Context());
+        cl.setOut(out);
+        cl.setErr(err);
+        return cl.execute(args);
+    }
+
     public static void main(String[] args) {
         System.exit(commandLine(new Context()).execute(args));
     }

@@ -50,6 +50,39 @@ public final class Loops {
         return all().stream().filter(l -> mountPoint.equals(l.backingFile().getParent())).toList();
     }
 
+    /**
+     * Attaches {@code file} to a free loop device and returns it. Loop direct I/O is asked for
+     * first (no second page cache between loop and mapperfs, so nothing stale survives a table
+     * swap); where the kernel refuses it, the file is attached buffered.
+     */
+    public static String attach(Path file, boolean directIo, boolean readOnly) throws IOException {
+        List<String> args = new ArrayList<>(List.of("--find", "--show"));
+        if (readOnly) {
+            args.add("--read-only");
+        }
+        if (!directIo) {
+            return losetup(with(args, file.toString()));
+        }
+        List<String> direct = new ArrayList<>(args);
+        direct.add("--direct-io=on");
+        try {
+            return losetup(with(direct, file.toString()));
+        } catch (IOException e) {
+            List<Loop> partial = attachedTo(file);
+            if (!partial.isEmpty()) {
+                // losetup attached the file but could not switch on direct I/O: keep it buffered.
+                return partial.get(0).device();
+            }
+            return losetup(with(args, file.toString()));
+        }
+    }
+
+    private static String[] with(List<String> args, String last) {
+        List<String> all = new ArrayList<>(args);
+        all.add(last);
+        return all.toArray(String[]::new);
+    }
+
     /** Runs losetup; returns its output, or throws with its message. */
     public static String losetup(String... args) throws IOException {
         List<String> command = new ArrayList<>();
