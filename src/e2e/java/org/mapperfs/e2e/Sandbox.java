@@ -59,6 +59,31 @@ final class Sandbox implements AutoCloseable {
         return Shell.run(command, Map.of("MAPPERFS_MOUNT", mnt.toString()), cwd, stdin);
     }
 
+    /**
+     * Runs {@code dmsetup ARGS} as a script would: src/bin first on PATH, this sandbox's mount
+     * ($MAPPERFS_MOUNT) and its own /dev ($DM_DEV_DIR = dir/dev, so the links never touch /dev).
+     */
+    Shell.Result dmsetup(String... args) {
+        return dmsetupWithInput(null, args);
+    }
+
+    Shell.Result dmsetupWithInput(String stdin, String... args) {
+        // Through bash: it looks dmsetup up on the PATH given here, as a script would.
+        List<String> command = new ArrayList<>(List.of("bash", "-c", "exec dmsetup \"$@\"", "dmsetup"));
+        command.addAll(List.of(args));
+        return Shell.run(command, Map.of("MAPPERFS_MOUNT", mnt.toString(), "DM_DEV_DIR", devDir().toString(),
+                "PATH", ROOT.resolve("src/bin") + ":" + System.getenv("PATH")), dir, stdin);
+    }
+
+    /** $DM_DEV_DIR of {@link #dmsetup}: dmsetup's links are devDir/mapper/NAME. */
+    Path devDir() {
+        return dir.resolve("dev");
+    }
+
+    Path mapper(String name) {
+        return devDir().resolve("mapper").resolve(name);
+    }
+
     /** Mounts the daemon (once per call); unmounted at close. */
     void mount(String... extra) {
         List<String> args = new ArrayList<>(List.of("mount", mnt.toString(), "--state", state.toString()));
