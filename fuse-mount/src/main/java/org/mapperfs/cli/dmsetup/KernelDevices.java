@@ -7,6 +7,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.mapperfs.daemon.Loops;
 
 /**
@@ -46,8 +47,36 @@ final class KernelDevices {
         if (linked.isPresent() && ours(linked.get())) {
             return linked;
         }
-        List<Loops.Loop> loops = Loops.attachedTo(mount.resolve(name));
-        return loops.isEmpty() ? Optional.empty() : Optional.of(loops.get(0).device());
+        // By inode, not by the path /sys shows: a loop device keeps the path it was attached
+        // with, and after a rename that is the old name (maybe another device's by now).
+        OptionalLong inode = inode(mount.resolve(name));
+        if (inode.isEmpty()) {
+            return Optional.empty();
+        }
+        for (Loops.Loop l : Loops.under(mount)) {
+            if (backingInode(l.device()).equals(inode)) {
+                return Optional.of(l.device());
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static OptionalLong inode(Path file) {
+        try {
+            return OptionalLong.of(((Number) Files.getAttribute(file, "unix:ino")).longValue());
+        } catch (IOException | RuntimeException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** The inode of the file behind {@code loop}, as the loop driver keeps it (losetup's BACK-INO). */
+    private static OptionalLong backingInode(String loop) {
+        try {
+            return OptionalLong.of(Long.parseLong(Loops.losetup("--list", "--noheadings", "--output", "BACK-INO",
+                    loop).strip()));
+        } catch (IOException | NumberFormatException e) {
+            return OptionalLong.empty();
+        }
     }
 
     private Optional<String> linkTarget(String name) {
@@ -119,9 +148,10 @@ final class KernelDevices {
                 return Optional.of(name);
             }
         }
-        for (Loops.Loop l : Loops.all()) {
-            if (l.device().equals(loop) && names.contains(l.backingFile().getFileName().toString())) {
-                return Optional.of(l.backingFile().getFileName().toString());
+        OptionalLong inode = backingInode(loop);
+        for (String name : names) {
+            if (inode.isPresent() && inode(mount.resolve(name)).equals(inode)) {
+                return Optional.of(name);
             }
         }
         return Optional.empty();
