@@ -190,7 +190,7 @@ class DmsetupCommandsIT {
         String loop = s.mapper("vol").toRealPath().toString();
         String dev = Shell.run("stat", "-c", "%d", img.toString()).orFail().out().strip();
         long n = Long.parseLong(dev);
-        Path sys = Path.of("/sys/dev/block", ((n >> 8) & 0xfff) + ":" + ((n & 0xff) | ((n >> 12) & ~0xff)));
+        Path sys = Path.of("/sys/dev/block", ((n >> 8) & 0xfff) + ":" + ((n & 0xff) | ((n >> 12) & 0xffffff00L)));
         Path queue = Files.exists(sys.resolve("queue")) ? sys.resolve("queue") : sys.resolve("../queue");
         if (!Files.exists(queue.resolve("rotational"))) {
             return; // the storage under /var/tmp is no block device here (overlay): nothing to copy

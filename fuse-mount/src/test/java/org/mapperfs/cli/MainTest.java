@@ -50,7 +50,7 @@ class MainTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"mount", "unmount", "create", "load", "clear", "suspend", "resume", "remove", "rename",
-        "message", "table", "status", "info", "ls", "deps", "wait", "targets", "attach", "detach"})
+        "message", "table", "status", "info", "ls", "deps", "wait", "targets", "attach", "detach", "install-dmsetup"})
     void everyCommandPrintsItsHelpWithoutAMount(String command) {
         assertThat(run(command, "--help")).as(err.toString()).isEqualTo(Main.OK);
         assertThat(out.toString()).startsWith("Usage: mapperfs " + command);

@@ -21,6 +21,9 @@ public final class Dmsetup {
     static final int OK = 0;
     static final int FAILED = 1;
 
+    private static final List<String> COMMANDS = List.of("create", "load", "reload", "clear", "remove",
+            "remove_all", "rename", "suspend", "resume", "message", "wait", "mknodes", "table", "status", "info", "ls",
+            "deps");
     private static final List<String> UDEV_COMMANDS = List.of("udevcomplete", "udevcomplete_all",
             "udevcreatecookie", "udevreleasecookie", "udevflags", "help");
 
@@ -83,6 +86,10 @@ public final class Dmsetup {
                 }
                 return OK;
             }
+            if (!COMMANDS.contains(command)) {
+                throw new DmFailure("Unknown command: " + command + " (mapperfs's dmsetup knows: "
+                        + String.join(" ", COMMANDS) + " targets version)");
+            }
             Session session = new Session(mount, devDir, out, err);
             session.ensureDaemon();
             DeviceCommands devices = new DeviceCommands(session, p, stdin);
@@ -103,9 +110,7 @@ public final class Dmsetup {
                 case "info" -> reports.info(args);
                 case "ls" -> reports.ls(args);
                 case "deps" -> reports.deps(args);
-                default -> throw new DmFailure("Unknown command: " + command
-                        + " (mapperfs's dmsetup knows: create load reload clear remove remove_all rename suspend"
-                        + " resume message wait mknodes table status info ls deps targets version)");
+                default -> throw new IllegalStateException(command);
             }
             return OK;
         } catch (Getopt.UsageError e) {

@@ -76,7 +76,7 @@ final class InfoColumns {
         }
         boolean headings = !options.has("noheadings");
         boolean prefixes = options.has("nameprefixes");
-        String separator = options.has("separator") ? options.value("separator") : headings ? " " : ":";
+        String separator = options.has("separator") ? options.value("separator") : headings || prefixes ? " " : ":";
         boolean aligned = !options.has("separator") && headings && !prefixes;
         int[] widths = new int[fields.size()];
         for (int i = 0; i < fields.size(); i++) {

@@ -269,12 +269,14 @@ final class KernelDevices {
         return Files.isDirectory(parent) ? parent : null;
     }
 
+    /** As glibc's gnu_dev_major: 12 bits at 8, 20 more at 44. */
     static long major(long dev) {
-        return ((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL);
+        return ((dev >>> 8) & 0xfff) | ((dev >>> 32) & 0xfffff000L);
     }
 
+    /** As glibc's gnu_dev_minor: 8 bits at 0, 24 more at 20. */
     static long minor(long dev) {
-        return (dev & 0xff) | ((dev >>> 12) & ~0xffL);
+        return (dev & 0xff) | ((dev >>> 12) & 0xffffff00L);
     }
 
     /** {@code major:minor} of the block device at {@code path}, if it is one. */
@@ -295,7 +297,7 @@ final class KernelDevices {
     }
 
     /** mountinfo escapes space, tab, newline and backslash as octal. */
-    private static String unescape(String field) {
+    static String unescape(String field) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < field.length(); i++) {
             char c = field.charAt(i);

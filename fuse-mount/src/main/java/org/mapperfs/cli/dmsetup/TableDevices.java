@@ -3,6 +3,7 @@ package org.mapperfs.cli.dmsetup;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -20,7 +21,10 @@ final class TableDevices {
     private TableDevices() {}
 
     static String in(String table, Session session) throws DmFailure {
-        List<String> names = session.names();
+        return in(table, session.names(), session.kernel);
+    }
+
+    static String in(String table, List<String> names, KernelDevices kernel) {
         StringBuilder sb = new StringBuilder();
         for (String line : table.split("\n", -1)) {
             String[] words = line.strip().split("\\s+");
@@ -29,7 +33,7 @@ final class TableDevices {
                 continue;
             }
             for (int i = ARGS_FROM; i < words.length; i++) {
-                words[i] = deviceIn(words[i], names, session.kernel);
+                words[i] = deviceIn(words[i], names, kernel);
             }
             sb.append(String.join(" ", words)).append('\n');
         }
@@ -52,15 +56,19 @@ final class TableDevices {
 
     /** One line of table or status text ({@code start length type args}) as the kernel prints it. */
     static String out(String line, Session session) throws DmFailure {
+        return out(line, session.names(), session::numbers);
+    }
+
+    /** As {@link #out(String, Session)}, with the devices' names and their numbers given. */
+    static String out(String line, List<String> names, Function<String, Optional<String>> numbersOf) {
         String[] words = line.split(" ", -1);
         if (words.length <= ARGS_FROM) {
             return line + (words.length == ARGS_FROM ? " " : ""); // dmsetup leaves a space after the type
         }
-        List<String> names = session.names();
         for (int i = ARGS_FROM; i < words.length; i++) {
             String w = words[i];
             if (names.contains(w) && !w.chars().allMatch(Character::isDigit)) {
-                words[i] = session.numbers(w).orElse(w);
+                words[i] = numbersOf.apply(w).orElse(w);
             } else if (w.startsWith("/dev/")) {
                 words[i] = KernelDevices.blockNumbers(Path.of(w)).orElse(w);
             }
