@@ -36,8 +36,10 @@ final class Getopt {
     }
 
     /** Short options as their long names, where dmsetup has both. */
-    private static final Map<Character, String> SHORT_NAMES = Map.of('c', "columns", 'C', "columns", 'f', "force",
-            'h', "help", 'n', "notable", 'o', "options", 'r', "readonly", 'u', "uuid", 'v', "verbose", 'y', "yes");
+    private static final Map<Character, String> SHORT_NAMES = Map.ofEntries(Map.entry('c', "columns"),
+            Map.entry('C', "columns"), Map.entry('f', "force"), Map.entry('h', "help"), Map.entry('n', "notable"),
+            Map.entry('o', "options"), Map.entry('O', "sort"), Map.entry('r', "readonly"), Map.entry('S', "select"),
+            Map.entry('u', "uuid"), Map.entry('U', "setuuid"), Map.entry('v', "verbose"), Map.entry('y', "yes"));
 
     /** What was given: options by long name (the last value wins), and the other arguments. */
     record Parsed(Map<String, String> options, List<String> args) {

@@ -41,6 +41,9 @@ final class ReportCommands {
 
     /** {@code table} or {@code status} of the devices named, or of every device with a NAME: prefix. */
     void lines(String verb, List<String> args) throws DmFailure {
+        if (options.has("concise")) {
+            throw new DmFailure("mapperfs: " + verb + " --concise is not supported");
+        }
         boolean all = args.isEmpty();
         List<String> names = all ? session.names() : devices(verb, args);
         if (names.isEmpty()) {
@@ -65,6 +68,11 @@ final class ReportCommands {
     }
 
     void info(List<String> args) throws DmFailure {
+        for (String unsupported : List.of("rows", "select", "sort")) {
+            if (options.has(unsupported)) {
+                throw new DmFailure("mapperfs: info --" + unsupported + " is not supported");
+            }
+        }
         List<String> names = args.isEmpty() ? session.names() : devices("info", args);
         if (options.has("columns")) {
             new InfoColumns(options).print(rows(names), session.out);
