@@ -57,6 +57,30 @@ class DmsetupCommandsIT {
     }
 
     @Test
+    void aMountedDeviceIsBusyForRemoveAndRemoveAllTakesStackedDevicesInOrder() throws IOException {
+        s.dmsetup("create", "low", "--table", "0 32768 linear " + img + " 0").orFail();
+        s.dmsetup("create", "--concise", "up,,,rw,0 16384 linear " + s.mapper("low") + " 0;ro,,,ro,0 8 zero")
+                .orFail();
+        Path fs = s.mkfsAndMount(s.mapper("up").toString(), "up");
+
+        Shell.Result busy = s.dmsetup("remove", "up");
+
+        assertThat(busy.exit()).isEqualTo(1);
+        assertThat(busy.err()).isEqualTo("device-mapper: remove ioctl on up  failed: Device or resource busy\n"
+                + "Command failed.\n");
+        assertThat(Files.isSymbolicLink(s.mapper("up"))).as("nothing changed").isTrue();
+        assertThat(s.dmsetup("info", "ro").orFail().out()).contains("State:             ACTIVE (READ-ONLY)\n");
+        assertThat(Shell.run("dd", "if=/dev/zero", "of=" + s.mapper("ro"), "bs=512", "count=1", "oflag=direct",
+                "status=none").exit()).as("a write to a read-only device").isNotZero();
+        s.unmountFs(fs);
+
+        s.dmsetup("remove_all").orFail();
+
+        assertThat(s.dmsetup("ls").orFail().out()).isEqualTo("No devices found\n");
+        assertThat(Files.list(s.devDir().resolve("mapper")).count()).isZero();
+    }
+
+    @Test
     void aTableWithMajorMinorDevicesLoadsBackIntoAnotherDevice() throws IOException {
         Path other = s.file("other.img", 4L << 20);
         s.dmsetup("create", "base", "--table", "0 32768 linear " + img + " 0").orFail();

@@ -32,8 +32,12 @@ final class DeviceCommands {
     /** {@code create NAME [--table T | FILE]} (or the table on stdin), or {@code create --concise LIST}. */
     void create(List<String> args) throws DmFailure {
         if (options.has("concise")) {
-            for (String spec : options.value("concise").split(";")) {
-                concise(spec);
+            need(args, 0, 1, "create --concise [<concise_device_spec_list>]");
+            String list = args.isEmpty() ? table(null) : args.get(0);
+            for (String spec : list.strip().split(";")) {
+                if (!spec.isBlank()) {
+                    concise(spec);
+                }
             }
             return;
         }
