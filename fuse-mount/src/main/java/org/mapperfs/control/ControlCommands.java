@@ -47,7 +47,7 @@ public final class ControlCommands {
               remove [--force] NAME
               rename NAME NEW_NAME
               message NAME SECTOR MESSAGE...
-              table [--inactive] [NAME]
+              table [--inactive] [--showkeys] [NAME]   keys (crypt) as zeros unless --showkeys
               status [NAME]
               info [NAME]
               deps NAME
@@ -234,10 +234,11 @@ public final class ControlCommands {
 
     private String table(Args args) throws MapperException {
         boolean inactive = args.flag("--inactive");
+        boolean keys = args.flag("--showkeys");
         if (!inactive) {
-            return forEach(args, (d, prefix) -> Reports.table(d.liveTable(), prefix));
+            return forEach(args, (d, prefix) -> Reports.table(d.liveTable(), prefix, keys));
         }
-        return forEach(args, (d, prefix) -> d.inactiveTable().map(t -> Reports.table(t, prefix)).orElse(""));
+        return forEach(args, (d, prefix) -> d.inactiveTable().map(t -> Reports.table(t, prefix, keys)).orElse(""));
     }
 
     private String info(Args args) throws MapperException {

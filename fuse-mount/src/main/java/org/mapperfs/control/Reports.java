@@ -14,9 +14,12 @@ public final class Reports {
         return device.isSuspended() ? "SUSPENDED" : "ACTIVE";
     }
 
-    /** One device's table lines; with {@code prefix}, each line starts with {@code name: }. */
-    static String table(Table table, String prefix) {
-        return prefixed(table.text(), prefix);
+    /**
+     * One device's table lines; with {@code prefix}, each line starts with {@code name: }. Keys
+     * show as zeros unless {@code keys}, as in dmsetup.
+     */
+    static String table(Table table, String prefix, boolean keys) {
+        return prefixed(keys ? table.text() : table.maskedText(), prefix);
     }
 
     static String status(MappedDevice device, String prefix) {
@@ -105,7 +108,7 @@ public final class Reports {
         for (MappedDevice d : devices) {
             sb.append(d.name()).append(' ').append(state(d)).append(' ').append(d.liveTable().sectors())
                     .append(" sectors\n");
-            for (String line : d.liveTable().text().split("\n")) {
+            for (String line : d.liveTable().maskedText().split("\n")) {
                 sb.append("  ").append(line).append('\n');
             }
         }

@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -21,7 +23,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The state folder: each device's live table as plain {@code NAME.table} text, after a comment
- * line {@code # uuid: UUID} for a device that has one (a comment to the table parser). A file is
+ * line {@code # uuid: UUID} for a device that has one (a comment to the table parser), readable
+ * by its owner only (a table may hold a crypt key). A file is
  * replaced atomically (write a temporary file, force it, rename over, force the folder), so a
  * daemon killed at any moment leaves either the old table or the new one. Only live tables are
  * written: a loaded but not resumed table is never recorded as the device's table.
@@ -30,6 +33,8 @@ public final class StateStore {
     private static final Logger log = LoggerFactory.getLogger(StateStore.class);
     static final String SUFFIX = ".table";
     private static final String UUID_LINE = "# uuid: ";
+    private static final java.util.Set<PosixFilePermission> OWNER_ONLY =
+            PosixFilePermissions.fromString("rw-------");
 
     private final Path dir;
     /** What each file holds now, to write only what changed. Guarded by {@code this}. */
@@ -131,8 +136,10 @@ public final class StateStore {
 
     private void writeAtomically(Path target, String text) throws IOException {
         Path tmp = dir.resolve("." + target.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        Files.deleteIfExists(tmp); // a leftover could have other permissions
+        // Only its owner reads a table: it may hold a key (crypt).
+        try (FileChannel ch = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(OWNER_ONLY))) {
             ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
             while (bytes.hasRemaining()) {
                 ch.write(bytes);

@@ -183,7 +183,7 @@ public final class MapperFs {
     private String metaText(Node node) {
         MappedDevice device = node.device();
         return switch (node.file()) {
-            case TABLE -> device.liveTable().text();
+            case TABLE -> device.liveTable().maskedText();
             case STATUS -> device.liveTable().statusText();
             case INFO -> Reports.info(device);
             case STATS -> {

@@ -153,8 +153,8 @@ class ReportsTest {
     void tableAndStatusPrefixEveryLineOnlyWhenAskedTo() throws Exception {
         MappedDevice d = mapper.create("d", "0 8 zero\n8 8 linear " + disk + " 0", dir);
 
-        assertThat(Reports.table(d.liveTable(), null)).isEqualTo("0 8 zero\n8 8 linear " + disk + " 0\n");
-        assertThat(Reports.table(d.liveTable(), "d")).isEqualTo("d: 0 8 zero\nd: 8 8 linear " + disk + " 0\n");
+        assertThat(Reports.table(d.liveTable(), null, false)).isEqualTo("0 8 zero\n8 8 linear " + disk + " 0\n");
+        assertThat(Reports.table(d.liveTable(), "d", false)).isEqualTo("d: 0 8 zero\nd: 8 8 linear " + disk + " 0\n");
         assertThat(Reports.status(d, "d")).isEqualTo("d: 0 8 zero\nd: 8 8 linear\n");
     }
 }

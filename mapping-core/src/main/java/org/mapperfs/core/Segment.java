@@ -5,7 +5,15 @@ public record Segment(long startSector, long lengthSectors, Target target) {
 
     /** The line of table text: {@code <start> <length> <type> <params>}. */
     public String line() {
-        String params = target.params();
+        return line(target.params());
+    }
+
+    /** As {@link #line()}, with secrets hidden (see {@link Target#maskedParams()}). */
+    public String maskedLine() {
+        return line(target.maskedParams());
+    }
+
+    private String line(String params) {
         return startSector + " " + lengthSectors + " " + target.type() + (params.isEmpty() ? "" : " " + params);
     }
 

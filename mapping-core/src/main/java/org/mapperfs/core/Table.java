@@ -224,6 +224,15 @@ public final class Table implements AutoCloseable {
         return sb.toString();
     }
 
+    /** As {@link #text()}, with secrets hidden: what reports print unless keys are asked for. */
+    public String maskedText() {
+        StringBuilder sb = new StringBuilder();
+        for (Segment s : segments) {
+            sb.append(s.maskedLine()).append('\n');
+        }
+        return sb.toString();
+    }
+
     public String statusText() {
         StringBuilder sb = new StringBuilder();
         for (Segment s : segments) {

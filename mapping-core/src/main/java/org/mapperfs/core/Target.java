@@ -17,6 +17,14 @@ public interface Target {
     /** The table arguments that recreate this target, in the kernel's syntax. */
     String params();
 
+    /**
+     * {@link #params()} as reports show them by default: with secrets (a crypt key) hidden, as
+     * {@code dmsetup table} hides them without {@code --showkeys}.
+     */
+    default String maskedParams() {
+        return params();
+    }
+
     /** dm's status line (STATUSTYPE_INFO) for this segment; empty where dm prints nothing. */
     String status();
 

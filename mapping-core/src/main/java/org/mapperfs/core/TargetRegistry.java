@@ -10,6 +10,7 @@ import org.mapperfs.core.targets.FlakeyTarget;
 import org.mapperfs.core.targets.LinearTarget;
 import org.mapperfs.core.targets.StripedTarget;
 import org.mapperfs.core.targets.ZeroTarget;
+import org.mapperfs.core.targets.crypt.CryptTarget;
 import org.mapperfs.core.targets.mirror.MirrorTarget;
 import org.mapperfs.core.targets.snapshot.SnapshotMergeTarget;
 import org.mapperfs.core.targets.snapshot.SnapshotOriginTarget;
@@ -26,6 +27,7 @@ public final class TargetRegistry {
     /** Every target that ships with mapperfs. Adding a target = one class + one line here. */
     public static TargetRegistry standard() {
         return new TargetRegistry(ImmutableSortedMap.<String, TargetFactory>naturalOrder()
+                .put("crypt", CryptTarget::create)
                 .put("delay", DelayTarget::create)
                 .put("dust", DustTarget::create)
                 .put("error", ErrorTarget::create)
@@ -57,6 +59,7 @@ public final class TargetRegistry {
      */
     public static Optional<String> kernelVersion(String type) {
         return Optional.ofNullable(switch (type) {
+            case "crypt" -> "1.27.0";
             case "delay" -> "1.4.0";
             case "dust" -> "1.0.0";
             case "error" -> "1.6.0";

@@ -24,10 +24,10 @@ class ArchitectureTest {
     }
 
     @Test
-    void theEngineDependsOnTheJdkGuavaAndSlf4jOnly() {
+    void theEngineDependsOnTheJdkGuavaAndSlf4jOnly() { // javax.crypto: the JDK's AES, for crypt
         classes().that().resideInAPackage("org.mapperfs.core..")
                 .should().onlyDependOnClassesThat()
-                .resideInAnyPackage("org.mapperfs.core..", "java..", "com.google.common..", "org.slf4j..")
+                .resideInAnyPackage("org.mapperfs.core..", "java..", "javax.crypto..", "com.google.common..", "org.slf4j..")
                 .check(engine);
     }
 
