@@ -56,9 +56,18 @@ public final class Loops {
      * swap); where the kernel refuses it, the file is attached buffered.
      */
     public static String attach(Path file, boolean directIo, boolean readOnly) throws IOException {
+        return attach(file, directIo, readOnly, 512);
+    }
+
+    /** As {@link #attach(Path, boolean, boolean)}, with a logical block size of {@code sectorSize}. */
+    public static String attach(Path file, boolean directIo, boolean readOnly, int sectorSize) throws IOException {
         List<String> args = new ArrayList<>(List.of("--find", "--show"));
         if (readOnly) {
             args.add("--read-only");
+        }
+        if (sectorSize != 512) {
+            args.add("--sector-size");
+            args.add(String.valueOf(sectorSize));
         }
         if (!directIo) {
             return losetup(with(args, file.toString()));
