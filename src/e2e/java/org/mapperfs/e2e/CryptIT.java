@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -173,6 +174,29 @@ class CryptIT {
         } finally {
             Shell.run("losetup", "-d", loop);
         }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"luks1, pbkdf2", "luks2, pbkdf2", "luks2, argon2id", "luks2, argon2i"})
+    void luksOpenUnlocksAContainerWithItsPassphraseAsCryptsetupWould(String type, String kdf) throws Exception {
+        Path container = s.file(type + "-" + kdf + ".img", 32L << 20);
+        Path keyFile = Files.write(s.dir.resolve("key"), "open sesame".getBytes());
+        Shell.run(List.of("bash", "-c", "cryptsetup luksFormat --type " + type + " --pbkdf " + kdf
+                + " --batch-mode " + (kdf.equals("pbkdf2") ? "--pbkdf-force-iterations 1000"
+                : "--pbkdf-memory 32768 --pbkdf-force-iterations 4") + " " + container + " " + keyFile)).orFail();
+        String key = volumeKey(Shell.run("cryptsetup", "luksDump", "--dump-volume-key", "--batch-mode",
+                "--key-file", keyFile.toString(), container.toString()).orFail().out());
+
+        s.cli("luks", "open", container.toString(), "vol", "--key-file", keyFile.toString()).orFail();
+        Shell.Result wrong = s.cliIn(s.dir, "not it\n", "luks", "open", container.toString(), "other");
+
+        assertThat(s.cli("table", "vol").orFail().out()).doesNotContain(key);
+        assertThat(ControlFile.run(s.mnt, "table --showkeys vol")).contains(" " + key + " ");
+        assertThat(s.cli("info", "vol").orFail().out()).contains("UUID:              CRYPT-" + type.toUpperCase());
+        assertThat(wrong.exit()).isEqualTo(1);
+        assertThat(wrong.err()).isEqualTo("mapperfs: no key slot of " + container + " opens with this passphrase\n");
+        s.cli("luks", "close", "vol").orFail();
+        assertThat(s.cli("ls").orFail().out()).isEqualTo("No devices found\n");
     }
 
     private static String volumeKey(String dump) {

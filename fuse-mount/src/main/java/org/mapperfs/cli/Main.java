@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
             SuspendCommand.class, ResumeCommand.class, RemoveCommand.class, RenameCommand.class,
             MessageCommand.class, TableCommand.class, StatusCommand.class, InfoCommand.class,
             LsCommand.class, DepsCommand.class, WaitCommand.class, TargetsCommand.class,
-            AttachCommand.class, DetachCommand.class, InstallDmsetupCommand.class,
+            AttachCommand.class, DetachCommand.class, InstallDmsetupCommand.class, LuksCommand.class,
         })
 public final class Main implements Runnable {
     static final int OK = 0;

@@ -6,12 +6,8 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HexFormat;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * A LUKS1 container (cryptsetup's on-disk format version 1): reads its header and unlocks a
@@ -104,13 +100,10 @@ public final class Luks1 {
                 continue;
             }
             byte[] material = material(container, slot);
-            byte[] slotKey = pbkdf2(passphrase, slot.salt(), slot.iterations(), keyBytes);
-            SectorCipher cipher = new SectorCipher(spec, slotKey, 512);
-            for (int p = 0; p < material.length; p += 512) {
-                cipher.sector(material, p, 512, p / 512, false);
-            }
-            byte[] key = merge(material, keyBytes, slot.stripes());
-            if (Arrays.equals(pbkdf2(key, digestSalt, digestIterations, digest.length), digest)) {
+            byte[] slotKey = KeySlots.pbkdf2(hash, passphrase, slot.salt(), slot.iterations(), keyBytes);
+            KeySlots.decrypt(spec, slotKey, material);
+            byte[] key = KeySlots.merge(hash, material, keyBytes, slot.stripes());
+            if (Arrays.equals(KeySlots.pbkdf2(hash, key, digestSalt, digestIterations, digest.length), digest)) {
                 return key;
             }
         }
@@ -135,82 +128,6 @@ public final class Luks1 {
             }
         }
         return b.array();
-    }
-
-    /** AF-merge: XOR the stripes in turn, diffusing the running value with the header's hash between them. */
-    private byte[] merge(byte[] material, int size, int stripes) throws IOException {
-        byte[] d = new byte[size];
-        for (int i = 0; i < stripes - 1; i++) {
-            for (int j = 0; j < size; j++) {
-                d[j] ^= material[i * size + j];
-            }
-            diffuse(d);
-        }
-        byte[] key = new byte[size];
-        for (int j = 0; j < size; j++) {
-            key[j] = (byte) (d[j] ^ material[(stripes - 1) * size + j]);
-        }
-        return key;
-    }
-
-    /** Each digest-sized piece becomes H(piece number, big-endian 32-bit || piece), the last one cut to fit. */
-    private void diffuse(byte[] d) throws IOException {
-        try {
-            MessageDigest md = MessageDigest.getInstance(javaHash());
-            int n = md.getDigestLength();
-            for (int piece = 0, at = 0; at < d.length; piece++, at += n) {
-                int len = Math.min(n, d.length - at);
-                md.reset();
-                md.update(ByteBuffer.allocate(4).putInt(piece).array());
-                md.update(d, at, len);
-                System.arraycopy(md.digest(), 0, d, at, len);
-            }
-        } catch (GeneralSecurityException e) {
-            throw new IOException("LUKS hash " + hash + ": " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * PBKDF2 (RFC 8018) with HMAC of the header's hash, on the secret's bytes as they are: the
-     * JDK's PBKDF2 key factory takes chars and encodes them, which would change a binary secret
-     * (the volume key, for the digest) and a passphrase that is not ASCII.
-     */
-    private byte[] pbkdf2(byte[] secret, byte[] salt, int iterations, int length) throws IOException {
-        try {
-            Mac mac = Mac.getInstance("Hmac" + javaHash().replace("-", ""));
-            // An empty key cannot be a SecretKeySpec; HMAC pads keys with zeros, so one zero byte is the same key.
-            mac.init(new SecretKeySpec(secret.length == 0 ? new byte[1] : secret, mac.getAlgorithm()));
-            int n = mac.getMacLength();
-            byte[] out = new byte[length];
-            byte[] u = new byte[n];
-            byte[] t = new byte[n];
-            for (int block = 1, at = 0; at < length; block++, at += n) {
-                mac.update(salt);
-                mac.update(ByteBuffer.allocate(4).putInt(block).array());
-                mac.doFinal(u, 0);
-                System.arraycopy(u, 0, t, 0, n);
-                for (int i = 1; i < iterations; i++) {
-                    mac.update(u);
-                    mac.doFinal(u, 0);
-                    for (int j = 0; j < n; j++) {
-                        t[j] ^= u[j];
-                    }
-                }
-                System.arraycopy(t, 0, out, at, Math.min(n, length - at));
-            }
-            return out;
-        } catch (GeneralSecurityException e) {
-            throw new IOException("LUKS PBKDF2 with " + hash + ": " + e.getMessage(), e);
-        }
-    }
-
-    private String javaHash() {
-        return switch (hash) {
-            case "sha1" -> "SHA-1";
-            case "sha256" -> "SHA-256";
-            case "sha512" -> "SHA-512";
-            default -> hash.toUpperCase();
-        };
     }
 
     private static String text(ByteBuffer h, int length) {
