@@ -23,13 +23,14 @@
 #   mfs-mirror   mapperfs "0 N mirror core 2 1024 nosync 2 M1 0 M2 0" (RAID-1, 512 KiB regions):
 #                every write goes to both files, reads alternate between them. M1 and M2 are
 #                fallocate'd, so they start identical and nosync is true (no resync runs).
+#   mfs-crypt    mapperfs "0 N crypt aes-xts-plain64 <random 512-bit key> 0 C 0" on its own file C
 #   mfs-null     mapperfs "0 N zero": a do-nothing daemon (writes dropped, reads return zeros), the
 #                floor of FUSE + loop through this daemon: no device that stores data can beat it.
 #   qsd          (--peers) qemu-storage-daemon --export type=fuse of file A, attached like mapperfs
 #   nbdkit       (--peers) nbdfuse [ nbdkit file A ], attached like mapperfs
 #   qsd-null     (--peers) the same export of qemu's null-co driver (read-zeroes=on): the peer's floor
 #   nbdkit-null  (--peers) nbdfuse [ nbdkit null ]: that peer's floor
-#   Backing files live in a fresh directory under /var/tmp (must not be tmpfs); disk use = 4 x size.
+#   Backing files live in a fresh directory under /var/tmp (must not be tmpfs); disk use = 5 x size.
 #
 # Workloads (fio on the loop device, --direct=1 --ioengine=libaio --time_based):
 #   seq write 1 MiB QD4, seq read 1 MiB QD4 (MB/s = 10^6 bytes/s), rand read 4 KiB QD16,
@@ -266,14 +267,16 @@ FILE_B1="$WORK/b1.img"
 FILE_B2="$WORK/b2.img"
 FILE_M1="$WORK/m1.img"
 FILE_M2="$WORK/m2.img"
-log "allocating backing files in $WORK ($FSTYPE on ${src}): A, M1, M2 $((SIZE / MIB)) MiB each, B1+B2 $((SIZE / 2 / MIB)) MiB each"
+FILE_C="$WORK/c.img"
+log "allocating backing files in $WORK ($FSTYPE on ${src}): A, M1, M2, C $((SIZE / MIB)) MiB each, B1+B2 $((SIZE / 2 / MIB)) MiB each"
 fallocate -l "$SIZE" "$FILE_A"
 fallocate -l $((SIZE / 2)) "$FILE_B1"
 fallocate -l $((SIZE / 2)) "$FILE_B2"
 fallocate -l "$SIZE" "$FILE_M1"
 fallocate -l "$SIZE" "$FILE_M2"
+fallocate -l "$SIZE" "$FILE_C"
 
-CONFIGS=(raw-dio raw-buf mfs-linear mfs-striped mfs-mirror mfs-null)
+CONFIGS=(raw-dio raw-buf mfs-linear mfs-striped mfs-mirror mfs-crypt mfs-null)
 declare -A DEV=()
 
 DEV[raw-dio]=$(losetup --find --show --direct-io=on "$FILE_A")
@@ -307,6 +310,8 @@ DEV[mfs-linear]=$("$MAPPERFS" -m "$MNT" attach lin)
 "$MAPPERFS" -m "$MNT" create mir --table "0 $SECTORS mirror core 2 1024 nosync 2 $FILE_M1 0 $FILE_M2 0" >/dev/null
 DEV[mfs-striped]=$("$MAPPERFS" -m "$MNT" attach str)
 DEV[mfs-mirror]=$("$MAPPERFS" -m "$MNT" attach mir)
+"$MAPPERFS" -m "$MNT" create cry --table "0 $SECTORS crypt aes-xts-plain64 $(head -c 64 /dev/urandom | od -An -tx1 | tr -d ' \n') 0 $FILE_C 0" >/dev/null
+DEV[mfs-crypt]=$("$MAPPERFS" -m "$MNT" attach cry)
 "$MAPPERFS" -m "$MNT" create null --table "0 $SECTORS zero" >/dev/null
 DEV[mfs-null]=$("$MAPPERFS" -m "$MNT" attach null)
 
