@@ -11,6 +11,7 @@ import org.mapperfs.core.targets.LinearTarget;
 import org.mapperfs.core.targets.StripedTarget;
 import org.mapperfs.core.targets.ZeroTarget;
 import org.mapperfs.core.targets.crypt.CryptTarget;
+import org.mapperfs.core.targets.verity.VerityTarget;
 import org.mapperfs.core.targets.mirror.MirrorTarget;
 import org.mapperfs.core.targets.snapshot.SnapshotMergeTarget;
 import org.mapperfs.core.targets.snapshot.SnapshotOriginTarget;
@@ -38,6 +39,7 @@ public final class TargetRegistry {
                 .put("snapshot-merge", SnapshotMergeTarget::create)
                 .put("snapshot-origin", SnapshotOriginTarget::create)
                 .put("striped", StripedTarget::create)
+                .put("verity", VerityTarget::create)
                 .put("zero", ZeroTarget::create)
                 .build());
     }
@@ -70,6 +72,7 @@ public final class TargetRegistry {
             case "snapshot-merge" -> "1.5.0";
             case "snapshot-origin" -> "1.9.0";
             case "striped" -> "1.6.0";
+            case "verity" -> "1.10.0";
             case "zero" -> "1.2.0";
             default -> null;
         });

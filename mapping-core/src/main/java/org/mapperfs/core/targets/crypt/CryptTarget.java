@@ -52,7 +52,7 @@ public final class CryptTarget implements Target {
         final ByteBuffer view = ByteBuffer.wrap(buffer);
 
         Worker(CipherSpec spec, byte[] key, int sectorSize) {
-            cipher = new SectorCipher(spec, key, sectorSize);
+            cipher = new SectorCipher(spec, key, CHUNK, sectorSize);
         }
     }
 
@@ -217,11 +217,10 @@ public final class CryptTarget implements Target {
 
     /** En- or decrypts {@code n} bytes of the worker's buffer, which hold the segment's bytes from {@code at}. */
     private void crypt(Worker w, long at, int n, boolean forward) {
-        for (int p = 0; p < n; p += sectorSize) {
-            long sector = (at + p) / 512 + ivOffset;
-            long ivSector = largeIvs ? sector / (sectorSize / 512) : sector;
-            w.cipher.sector(w.buffer, p, sectorSize, ivSector, forward);
-        }
+        long sector = at / 512 + ivOffset;
+        int per = sectorSize / 512;
+        long firstIv = largeIvs ? sector / per : sector;
+        w.cipher.run(w.buffer, 0, n, sectorSize, firstIv, largeIvs ? 1 : per, forward);
     }
 
     private void checkAligned(long offset, int length) throws IOException {

@@ -16,24 +16,24 @@ enum IvMode {
     /** All zeros. */
     NULL;
 
-    /** Writes the IV of {@code sector} into {@code iv} (16 bytes), before any ESSIV step. */
-    void fill(byte[] iv, long sector) {
-        java.util.Arrays.fill(iv, (byte) 0);
+    /** Writes the IV of {@code sector} into {@code iv} at {@code at} (16 bytes), before any ESSIV step. */
+    void fill(byte[] iv, int at, long sector) {
+        java.util.Arrays.fill(iv, at, at + 16, (byte) 0);
         switch (this) {
-            case PLAIN -> putLittle(iv, sector & 0xffffffffL, 4);
-            case PLAIN64, ESSIV_SHA256 -> putLittle(iv, sector, 8);
+            case PLAIN -> putLittle(iv, at, sector & 0xffffffffL, 4);
+            case PLAIN64, ESSIV_SHA256 -> putLittle(iv, at, sector, 8);
             case PLAIN64BE -> {
                 for (int i = 0; i < 8; i++) {
-                    iv[15 - i] = (byte) (sector >>> (8 * i));
+                    iv[at + 15 - i] = (byte) (sector >>> (8 * i));
                 }
             }
             case NULL -> { }
         }
     }
 
-    private static void putLittle(byte[] iv, long value, int bytes) {
+    private static void putLittle(byte[] iv, int at, long value, int bytes) {
         for (int i = 0; i < bytes; i++) {
-            iv[i] = (byte) (value >>> (8 * i));
+            iv[at + i] = (byte) (value >>> (8 * i));
         }
     }
 }

@@ -1,5 +1,8 @@
 package org.mapperfs.core.targets.crypt;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.Arrays;
@@ -7,26 +10,32 @@ import javax.crypto.Cipher;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * One thread's AES for a crypt target: encrypts and decrypts whole crypto sectors in place in a
- * byte array, with the JDK's AES (ECB, which the JIT turns into AES instructions) and XTS or CBC
- * built on it. Holds its ciphers and scratch arrays, so a sector costs no allocation. Not
- * thread-safe: one per thread.
+ * One thread's AES for a crypt target: encrypts and decrypts runs of crypto sectors in place in
+ * a byte array, with the JDK's AES (ECB, which the JIT runs on the CPU's AES instructions) and
+ * XTS or CBC built on it. For XTS a whole run takes three AES calls: the sectors' IVs into their
+ * first tweaks, then the data between two XORs with every block's tweak. Holds its ciphers and
+ * scratch arrays, so a request costs no allocation. Not thread-safe: one per thread.
  */
 final class SectorCipher {
     private static final int BLOCK = 16;
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class,
+            ByteOrder.LITTLE_ENDIAN);
 
     private final CipherSpec spec;
     private final Cipher encrypt;
     private final Cipher decrypt;
     /** XTS: the tweak key; ESSIV: the key made from the volume key's hash. Null otherwise. */
     private final Cipher second;
-    private final byte[] iv = new byte[BLOCK];
-    private final byte[] tweak = new byte[BLOCK];
+    /** Per sector of a run, its IV, then (XTS) its first tweak. */
+    private final byte[] ivs;
+    /** XTS: every block's tweak; CBC: the ciphertext a decryption chains from. */
     private final byte[] scratch;
 
-    SectorCipher(CipherSpec spec, byte[] key, int sectorSize) {
+    /** @param capacity the most bytes one call handles; {@code sectorSize} the smallest sector */
+    SectorCipher(CipherSpec spec, byte[] key, int capacity, int sectorSize) {
         this.spec = spec;
-        this.scratch = new byte[sectorSize];
+        this.scratch = new byte[capacity];
+        this.ivs = new byte[capacity / sectorSize * BLOCK];
         try {
             boolean xts = spec.chain() == CipherSpec.Chain.XTS;
             byte[] main = xts ? Arrays.copyOfRange(key, 0, key.length / 2) : key;
@@ -44,25 +53,42 @@ final class SectorCipher {
         }
     }
 
+    SectorCipher(CipherSpec spec, byte[] key, int sectorSize) {
+        this(spec, key, sectorSize, sectorSize);
+    }
+
     private static Cipher ecb(int mode, byte[] key) throws GeneralSecurityException {
         Cipher c = Cipher.getInstance("AES/ECB/NoPadding");
         c.init(mode, new SecretKeySpec(key, "AES"));
         return c;
     }
 
-    /** Encrypts ({@code forward}) or decrypts {@code length} bytes at {@code off}: one crypto sector. */
+    /** Encrypts ({@code forward}) or decrypts one crypto sector of {@code length} bytes at {@code off}. */
     void sector(byte[] b, int off, int length, long ivSector, boolean forward) {
+        run(b, off, length, length, ivSector, 1, forward);
+    }
+
+    /**
+     * En- or decrypts {@code length} bytes at {@code off}: sectors of {@code sectorSize} whose
+     * IV sectors start at {@code firstIv} and grow by {@code ivStep} from one sector to the next.
+     */
+    void run(byte[] b, int off, int length, int sectorSize, long firstIv, long ivStep, boolean forward) {
         try {
-            spec.iv().fill(iv, ivSector);
-            if (spec.iv() == IvMode.ESSIV_SHA256) {
-                second.doFinal(iv, 0, BLOCK, iv, 0);
+            int sectors = length / sectorSize;
+            for (int k = 0; k < sectors; k++) {
+                spec.iv().fill(ivs, k * BLOCK, firstIv + k * ivStep);
+            }
+            if (second != null) {
+                second.update(ivs, 0, sectors * BLOCK, ivs, 0); // XTS: first tweaks; ESSIV: the IVs
             }
             if (spec.chain() == CipherSpec.Chain.XTS) {
-                xts(b, off, length, forward);
+                xts(b, off, length, sectorSize, sectors, forward);
             } else if (forward) {
-                cbcEncrypt(b, off, length);
+                for (int k = 0; k < sectors; k++) {
+                    cbcEncrypt(b, off + k * sectorSize, sectorSize, k * BLOCK);
+                }
             } else {
-                cbcDecrypt(b, off, length);
+                cbcDecrypt(b, off, length, sectorSize, sectors);
             }
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES failed: " + e, e);
@@ -71,35 +97,37 @@ final class SectorCipher {
 
     /**
      * XTS (IEEE 1619) on whole 16-byte blocks: each block is XORed with its tweak before and after
-     * AES; the tweaks are E(key2, IV) times successive powers of x in GF(2^128). All tweaks are
-     * laid out in {@code scratch} first, so AES runs once over the whole sector.
+     * AES; a sector's tweaks are E(key2, IV) times successive powers of x in GF(2^128).
      */
-    private void xts(byte[] b, int off, int length, boolean forward) throws GeneralSecurityException {
-        second.doFinal(iv, 0, BLOCK, tweak, 0);
-        for (int p = 0; p < length; p += BLOCK) {
-            System.arraycopy(tweak, 0, scratch, p, BLOCK);
-            timesX(tweak);
+    private void xts(byte[] b, int off, int length, int sectorSize, int sectors, boolean forward)
+            throws GeneralSecurityException {
+        for (int k = 0; k < sectors; k++) {
+            long lo = (long) LONGS.get(ivs, k * BLOCK);
+            long hi = (long) LONGS.get(ivs, k * BLOCK + 8);
+            for (int p = k * sectorSize, end = p + sectorSize; p < end; p += BLOCK) {
+                LONGS.set(scratch, p, lo);
+                LONGS.set(scratch, p + 8, hi);
+                long carry = hi >> 63; // all ones if the top bit is set
+                hi = (hi << 1) | (lo >>> 63);
+                lo = (lo << 1) ^ (carry & 0x87);
+            }
         }
         xor(b, off, scratch, 0, length);
-        (forward ? encrypt : decrypt).doFinal(b, off, length, b, off);
+        (forward ? encrypt : decrypt).update(b, off, length, b, off);
         xor(b, off, scratch, 0, length);
     }
 
     /** Multiplies a little-endian element of GF(2^128) by x (the polynomial x^128 + x^7 + x^2 + x + 1). */
     static void timesX(byte[] t) {
-        int carry = 0;
-        for (int i = 0; i < BLOCK; i++) {
-            int v = t[i] & 0xff;
-            t[i] = (byte) ((v << 1) | carry);
-            carry = v >>> 7;
-        }
-        if (carry != 0) {
-            t[0] ^= (byte) 0x87;
-        }
+        long lo = (long) LONGS.get(t, 0);
+        long hi = (long) LONGS.get(t, 8);
+        long carry = hi >> 63;
+        LONGS.set(t, 8, (hi << 1) | (lo >>> 63));
+        LONGS.set(t, 0, (lo << 1) ^ (carry & 0x87));
     }
 
-    private void cbcEncrypt(byte[] b, int off, int length) throws GeneralSecurityException {
-        xor(b, off, iv, 0, BLOCK);
+    private void cbcEncrypt(byte[] b, int off, int length, int ivAt) throws GeneralSecurityException {
+        xor(b, off, ivs, ivAt, BLOCK);
         encrypt.update(b, off, BLOCK, b, off);
         for (int p = off + BLOCK; p < off + length; p += BLOCK) {
             xor(b, p, b, p - BLOCK, BLOCK);
@@ -107,16 +135,22 @@ final class SectorCipher {
         }
     }
 
-    private void cbcDecrypt(byte[] b, int off, int length) throws GeneralSecurityException {
+    /** CBC decryption runs over all sectors at once: AES, then each block XORed with the one before. */
+    private void cbcDecrypt(byte[] b, int off, int length, int sectorSize, int sectors)
+            throws GeneralSecurityException {
         System.arraycopy(b, off, scratch, 0, length);
-        decrypt.doFinal(b, off, length, b, off);
-        xor(b, off, iv, 0, BLOCK);
-        xor(b, off + BLOCK, scratch, 0, length - BLOCK);
+        decrypt.update(b, off, length, b, off);
+        for (int k = 0; k < sectors; k++) {
+            int at = off + k * sectorSize;
+            xor(b, at, ivs, k * BLOCK, BLOCK);
+            xor(b, at + BLOCK, scratch, k * sectorSize, sectorSize - BLOCK);
+        }
     }
 
+    /** XOR in 8-byte words: every length here is a multiple of 16. */
     private static void xor(byte[] into, int at, byte[] with, int from, int length) {
-        for (int i = 0; i < length; i++) {
-            into[at + i] ^= with[from + i];
+        for (int i = 0; i < length; i += 8) {
+            LONGS.set(into, at + i, (long) LONGS.get(into, at + i) ^ (long) LONGS.get(with, from + i));
         }
     }
 }
