@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
             MessageCommand.class, TableCommand.class, StatusCommand.class, InfoCommand.class,
             LsCommand.class, DepsCommand.class, WaitCommand.class, TargetsCommand.class,
             AttachCommand.class, DetachCommand.class, InstallDmsetupCommand.class, LuksCommand.class,
+            ReplayLogCommand.class,
         })
 public final class Main implements Runnable {
     static final int OK = 0;

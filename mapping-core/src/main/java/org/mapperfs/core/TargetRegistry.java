@@ -11,6 +11,7 @@ import org.mapperfs.core.targets.LinearTarget;
 import org.mapperfs.core.targets.StripedTarget;
 import org.mapperfs.core.targets.ZeroTarget;
 import org.mapperfs.core.targets.crypt.CryptTarget;
+import org.mapperfs.core.targets.logwrites.LogWritesTarget;
 import org.mapperfs.core.targets.verity.VerityTarget;
 import org.mapperfs.core.targets.mirror.MirrorTarget;
 import org.mapperfs.core.targets.snapshot.SnapshotMergeTarget;
@@ -34,6 +35,7 @@ public final class TargetRegistry {
                 .put("error", ErrorTarget::create)
                 .put("flakey", FlakeyTarget::create)
                 .put("linear", LinearTarget::create)
+                .put("log-writes", LogWritesTarget::create)
                 .put("mirror", MirrorTarget::create)
                 .put("snapshot", SnapshotTarget::create)
                 .put("snapshot-merge", SnapshotMergeTarget::create)
@@ -67,6 +69,7 @@ public final class TargetRegistry {
             case "error" -> "1.6.0";
             case "flakey" -> "1.5.0";
             case "linear" -> "1.4.0";
+            case "log-writes" -> "1.1.0";
             case "mirror" -> "1.14.0";
             case "snapshot" -> "1.16.0";
             case "snapshot-merge" -> "1.5.0";

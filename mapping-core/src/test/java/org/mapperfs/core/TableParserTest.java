@@ -54,7 +54,7 @@ class TableParserTest {
                         "too large"),
                 refused("too few words", "0 8", "line 1: expected <start> <length> <target>", "'0 8'"),
                 refused("unknown target type", "0 8 raid9", "line 1: unknown target type 'raid9'",
-                        "(known: ", "linear, mirror, ", "striped, "),
+                        "(known: ", "linear, log-writes, mirror, ", "striped, "),
                 refused("linear with one argument", "0 8 linear {big}",
                         "line 1: linear: expected 2 arguments", "got 1"),
                 refused("linear with three arguments", "0 8 linear {big} 0 0",
