@@ -42,11 +42,11 @@ mapperfs detach lw >/dev/null
 mapperfs status lw
 mapperfs remove lw
 
-step "replay to every flush point; mount (journal replay) and fsck -fn at each"
+step "replay to every flush point after mkfs; mount (journal replay) and fsck -fn at each"
 check="cp --sparse=always $work/replay.img $work/check.img && mount -o loop $work/check.img $work/check"
-check="$check && umount $work/check && fsck.ext4 -fn $work/check.img >/dev/null"
+check="$check && umount $work/check && fsck.ext4 -fn $work/check.img >/dev/null 2>&1"
 mapperfs replay-log --log log.img --find --next-flush
-mapperfs replay-log --log log.img --replay replay.img --check flush --fsck "$check"
+mapperfs replay-log --log log.img --replay replay.img --check flush --start-mark mkfs --fsck "$check"
 echo "ok: every flush point mounts and fscks clean"
 
 step "replay to the mark after the fsync"

@@ -50,7 +50,8 @@ final class ReplayLogCommand implements Callable<Integer> {
     @Option(names = "--next-mark", paramLabel = "NAME", description = "With --find: the mark NAME.")
     String nextMark;
 
-    @Option(names = "--check", paramLabel = "flush", description = "Replay to every flush point in turn (only 'flush').")
+    @Option(names = "--check", paramLabel = "flush", description = "Replay to every flush point in turn (only 'flush');"
+            + " with --start-mark or --start-entry, what comes before is replayed first and not checked.")
     String check;
 
     @Option(names = "--fsck", paramLabel = "CMD", description = "With --check: the command run at each point (sh -c).")
@@ -99,7 +100,9 @@ final class ReplayLogCommand implements Callable<Integer> {
         if (!check.equals("flush") || fsck == null) {
             throw new CliException("--check takes 'flush', with --fsck CMD");
         }
-        long points = r.entries().stream().filter(LogReplay.Entry::isFlush).count();
+        // What precedes the first point checked (mkfs, up to --start-mark) is replayed first, unchecked.
+        r.replay(target, 0, from);
+        long points = r.entries().stream().filter(e -> e.isFlush() && e.index() >= from).count();
         long done = 0;
         long at = from;
         for (long flush = r.nextFlush(from); flush >= 0; flush = r.nextFlush(flush + 1)) {
