@@ -154,9 +154,10 @@ class CryptIT {
         assertThat(Files.readString(s.state.resolve("vol.table"))).contains(key);
         assertThat(Shell.run("stat", "-c", "%a", s.state.resolve("vol.table").toString()).orFail().out().strip())
                 .isEqualTo("600");
-        // A loop device with the crypto sector as its logical block, as a dm-crypt device has.
-        String loop = Shell.run("losetup", "--find", "--show", "--direct-io=on", "--sector-size",
-                String.valueOf(sectorSize), s.mnt.resolve("vol").toString()).orFail().out().strip();
+        // attach gives the loop device the crypto sector as its logical block, as a dm-crypt device has.
+        String loop = s.attach("vol");
+        assertThat(Files.readString(Sandbox.queueSetting(loop, "logical_block_size")).strip())
+                .isEqualTo(String.valueOf(sectorSize));
         try {
             Path fs = s.mkfsAndMount(loop, type);
             byte[] data = new byte[64 << 20];

@@ -15,10 +15,11 @@ import picocli.CommandLine.Spec;
 /**
  * Attaches a device's file to a free loop device and prints it. Loop direct I/O is asked for
  * first (no second page cache between loop and mapperfs); where the kernel refuses it, the
- * device is attached buffered.
+ * device is attached buffered. A crypt device with 4096-byte sectors gets a loop device with
+ * 4096-byte logical blocks, as a dm-crypt device has.
  */
 @Command(name = "attach", description = "Attach a device to a loop device (losetup) and print the loop device.")
-final class AttachCommand implements Callable<Integer>, ContextAware {
+public final class AttachCommand implements Callable<Integer>, ContextAware {
     private final Context context;
 
     @Spec
@@ -33,6 +34,24 @@ final class AttachCommand implements Callable<Integer>, ContextAware {
     @Parameters(paramLabel = "NAME")
     String name;
 
+    /**
+     * The logical block size a dm device of this table would have: a crypt table's crypto sector
+     * ({@code sector_size:N}), else 512. Requests smaller than that would fail on such a device.
+     */
+    public static int logicalBlockSize(String table) {
+        int size = 512;
+        for (String word : table.split("\\s+")) {
+            if (word.startsWith("sector_size:")) {
+                try {
+                    size = Math.max(size, Integer.parseInt(word.substring("sector_size:".length())));
+                } catch (NumberFormatException e) {
+                    // the daemon refused such a table already
+                }
+            }
+        }
+        return size;
+    }
+
     AttachCommand(Context context) {
         this.context = context;
     }
@@ -40,7 +59,8 @@ final class AttachCommand implements Callable<Integer>, ContextAware {
     @Override
     public Integer call() throws CliException, IOException {
         Path file = context.deviceFile(name);
-        context.control().send("info " + name); // fails with the daemon's message if there is no such device
+        // Fails with the daemon's message if there is no such device.
+        String table = context.control().send("table " + name);
         List<Loops.Loop> attached = Loops.attachedTo(file);
         if (refresh) {
             if (attached.isEmpty()) {
@@ -58,7 +78,7 @@ final class AttachCommand implements Callable<Integer>, ContextAware {
         if (!Files.exists(file)) {
             throw new CliException("no device file " + file);
         }
-        String loop = Loops.attach(file, !buffered, false);
+        String loop = Loops.attach(file, !buffered, false, logicalBlockSize(table));
         spec.commandLine().getOut().println(loop);
         return Main.OK;
     }

@@ -68,8 +68,7 @@ final class LuksCommand implements Runnable {
                 }
             }
             spec.commandLine().getOut().println("opened " + name + " (LUKS" + luks.version() + ", "
-                    + luks.sectorSize() + "-byte sectors" + (luks.sectorSize() == 512 ? ""
-                    : "; attach it with losetup --sector-size " + luks.sectorSize()) + ")");
+                    + luks.sectorSize() + "-byte sectors)");
             return Main.OK;
         }
 

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.mapperfs.cli.AttachCommand;
 import org.mapperfs.daemon.Loops;
 
 /**
@@ -69,7 +70,7 @@ final class DeviceCommands {
         session.changed();
         String loop;
         try {
-            loop = Loops.attach(session.mount.resolve(name), true, readOnly, logicalBlockSize(table));
+            loop = Loops.attach(session.mount.resolve(name), true, readOnly, AttachCommand.logicalBlockSize(table));
         } catch (IOException e) {
             undoCreate(name);
             throw DmFailure.ioctl("create", name, "cannot attach a loop device: " + e.getMessage());
@@ -325,24 +326,6 @@ final class DeviceCommands {
         } catch (IOException e) {
             throw new DmFailure("Couldn't open '" + file + "' for reading: " + e.getMessage());
         }
-    }
-
-    /**
-     * The logical block size a dm device of this table would have: the largest crypto sector
-     * ({@code sector_size:N} of a crypt line), else 512.
-     */
-    static int logicalBlockSize(String table) {
-        int size = 512;
-        for (String word : table.split("\\s+")) {
-            if (word.startsWith("sector_size:")) {
-                try {
-                    size = Math.max(size, Integer.parseInt(word.substring("sector_size:".length())));
-                } catch (NumberFormatException e) {
-                    // the daemon refused such a table already
-                }
-            }
-        }
-        return size;
     }
 
     /** The first argument of a table that is an existing regular file: what the device stands on. */
