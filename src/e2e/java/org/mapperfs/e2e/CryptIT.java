@@ -166,6 +166,7 @@ class CryptIT {
         assertThat(s.cli("table", "vol").orFail().out()).as("no key in table").doesNotContain(key)
                 .contains("0".repeat(128));
         assertThat(Files.readString(s.state.resolve("vol.table"))).contains(key);
+        assertThat(Files.readString(s.state.resolve("daemon.log"))).as("no key in the log").doesNotContain(key);
         assertThat(Shell.run("stat", "-c", "%a", s.state.resolve("vol.table").toString()).orFail().out().strip())
                 .isEqualTo("600");
         // attach gives the loop device the crypto sector as its logical block, as a dm-crypt device has.

@@ -94,8 +94,14 @@ public final class ControlHandle {
         return n;
     }
 
-    private static String firstWords(String command) {
-        return printable(command.lines().findFirst().orElse("").strip(), 120);
+    /**
+     * What the log says of a command: its first three words ({@code create NAME}, {@code suspend
+     * --noflush NAME}). Never more: a table may follow on the same line, and a crypt table holds
+     * its key.
+     */
+    static String firstWords(String command) {
+        String[] words = command.lines().findFirst().orElse("").strip().split("\\s+", 4);
+        return printable(String.join(" ", java.util.Arrays.copyOf(words, Math.min(words.length, 3))), 120);
     }
 
     /**

@@ -130,4 +130,14 @@ class ControlHandleTest {
         assertThat(ControlHandle.printable("short", 10)).isEqualTo("short");
         assertThat(ControlHandle.printable("a\u2028b", 10)).isEqualTo("a\\u2028b");
     }
+
+    @Test
+    void theLogShowsACommandsFirstThreeWordsAndNeverATableOnItsLine() {
+        String key = "0123456789abcdef".repeat(8);
+
+        assertThat(ControlHandle.firstWords("create c 0 8 crypt aes-xts-plain64 " + key + " 0 /d 0"))
+                .isEqualTo("create c 0");
+        assertThat(ControlHandle.firstWords("suspend --noflush vol\n")).isEqualTo("suspend --noflush vol");
+        assertThat(ControlHandle.firstWords("create c\n0 8 crypt aes-xts-plain64 " + key)).isEqualTo("create c");
+    }
 }
