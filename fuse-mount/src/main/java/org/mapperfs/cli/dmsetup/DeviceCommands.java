@@ -281,7 +281,8 @@ final class DeviceCommands {
         for (String name : names) {
             Optional<String> loop = session.kernel.loopOf(name);
             try {
-                String l = loop.isPresent() ? loop.get() : Loops.attach(session.mount.resolve(name), true, false);
+                String l = loop.isPresent() ? loop.get() : Loops.attach(session.mount.resolve(name), true, false,
+                        AttachCommand.logicalBlockSize(session.send("mknodes", name, "table " + name)));
                 if (!session.kernel.linked(name, l)) {
                     session.kernel.link(name, l);
                 }
