@@ -99,6 +99,41 @@ class VerityIT {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void aSquashfsImageMountsThroughVerityAndReadsBack() throws Exception {
+        Path tree = Files.createDirectories(s.dir.resolve("tree/sub"));
+        byte[] content = new byte[3 << 20];
+        new Random(4).nextBytes(content);
+        Files.write(tree.resolve("blob"), content);
+        Files.writeString(tree.resolve("note.txt"), "read through verity\n");
+        Path image = s.dir.resolve("image.sqfs");
+        Shell.run("mksquashfs", s.dir.resolve("tree").toString(), image.toString(), "-quiet", "-noappend").orFail();
+        // veritysetup covers whole 4096-byte blocks: pad the image to a multiple of them.
+        long size = Files.size(image);
+        Shell.run("truncate", "-s", String.valueOf((size + 4095) / 4096 * 4096), image.toString()).orFail();
+        Path hashes = s.dir.resolve("image.hash");
+        String out = Shell.run("veritysetup", "format", image.toString(), hashes.toString()).orFail().out();
+        long blocks = Long.parseLong(field(out, "Data blocks:\\s+(\\d+)"));
+        s.create("sq", "0 " + blocks * 8 + " verity 1 " + image + " " + hashes + " 4096 4096 " + blocks + " 1 sha256 "
+                + field(out, "Root hash:\\s+(\\S+)") + " " + field(out, "Salt:\\s+(\\S+)"));
+        String loop = Shell.run("losetup", "--find", "--show", "--read-only", "--direct-io=on",
+                s.mnt.resolve("sq").toString()).orFail().out().strip();
+        Path at = s.dir.resolve("sqfs");
+        Files.createDirectories(at);
+        try {
+            Shell.run("mount", "-t", "squashfs", "-o", "ro", loop, at.toString()).orFail();
+            try {
+                assertThat(Files.readAllBytes(at.resolve("sub/blob"))).isEqualTo(content);
+                assertThat(Files.readString(at.resolve("sub/note.txt"))).isEqualTo("read through verity\n");
+            } finally {
+                Shell.run("umount", at.toString());
+            }
+            assertThat(s.cli("status", "sq").orFail().out()).endsWith(" verity V -\n");
+        } finally {
+            Shell.run("losetup", "-d", loop);
+        }
+    }
+
     /** Hash blocks of level 0: one digest per data block, as many as fit a 4096-byte block. */
     private static long levelZeroBlocks(long blocks, String hash, int format) {
         int size = switch (hash) {
