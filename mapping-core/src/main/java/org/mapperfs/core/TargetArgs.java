@@ -70,6 +70,23 @@ public final class TargetArgs {
         }
     }
 
+    /**
+     * The kernel's optional tail {@code [<#opt_params> <opt_params>...]}: the count, then exactly
+     * that many words, which end the line. Empty when nothing is left.
+     */
+    public List<String> optionalParams(int max) throws TableException {
+        if (remaining() == 0) {
+            return List.of();
+        }
+        long count = nextLong("#opt_params", 0, max);
+        if (remaining() != count) {
+            throw error("#opt_params is " + count + " but " + remaining() + " follow");
+        }
+        List<String> params = List.copyOf(args.subList(next, args.size()));
+        next = args.size();
+        return params;
+    }
+
     public String next(String field) throws TableException {
         if (remaining() == 0) {
             throw error("missing " + field);

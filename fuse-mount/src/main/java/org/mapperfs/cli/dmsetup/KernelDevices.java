@@ -97,14 +97,24 @@ final class KernelDevices {
         return Loops.all().stream().anyMatch(l -> l.device().equals(loop) && mount.equals(l.backingFile().getParent()));
     }
 
+    /** The /sys folder of a block device such as /dev/loop3. */
+    static Path sys(String blockDevice) {
+        return Path.of("/sys/class/block", Path.of(blockDevice).getFileName().toString());
+    }
+
+    /** One attribute of a block device (its path under {@link #sys}), stripped; "" if it cannot be read. */
+    static String attribute(String blockDevice, String file) {
+        try {
+            return Files.readString(sys(blockDevice).resolve(file), StandardCharsets.US_ASCII).strip();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     /** {@code major:minor} of a block device such as /dev/loop3, read from /sys. */
     static Optional<String> numbers(String blockDevice) {
-        Path dev = Path.of("/sys/class/block", Path.of(blockDevice).getFileName().toString(), "dev");
-        try {
-            return Optional.of(Files.readString(dev, StandardCharsets.US_ASCII).strip());
-        } catch (IOException e) {
-            return Optional.empty();
-        }
+        String dev = attribute(blockDevice, "dev");
+        return dev.isEmpty() ? Optional.empty() : Optional.of(dev);
     }
 
     /** The kernel name (loop3, sda1) of the block device numbered {@code majorMinor}. */
@@ -206,32 +216,25 @@ final class KernelDevices {
         if (mountPointOf(loop).isPresent()) {
             return true;
         }
-        Path holders = Path.of("/sys/class/block", Path.of(loop).getFileName().toString(), "holders");
-        try (var list = Files.list(holders)) {
+        try (var list = Files.list(sys(loop).resolve("holders"))) {
             return list.findAny().isPresent();
         } catch (IOException e) {
             return false;
         }
     }
 
-    /** Size of {@code loop} in sectors, as the kernel sees it. */
+    /** Size of {@code loop} in sectors, as the kernel sees it; -1 if it cannot be read. */
     static long sectors(String loop) {
-        Path size = Path.of("/sys/class/block", Path.of(loop).getFileName().toString(), "size");
         try {
-            return Long.parseLong(Files.readString(size, StandardCharsets.US_ASCII).strip());
-        } catch (IOException | NumberFormatException e) {
+            return Long.parseLong(attribute(loop, "size"));
+        } catch (NumberFormatException e) {
             return -1;
         }
     }
 
     /** Whether {@code loop} does direct I/O (no page cache of its own between it and the file). */
     static boolean directIo(String loop) {
-        Path dio = Path.of("/sys/class/block", Path.of(loop).getFileName().toString(), "loop", "dio");
-        try {
-            return Files.readString(dio, StandardCharsets.US_ASCII).strip().equals("1");
-        } catch (IOException e) {
-            return false;
-        }
+        return attribute(loop, "loop/dio").equals("1");
     }
 
     /**
@@ -245,8 +248,7 @@ final class KernelDevices {
                 return;
             }
             String rotational = Files.readString(queue.resolve("rotational"), StandardCharsets.US_ASCII).strip();
-            Files.writeString(Path.of("/sys/class/block", Path.of(loop).getFileName().toString(), "queue",
-                    "rotational"), rotational, StandardCharsets.US_ASCII);
+            Files.writeString(sys(loop).resolve("queue/rotational"), rotational, StandardCharsets.US_ASCII);
         } catch (IOException | RuntimeException e) {
             // best effort: the flag only steers allocation policies
         }

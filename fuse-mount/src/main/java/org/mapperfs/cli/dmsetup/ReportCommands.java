@@ -1,6 +1,5 @@
 package org.mapperfs.cli.dmsetup;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -112,8 +111,8 @@ final class ReportCommands {
         Map<String, String> info = session.info(name);
         Optional<String> loop = session.kernel.loopOf(name);
         String[] numbers = loop.flatMap(KernelDevices::numbers).orElse("-1:-1").split(":");
-        boolean readOnly = loop.map(l -> sysfs(l, "ro").equals("1")).orElse(false);
-        long readAhead = loop.map(l -> parse(sysfs(l, "queue/read_ahead_kb")) * 2).orElse(256L);
+        boolean readOnly = loop.map(l -> KernelDevices.attribute(l, "ro").equals("1")).orElse(false);
+        long readAhead = loop.map(l -> parse(KernelDevices.attribute(l, "queue/read_ahead_kb")) * 2).orElse(256L);
         int open = loop.map(l -> KernelDevices.busy(l) ? 1 : 0).orElse(0);
         return new InfoColumns.Row(name, Integer.parseInt(numbers[0]), Integer.parseInt(numbers[1]),
                 loop.map(l -> Path.of(l).getFileName().toString()).orElse(""),
@@ -201,14 +200,6 @@ final class ReportCommands {
             names.add(session.find(arg).orElseThrow(() -> new DmFailure("Device does not exist.")));
         }
         return names;
-    }
-
-    private static String sysfs(String loop, String file) {
-        try {
-            return Files.readString(Path.of("/sys/class/block", Path.of(loop).getFileName().toString(), file)).strip();
-        } catch (java.io.IOException e) {
-            return "";
-        }
     }
 
     private static long parse(String number) {

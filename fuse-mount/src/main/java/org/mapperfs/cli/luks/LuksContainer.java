@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import org.mapperfs.core.targets.crypt.Luks1;
 
 /**
@@ -12,8 +11,6 @@ import org.mapperfs.core.targets.crypt.Luks1;
  * passphrase into the crypt table of its payload.
  */
 public final class LuksContainer {
-    private static final byte[] MAGIC = {'L', 'U', 'K', 'S', (byte) 0xba, (byte) 0xbe};
-
     private final Path file;
     private final int version;
     private final Luks1 luks1;
@@ -29,7 +26,7 @@ public final class LuksContainer {
     public static LuksContainer read(Path file) throws IOException {
         byte[] head = new byte[8];
         try (InputStream in = Files.newInputStream(file)) {
-            if (in.readNBytes(head, 0, 8) < 8 || !Arrays.equals(head, 0, 6, MAGIC, 0, 6)) {
+            if (in.readNBytes(head, 0, 8) < 8 || !Luks1.hasMagic(head)) {
                 throw new IOException(file + " is not a LUKS container (no LUKS magic)");
             }
         }

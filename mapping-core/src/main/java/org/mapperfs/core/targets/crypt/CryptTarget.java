@@ -2,7 +2,6 @@ package org.mapperfs.core.targets.crypt;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
@@ -90,22 +89,14 @@ public final class CryptTarget implements Target {
         long ivOffset = number(args, "iv_offset");
         BlockDevice device = args.nextDevice("dev");
         long offset = number(args, "offset");
-        List<String> options = new ArrayList<>();
+        List<String> options = args.optionalParams(16);
         int sectorSize = 512;
-        if (args.remaining() > 0) {
-            long count = args.nextLong("#opt_params", 0, 16);
-            if (args.remaining() != count) {
-                throw args.error("#opt_params is " + count + " but " + args.remaining() + " follow");
-            }
-            for (long i = 0; i < count; i++) {
-                String option = args.next("option");
-                if (option.startsWith("sector_size:")) {
-                    sectorSize = sectorSize(args, option);
-                } else if (!FLAGS.contains(option)) {
-                    throw args.error("option '" + option + "' is not supported (" + String.join(", ", FLAGS)
-                            + ", sector_size:<512..4096> are)");
-                }
-                options.add(option);
+        for (String option : options) {
+            if (option.startsWith("sector_size:")) {
+                sectorSize = sectorSize(args, option);
+            } else if (!FLAGS.contains(option)) {
+                throw args.error("option '" + option + "' is not supported (" + String.join(", ", FLAGS)
+                        + ", sector_size:<512..4096> are)");
             }
         }
         int per = sectorSize / 512;
@@ -116,7 +107,7 @@ public final class CryptTarget implements Target {
             throw args.error("with iv_large_sectors, iv_offset must be a multiple of sector_size / 512");
         }
         args.requireRange(device, offset, args.lengthSectors());
-        return new CryptTarget(spec, key, ivOffset, device, offset, List.copyOf(options), sectorSize);
+        return new CryptTarget(spec, key, ivOffset, device, offset, options, sectorSize);
     }
 
     /** The key in hex; never echoed in an error. */

@@ -17,7 +17,12 @@ import java.util.HexFormat;
  * the passphrase was right. The result is the crypt table line that maps the payload.
  */
 public final class Luks1 {
-    static final byte[] MAGIC = {'L', 'U', 'K', 'S', (byte) 0xba, (byte) 0xbe};
+    private static final byte[] MAGIC = {'L', 'U', 'K', 'S', (byte) 0xba, (byte) 0xbe};
+
+    /** Whether {@code head} (at least 6 bytes) starts with the LUKS magic, which both versions share. */
+    public static boolean hasMagic(byte[] head) {
+        return head.length >= MAGIC.length && Arrays.equals(head, 0, MAGIC.length, MAGIC, 0, MAGIC.length);
+    }
     private static final int SLOTS = 8;
     private static final int SLOT_ACTIVE = 0x00AC71F3;
     private static final int HEADER_BYTES = 592;
@@ -61,8 +66,7 @@ public final class Luks1 {
             }
         }
         h.flip();
-        byte[] magic = new byte[6];
-        if (h.remaining() < HEADER_BYTES || !Arrays.equals(h.get(magic).array(), 0, 6, MAGIC, 0, 6)) {
+        if (h.remaining() < HEADER_BYTES || !hasMagic(h.array())) {
             throw new IOException(container + " is not a LUKS container (no LUKS magic)");
         }
         int version = h.getShort(6) & 0xffff;

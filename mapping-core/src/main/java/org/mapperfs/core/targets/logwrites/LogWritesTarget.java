@@ -80,13 +80,17 @@ public final class LogWritesTarget implements Target {
 
     @Override
     public void write(ByteBuffer src, long offset) throws IOException {
-        ByteBuffer copy = src.duplicate();
-        device.write(src, offset);
-        if (offset % WriteLog.SECTOR != 0 || copy.remaining() % WriteLog.SECTOR != 0) {
-            throw new IOException("log-writes: a write of " + copy.remaining() + " bytes at " + offset
+        // Refused before the device sees it: the log could not hold a write it took.
+        if (offset % WriteLog.SECTOR != 0 || src.remaining() % WriteLog.SECTOR != 0) {
+            throw new IOException("log-writes: a write of " + src.remaining() + " bytes at " + offset
                     + " is not in whole sectors");
         }
-        logged(writeLog.write(offset / WriteLog.SECTOR, copy));
+        int start = src.position();
+        device.write(src, offset);
+        int end = src.position();
+        src.position(start); // the same bytes again, into the log
+        logged(writeLog.write(offset / WriteLog.SECTOR, src));
+        src.position(end);
     }
 
     /** Flushes the device, then logs the flush after every write that completed before it. */

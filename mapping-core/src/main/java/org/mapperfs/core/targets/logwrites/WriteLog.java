@@ -67,14 +67,19 @@ final class WriteLog {
     }
 
     synchronized boolean discard(long sector, long sectors) throws IOException {
-        return room(1) && entry(sector, sectors, DISCARD, null);
+        if (!room(1)) {
+            return false;
+        }
+        entry(sector, sectors, DISCARD, null);
+        return true;
     }
 
     /** A flush entry; the super block follows it, so that every flush is a replay point. */
     synchronized boolean flush() throws IOException {
-        if (!room(1) || !entry(0, 0, FLUSH, null)) {
+        if (!room(1)) {
             return false;
         }
+        entry(0, 0, FLUSH, null);
         writeSuper();
         return true;
     }
@@ -84,9 +89,10 @@ final class WriteLog {
         if (bytes.length > SECTOR - ENTRY_HEADER) {
             throw new IOException("mark '" + text + "' is longer than " + (SECTOR - ENTRY_HEADER) + " bytes");
         }
-        if (!room(1) || !entry(0, 0, MARK, bytes)) {
+        if (!room(1)) {
             return false;
         }
+        entry(0, 0, MARK, bytes);
         writeSuper();
         return true;
     }
@@ -99,7 +105,7 @@ final class WriteLog {
         return true;
     }
 
-    private boolean entry(long sector, long sectors, long flags, byte[] text) throws IOException {
+    private void entry(long sector, long sectors, long flags, byte[] text) throws IOException {
         header.clear();
         header.putLong(sector).putLong(sectors).putLong(flags).putLong(text == null ? 0 : text.length);
         if (text != null) {
@@ -112,7 +118,6 @@ final class WriteLog {
         log.write(header, next * SECTOR);
         next++;
         entries++;
-        return true;
     }
 
     private void writeSuper() throws IOException {

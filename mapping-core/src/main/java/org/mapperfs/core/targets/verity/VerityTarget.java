@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HexFormat;
@@ -60,10 +59,30 @@ public final class VerityTarget implements Target {
     /** Data blocks verified once (check_at_most_once); guarded by itself. */
     private final BitSet checked = new BitSet();
     private volatile boolean corrupted;
+    private final ThreadLocal<Scratch> scratch;
+
+    /** One thread's digest and buffers: a read allocates nothing once its hash blocks are cached. */
+    private static final class Scratch {
+        final MessageDigest md;
+        final byte[] block;
+        final ByteBuffer view;
+        final byte[] digest;
+
+        Scratch(String javaName, int blockSize) {
+            try {
+                md = MessageDigest.getInstance(javaName);
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException(e);
+            }
+            block = new byte[blockSize];
+            view = ByteBuffer.wrap(block);
+            digest = new byte[md.getDigestLength()];
+        }
+    }
 
     private VerityTarget(TargetArgs args, int version, BlockDevice data, BlockDevice hashes, int dataBlockSize,
-            int hashBlockSize, long dataBlocks, long hashStart, String algorithm, byte[] root, byte[] salt,
-            List<String> options) throws TableException {
+            int hashBlockSize, long dataBlocks, long hashStart, String algorithm, String javaName, byte[] root,
+            byte[] salt, List<String> options) throws TableException {
         this.version = version;
         this.data = data;
         this.hashes = hashes;
@@ -81,7 +100,14 @@ public final class VerityTarget implements Target {
         if (Sectors.fromBytes(hashes.size()) < tree.end * (hashBlockSize / 512)) {
             throw args.error("hash_dev is too small: the tree ends at hash block " + tree.end);
         }
-        this.zeroDigest = options.contains("ignore_zero_blocks") ? digest(new byte[dataBlockSize]) : null;
+        this.scratch = ThreadLocal.withInitial(() -> new Scratch(javaName, dataBlockSize));
+        if (options.contains("ignore_zero_blocks")) {
+            Scratch z = new Scratch(javaName, dataBlockSize); // its block is all zeros
+            digest(z, z.block);
+            this.zeroDigest = z.digest;
+        } else {
+            this.zeroDigest = null;
+        }
     }
 
     public static Target create(TargetArgs args) throws TableException {
@@ -105,19 +131,11 @@ public final class VerityTarget implements Target {
         byte[] root = hex(args, args.next("digest"), "digest");
         String saltText = args.next("salt");
         byte[] salt = saltText.equals("-") ? new byte[0] : hex(args, saltText, "salt");
-        List<String> options = new ArrayList<>();
-        if (args.remaining() > 0) {
-            long count = args.nextLong("#opt_params", 0, 32);
-            if (args.remaining() != count) {
-                throw args.error("#opt_params is " + count + " but " + args.remaining() + " follow");
-            }
-            for (long i = 0; i < count; i++) {
-                String option = args.next("option");
-                if (!FLAGS.contains(option)) {
-                    throw args.error("option '" + option + "' is not supported (" + String.join(", ", FLAGS)
-                            + " are; FEC is not)");
-                }
-                options.add(option);
+        List<String> options = args.optionalParams(32);
+        for (String option : options) {
+            if (!FLAGS.contains(option)) {
+                throw args.error("option '" + option + "' is not supported (" + String.join(", ", FLAGS)
+                        + " are; FEC is not)");
             }
         }
         try {
@@ -133,7 +151,7 @@ public final class VerityTarget implements Target {
         }
         args.requireRange(data, 0, dataBlocks * (dataBlockSize / 512));
         return new VerityTarget(args, version, data, hashes, dataBlockSize, hashBlockSize, dataBlocks, hashStart,
-                algorithm, root, salt, List.copyOf(options));
+                algorithm, javaName, root, salt, options);
     }
 
     private static int blockSize(TargetArgs args, String field) throws TableException {
@@ -151,29 +169,27 @@ public final class VerityTarget implements Target {
         return HexFormat.of().parseHex(text);
     }
 
-    private MessageDigest digester() {
+    /** dm-verity's salted digest of {@code in} into {@code s.digest}: salt first in version 1, last in version 0. */
+    private void digest(Scratch s, byte[] in) {
+        MessageDigest md = s.md;
+        md.reset();
+        if (version == 1) {
+            md.update(salt);
+        }
+        md.update(in);
+        if (version == 0) {
+            md.update(salt);
+        }
         try {
-            return MessageDigest.getInstance(switch (algorithm) {
-                case "sha1" -> "SHA-1";
-                case "sha512" -> "SHA-512";
-                default -> "SHA-256";
-            });
+            md.digest(s.digest, 0, s.digest.length);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    /** dm-verity's salted digest: salt first in version 1, last in version 0. */
-    private byte[] digest(byte[] block) {
-        MessageDigest md = digester();
-        if (version == 1) {
-            md.update(salt);
-        }
-        md.update(block);
-        if (version == 0) {
-            md.update(salt);
-        }
-        return md.digest();
+    /** Whether the digest just made equals the one at {@code at} in {@code want}. */
+    private static boolean matches(Scratch s, byte[] want, int at) {
+        return Arrays.equals(s.digest, 0, s.digest.length, want, at, at + s.digest.length);
     }
 
     @Override
@@ -200,56 +216,62 @@ public final class VerityTarget implements Target {
         int length = dst.remaining();
         long first = offset / dataBlockSize;
         long last = (offset + length - 1) / dataBlockSize;
-        byte[] block = new byte[dataBlockSize];
+        Scratch s = scratch.get();
         int at = dst.position();
         for (long b = first; b <= last; b++) {
-            byte[] content = verifiedBlock(b, block);
+            verifiedBlock(b, s);
             long blockStart = b * dataBlockSize;
             int from = (int) Math.max(0, offset - blockStart);
             int to = (int) Math.min(dataBlockSize, offset + length - blockStart);
-            dst.put(at, content, from, to - from);
+            dst.put(at, s.block, from, to - from);
             at += to - from;
         }
         dst.position(dst.limit());
     }
 
-    /** Data block {@code b}, verified up to the root (or as it is, with ignore_corruption). */
-    private byte[] verifiedBlock(long b, byte[] block) throws IOException {
+    /** Reads data block {@code b} into {@code s.block}, verified up to the root (or as it is, with ignore_corruption). */
+    private void verifiedBlock(long b, Scratch s) throws IOException {
         byte[] want = root;
+        int wantAt = 0;
         for (int level = tree.levels - 1; level >= 0; level--) {
-            byte[] hashBlock = hashBlock(tree.hashBlock(b, level), want, b);
+            byte[] hashBlock = hashBlock(tree.hashBlock(b, level), want, wantAt, b, s);
             if (hashBlock == null) {
                 // ignore_corruption: nothing below a bad hash block can be verified; read it as it is
-                data.read(ByteBuffer.wrap(block), b * dataBlockSize);
-                return block;
+                data.read(s.view.clear(), b * dataBlockSize);
+                return;
             }
-            int off = tree.offsetInBlock(b, level);
-            want = Arrays.copyOfRange(hashBlock, off, off + root.length);
+            want = hashBlock;
+            wantAt = tree.offsetInBlock(b, level);
         }
-        if (zeroDigest != null && Arrays.equals(want, zeroDigest)) {
-            Arrays.fill(block, (byte) 0);
-            return block;
+        if (zeroDigest != null && Arrays.equals(zeroDigest, 0, zeroDigest.length, want, wantAt,
+                wantAt + zeroDigest.length)) {
+            Arrays.fill(s.block, (byte) 0);
+            return;
         }
-        data.read(ByteBuffer.wrap(block), b * dataBlockSize);
+        data.read(s.view.clear(), b * dataBlockSize);
         if (atMostOnce) {
             synchronized (checked) {
                 if (b < Integer.MAX_VALUE && checked.get((int) b)) {
-                    return block;
+                    return;
                 }
             }
         }
-        if (!Arrays.equals(digest(block), want)) {
+        digest(s, s.block);
+        if (!matches(s, want, wantAt)) {
             fail("data block " + b);
         } else if (atMostOnce && b < Integer.MAX_VALUE) {
             synchronized (checked) {
                 checked.set((int) b);
             }
         }
-        return block;
     }
 
-    /** Hash block {@code index}, verified against {@code want}; null if it failed and corruption is ignored. */
-    private byte[] hashBlock(long index, byte[] want, long dataBlock) throws IOException {
+    /**
+     * Hash block {@code index}, verified against the digest at {@code wantAt} in {@code want};
+     * null if it failed and corruption is ignored. Verified blocks are kept, so only a miss reads
+     * (and allocates) one.
+     */
+    private byte[] hashBlock(long index, byte[] want, int wantAt, long dataBlock, Scratch s) throws IOException {
         synchronized (verified) {
             byte[] known = verified.get(index);
             if (known != null) {
@@ -258,7 +280,8 @@ public final class VerityTarget implements Target {
         }
         byte[] h = new byte[hashBlockSize];
         hashes.read(ByteBuffer.wrap(h), index * hashBlockSize);
-        if (!Arrays.equals(digest(h), want)) {
+        digest(s, h);
+        if (!matches(s, want, wantAt)) {
             fail("hash block " + index + " (over data block " + dataBlock + ")");
             return null;
         }

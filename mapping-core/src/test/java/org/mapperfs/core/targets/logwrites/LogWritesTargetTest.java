@@ -105,4 +105,15 @@ class LogWritesTargetTest {
             assertThat(bytes(target)).isEqualTo(bytes(disk));
         }
     }
+
+    @Test
+    void aWriteThatIsNotInWholeSectorsIsRefusedBeforeTheDeviceSeesIt() throws Exception {
+        MappedDevice d = mapper.create("lw", "0 64 log-writes " + disk + " " + logFile + "\n", dir);
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> write(d, 0, seeded(100, 4)))
+                .isInstanceOf(java.io.IOException.class).hasMessageContaining("is not in whole sectors");
+
+        assertThat(bytes(disk)).containsOnly(0);
+        assertThat(d.liveTable().statusText()).isEqualTo("0 64 log-writes 0 1\n");
+    }
 }
