@@ -12,9 +12,10 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * One thread's AES for a crypt target: encrypts and decrypts runs of crypto sectors in place in
  * a byte array, with the JDK's AES (ECB, which the JIT runs on the CPU's AES instructions) and
- * XTS or CBC built on it. For XTS a whole run takes three AES calls: the sectors' IVs into their
- * first tweaks, then the data between two XORs with every block's tweak. Holds its ciphers and
- * scratch arrays, so a request costs no allocation. Not thread-safe: one per thread.
+ * XTS or CBC built on it. For XTS a whole run takes two AES calls: the sectors' IVs into their
+ * first tweaks, then the data, which the first XOR with every block's tweak copies into the
+ * array AES reads (never in place: the JDK would copy it again) and the second XOR finishes.
+ * Holds its ciphers and scratch arrays, so a request costs no allocation. Not thread-safe.
  */
 final class SectorCipher {
     private static final int BLOCK = 16;
@@ -26,16 +27,25 @@ final class SectorCipher {
     private final Cipher decrypt;
     /** XTS: the tweak key; ESSIV: the key made from the volume key's hash. Null otherwise. */
     private final Cipher second;
-    /** Per sector of a run, its IV, then (XTS) its first tweak. */
+    /** Per sector of a run, its IV. */
     private final byte[] ivs;
+    /** Per sector of a run, its IV as the cipher takes it: XTS its first tweak, ESSIV the IV encrypted. */
+    private final byte[] starts;
     /** XTS: every block's tweak; CBC: the ciphertext a decryption chains from. */
     private final byte[] scratch;
+    /**
+     * What AES reads: the JDK's AES copies its input to a new array when asked to work in place,
+     * so every call here reads one array and writes another.
+     */
+    private final byte[] input;
 
     /** @param capacity the most bytes one call handles; {@code sectorSize} the smallest sector */
     SectorCipher(CipherSpec spec, byte[] key, int capacity, int sectorSize) {
         this.spec = spec;
         this.scratch = new byte[capacity];
+        this.input = new byte[capacity];
         this.ivs = new byte[capacity / sectorSize * BLOCK];
+        this.starts = new byte[ivs.length];
         try {
             boolean xts = spec.chain() == CipherSpec.Chain.XTS;
             byte[] main = xts ? Arrays.copyOfRange(key, 0, key.length / 2) : key;
@@ -75,11 +85,12 @@ final class SectorCipher {
     void run(byte[] b, int off, int length, int sectorSize, long firstIv, long ivStep, boolean forward) {
         try {
             int sectors = length / sectorSize;
+            byte[] fill = second != null ? ivs : starts;
             for (int k = 0; k < sectors; k++) {
-                spec.iv().fill(ivs, k * BLOCK, firstIv + k * ivStep);
+                spec.iv().fill(fill, k * BLOCK, firstIv + k * ivStep);
             }
             if (second != null) {
-                second.update(ivs, 0, sectors * BLOCK, ivs, 0); // XTS: first tweaks; ESSIV: the IVs
+                second.update(ivs, 0, sectors * BLOCK, starts, 0);
             }
             if (spec.chain() == CipherSpec.Chain.XTS) {
                 xts(b, off, length, sectorSize, sectors, forward);
@@ -102,8 +113,8 @@ final class SectorCipher {
     private void xts(byte[] b, int off, int length, int sectorSize, int sectors, boolean forward)
             throws GeneralSecurityException {
         for (int k = 0; k < sectors; k++) {
-            long lo = (long) LONGS.get(ivs, k * BLOCK);
-            long hi = (long) LONGS.get(ivs, k * BLOCK + 8);
+            long lo = (long) LONGS.get(starts, k * BLOCK);
+            long hi = (long) LONGS.get(starts, k * BLOCK + 8);
             for (int p = k * sectorSize, end = p + sectorSize; p < end; p += BLOCK) {
                 LONGS.set(scratch, p, lo);
                 LONGS.set(scratch, p + 8, hi);
@@ -112,8 +123,8 @@ final class SectorCipher {
                 lo = (lo << 1) ^ (carry & 0x87);
             }
         }
-        xor(b, off, scratch, 0, length);
-        (forward ? encrypt : decrypt).update(b, off, length, b, off);
+        xor(input, b, off, scratch, length);
+        (forward ? encrypt : decrypt).update(input, 0, length, b, off);
         xor(b, off, scratch, 0, length);
     }
 
@@ -127,11 +138,11 @@ final class SectorCipher {
     }
 
     private void cbcEncrypt(byte[] b, int off, int length, int ivAt) throws GeneralSecurityException {
-        xor(b, off, ivs, ivAt, BLOCK);
-        encrypt.update(b, off, BLOCK, b, off);
+        xor(input, b, off, starts, ivAt, BLOCK);
+        encrypt.update(input, 0, BLOCK, b, off);
         for (int p = off + BLOCK; p < off + length; p += BLOCK) {
-            xor(b, p, b, p - BLOCK, BLOCK);
-            encrypt.update(b, p, BLOCK, b, p);
+            xor(input, b, p, b, p - BLOCK, BLOCK);
+            encrypt.update(input, 0, BLOCK, b, p);
         }
     }
 
@@ -139,11 +150,22 @@ final class SectorCipher {
     private void cbcDecrypt(byte[] b, int off, int length, int sectorSize, int sectors)
             throws GeneralSecurityException {
         System.arraycopy(b, off, scratch, 0, length);
-        decrypt.update(b, off, length, b, off);
+        decrypt.update(scratch, 0, length, b, off);
         for (int k = 0; k < sectors; k++) {
             int at = off + k * sectorSize;
-            xor(b, at, ivs, k * BLOCK, BLOCK);
+            xor(b, at, starts, k * BLOCK, BLOCK);
             xor(b, at + BLOCK, scratch, k * sectorSize, sectorSize - BLOCK);
+        }
+    }
+
+    /** {@code into[0..length)} = {@code a[at..]} XOR {@code with[0..]}, in 8-byte words. */
+    private static void xor(byte[] into, byte[] a, int at, byte[] with, int length) {
+        xor(into, a, at, with, 0, length);
+    }
+
+    private static void xor(byte[] into, byte[] a, int at, byte[] with, int from, int length) {
+        for (int i = 0; i < length; i += 8) {
+            LONGS.set(into, i, (long) LONGS.get(a, at + i) ^ (long) LONGS.get(with, from + i));
         }
     }
 

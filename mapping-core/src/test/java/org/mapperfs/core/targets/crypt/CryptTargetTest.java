@@ -55,6 +55,20 @@ class CryptTargetTest {
     }
 
     @Test
+    void aLongRequestAfterAShortOneOnTheSameThreadRoundTrips() throws Exception {
+        Path big = Files.write(dir.resolve("big.img"), new byte[1024 * S]).toRealPath();
+        MappedDevice d = mapper.create("c", "0 1024 crypt aes-xts-plain64 " + KEY + " 0 " + big + " 0\n", dir);
+        byte[] small = seeded(8 * S, 6);
+        byte[] large = seeded(600 * S, 7); // more than one pass through the worker's buffer
+
+        write(d, 0, small);
+        write(d, 16 * S, large);
+
+        assertThat(read(d, 0, small.length)).isEqualTo(small);
+        assertThat(read(d, 16 * S, large.length)).isEqualTo(large);
+    }
+
+    @Test
     void theCallersBufferIsNeverEncryptedInPlace() throws Exception {
         MappedDevice d = mapper.create("c", "0 64 crypt aes-xts-plain64 " + KEY + " 0 " + disk + " 0\n", dir);
         ByteBuffer src = ByteBuffer.allocateDirect(4 * S);
