@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import org.mapperfs.control.ControlCommands;
 import org.mapperfs.control.Reports;
+import org.mapperfs.control.StatsReports;
 import org.mapperfs.core.MappedDevice;
 import org.mapperfs.core.Mapper;
 import ru.serce.jnrfuse.ErrorCodes;
@@ -186,11 +187,7 @@ public final class MapperFs {
             case TABLE -> device.liveTable().maskedText();
             case STATUS -> device.liveTable().statusText();
             case INFO -> Reports.info(device);
-            case STATS -> {
-                MappedDevice.Stats s = device.stats();
-                yield "reads " + s.reads() + "\nread_bytes " + s.readBytes() + "\nwrites " + s.writes()
-                        + "\nwrite_bytes " + s.writeBytes() + "\nerrors " + s.errors() + "\n";
-            }
+            case STATS -> StatsReports.meta(device);
         };
     }
 

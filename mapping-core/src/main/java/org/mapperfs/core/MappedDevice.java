@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A named virtual block device: a live table, an optional inactive one, a suspend gate, an
@@ -31,11 +30,7 @@ public final class MappedDevice implements BlockDevice {
     /** Guarded by {@link #events}. */
     private long eventNumber;
     private final AtomicInteger openCount = new AtomicInteger();
-    private final LongAdder reads = new LongAdder();
-    private final LongAdder writes = new LongAdder();
-    private final LongAdder readBytes = new LongAdder();
-    private final LongAdder writeBytes = new LongAdder();
-    private final LongAdder errors = new LongAdder();
+    private final IoStats stats = new IoStats();
     /** Serializes control operations on this device (suspend, resume, load, clear, remove). */
     final Object control = new Object();
 
@@ -81,40 +76,40 @@ public final class MappedDevice implements BlockDevice {
     @Override
     public void read(ByteBuffer dst, long offset) throws IOException {
         int n = dst.remaining();
+        long started = stats.start();
+        boolean ok = false;
         gate.enter();
         try {
             checkNotRemoved();
             live.read(dst, offset);
-            reads.increment();
-            readBytes.add(n);
-        } catch (IOException e) {
-            errors.increment();
-            throw e;
+            ok = true;
         } finally {
             gate.exit();
+            stats.end(IoStats.Kind.READ, n, started, ok);
         }
     }
 
     @Override
     public void write(ByteBuffer src, long offset) throws IOException {
         int n = src.remaining();
+        long started = stats.start();
+        boolean ok = false;
         gate.enter();
         try {
             checkNotRemoved();
             live.write(src, offset);
-            writes.increment();
-            writeBytes.add(n);
-        } catch (IOException e) {
-            errors.increment();
-            throw e;
+            ok = true;
         } finally {
             gate.exit();
+            stats.end(IoStats.Kind.WRITE, n, started, ok);
         }
     }
 
     @Override
     public void flush() throws IOException {
-        if (SUSPEND_FLUSH.get()) {
+        boolean counted = !SUSPEND_FLUSH.get(); // a suspend's own flush is no request
+        long started = 0;
+        if (!counted) {
             // A suspend's flush reaching this device from above. Suspended, it has no I/O in
             // flight and flushed at its own suspend; waiting for its resume would tie the
             // suspend above to it, which device-mapper's suspend never does.
@@ -122,24 +117,34 @@ public final class MappedDevice implements BlockDevice {
                 return;
             }
         } else {
+            started = stats.start();
             gate.enter();
         }
+        boolean ok = false;
         try {
             checkNotRemoved();
             live.flush();
+            ok = true;
         } finally {
             gate.exit();
+            if (counted) {
+                stats.end(IoStats.Kind.FLUSH, 0, started, ok);
+            }
         }
     }
 
     @Override
     public void discard(long offset, long length) throws IOException {
+        long started = stats.start();
+        boolean ok = false;
         gate.enter();
         try {
             checkNotRemoved();
             live.discard(offset, length);
+            ok = true;
         } finally {
             gate.exit();
+            stats.end(IoStats.Kind.DISCARD, length, started, ok);
         }
     }
 
@@ -334,12 +339,11 @@ public final class MappedDevice implements BlockDevice {
         openCount.decrementAndGet();
     }
 
-    public Stats stats() {
-        return new Stats(reads.sum(), writes.sum(), readBytes.sum(), writeBytes.sum(), errors.sum());
+    /** The device's I/O counters. */
+    public IoStats.Counters stats() {
+        return stats.counters();
     }
 
-    /** Completed I/O since the device was created. */
-    public record Stats(long reads, long writes, long readBytes, long writeBytes, long errors) {}
 
     @Override
     public String toString() {

@@ -203,7 +203,29 @@ class MappedDeviceTest {
 
         assertThat(lower.data()).isEqualTo(before);
         assertThat(other.data()).containsOnly(0);
-        assertThat(device.stats()).isEqualTo(new MappedDevice.Stats(0, 0, 0, 0, 2));
+        IoStats.Counters c = device.stats();
+        assertThat(new long[] {c.reads(), c.writes(), c.readBytes(), c.writeBytes(), c.errors()})
+                .containsExactly(0, 0, 0, 0, 2);
+    }
+
+    @Test
+    void aRequestWaitingAtASuspendedDeviceIsInFlightAndItsWaitCounts() throws Exception {
+        MappedDevice device = device("0 16 linear lower 0\n");
+        device.suspend(true);
+        Future<?> reader = pool.submit(() -> read(device, 0, 512));
+        while (device.stats().inFlight() == 0) {
+            Thread.sleep(1);
+        }
+        Thread.sleep(50);
+
+        assertThat(device.stats().busyNanos()).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(50));
+        device.resume();
+        reader.get(5, TimeUnit.SECONDS);
+
+        IoStats.Counters c = device.stats();
+        assertThat(c.inFlight()).isZero();
+        assertThat(c.reads()).isEqualTo(1);
+        assertThat(c.nanos(IoStats.Kind.READ)).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(50));
     }
 
     @Test
@@ -213,8 +235,19 @@ class MappedDeviceTest {
         write(device, 0, new byte[1000]);
         read(device, 10, 20);
         device.read(ByteBuffer.allocateDirect(30), 40);
+        device.flush();
+        device.discard(0, 4096);
 
-        assertThat(device.stats()).isEqualTo(new MappedDevice.Stats(2, 1, 50, 1000, 0));
+        IoStats.Counters c = device.stats();
+        assertThat(new long[] {c.reads(), c.writes(), c.readBytes(), c.writeBytes(), c.errors()})
+                .containsExactly(2, 1, 50, 1000, 0);
+        assertThat(c.sectors(IoStats.Kind.WRITE)).isEqualTo(1); // 1000 bytes: one whole sector
+        assertThat(c.ops(IoStats.Kind.FLUSH)).isEqualTo(1);
+        assertThat(c.ops(IoStats.Kind.DISCARD)).isEqualTo(1);
+        assertThat(c.sectors(IoStats.Kind.DISCARD)).isEqualTo(8);
+        assertThat(c.inFlight()).isZero();
+        assertThat(c.nanos(IoStats.Kind.READ)).isPositive();
+        assertThat(c.busyNanos()).isPositive().isLessThanOrEqualTo(c.queueNanos());
     }
 
     @Test

@@ -109,7 +109,7 @@ class ZeroAndErrorTargetTest {
                 .hasMessageContaining("error target: discard");
         device.flush();
 
-        assertThat(device.stats().errors()).isEqualTo(2);
+        assertThat(device.stats().errors()).isEqualTo(3); // the read, the write and the discard
         assertThat(read(device, 0, 8 * S)).isEqualTo(slice(original, 0, 8 * S));
     }
 
