@@ -1,11 +1,15 @@
 package org.mapperfs.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "deps", description = "List the files and devices a device uses.")
 final class DepsCommand extends ControlVerb {
-    @Parameters(paramLabel = "NAME")
+    @Mixin
+    JsonOption json;
+
+    @Parameters(arity = "0..1", paramLabel = "NAME")
     String name;
 
     DepsCommand(Context context) {
@@ -14,6 +18,6 @@ final class DepsCommand extends ControlVerb {
 
     @Override
     String command() {
-        return "deps " + name;
+        return "deps" + json.word() + (name == null ? "" : " " + name);
     }
 }

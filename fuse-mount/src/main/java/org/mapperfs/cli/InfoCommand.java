@@ -1,10 +1,14 @@
 package org.mapperfs.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "info", description = "Print state, tables present, open count and event number of a device.")
 final class InfoCommand extends ControlVerb {
+    @Mixin
+    JsonOption json;
+
     @Parameters(arity = "0..1", paramLabel = "NAME")
     String name;
 
@@ -14,6 +18,6 @@ final class InfoCommand extends ControlVerb {
 
     @Override
     String command() {
-        return "info" + (name == null ? "" : " " + name);
+        return "info" + json.word() + (name == null ? "" : " " + name);
     }
 }

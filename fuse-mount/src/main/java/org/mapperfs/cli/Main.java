@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
             CreateCommand.class, LoadCommand.class, ClearCommand.class,
             SuspendCommand.class, ResumeCommand.class, RemoveCommand.class, RenameCommand.class,
             MessageCommand.class, TableCommand.class, StatusCommand.class, InfoCommand.class,
-            LsCommand.class, DepsCommand.class, WaitCommand.class, TargetsCommand.class,
+            LsCommand.class, DepsCommand.class, StatsCommand.class, WaitCommand.class, TargetsCommand.class,
             AttachCommand.class, DetachCommand.class, InstallDmsetupCommand.class, LuksCommand.class,
             ReplayLogCommand.class,
         })

@@ -3,6 +3,7 @@ package org.mapperfs.cli;
 import java.io.PrintWriter;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -10,6 +11,9 @@ import picocli.CommandLine.Parameters;
 final class StatusCommand extends ControlVerb {
     @Parameters(arity = "0..1", paramLabel = "NAME")
     String name;
+
+    @Mixin
+    JsonOption json;
 
     @Option(names = "--watch", description = "Show the mirror resync of NAME as a progress bar until it is in sync.")
     boolean watch;
@@ -24,7 +28,7 @@ final class StatusCommand extends ControlVerb {
 
     @Override
     String command() {
-        return "status" + (name == null ? "" : " " + name);
+        return "status" + json.word() + (name == null ? "" : " " + name);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.mapperfs.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -8,6 +9,9 @@ import picocli.CommandLine.Parameters;
 final class TableCommand extends ControlVerb {
     @Option(names = "--inactive", description = "Print the loaded, not yet resumed table.")
     boolean inactive;
+
+    @Mixin
+    JsonOption json;
 
     @Parameters(arity = "0..1", paramLabel = "NAME")
     String name;
@@ -18,6 +22,6 @@ final class TableCommand extends ControlVerb {
 
     @Override
     String command() {
-        return "table" + (inactive ? " --inactive" : "") + (name == null ? "" : " " + name);
+        return "table" + json.word() + (inactive ? " --inactive" : "") + (name == null ? "" : " " + name);
     }
 }

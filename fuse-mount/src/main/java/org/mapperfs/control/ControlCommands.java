@@ -50,11 +50,13 @@ public final class ControlCommands {
               table [--inactive] [--showkeys] [NAME]   keys (crypt) as zeros unless --showkeys
               status [NAME]
               info [NAME]
-              deps NAME
+              deps [NAME]
               ls [--tree]
+              stats [NAME] | stats --prometheus         the I/O counters of each device
               wait NAME [EVENT]
               targets
               version
+            ls, info, table, status, deps, stats and targets take --json: one JSON object.
             """;
 
     private final Mapper mapper;
@@ -71,7 +73,8 @@ public final class ControlCommands {
     }
 
     private static final java.util.Set<String> QUERIES =
-            java.util.Set.of("table", "status", "info", "deps", "ls", "wait", "targets", "version", "daemon", "help");
+            java.util.Set.of("table", "status", "info", "deps", "ls", "stats", "wait", "targets", "version", "daemon",
+                    "help");
 
     /** False for the commands that only report; those are not worth a line in the daemon's log. */
     public static boolean changesState(String command) {
@@ -89,6 +92,9 @@ public final class ControlCommands {
             throw new MapperException(INVALID, "empty command (try 'help')");
         }
         String verb = args.next("command");
+        if (args.flag("--json")) {
+            return json(verb, args);
+        }
         return switch (verb) {
             case "create" -> create(args, rest, baseDir);
             case "load", "reload" -> load(args, rest, baseDir);
@@ -125,7 +131,14 @@ public final class ControlCommands {
             case "table" -> table(args);
             case "status" -> forEach(args, Reports::status);
             case "info" -> info(args);
-            case "deps" -> Reports.deps(mapper.device(args.last("NAME")));
+            case "deps" -> forEach(args, (d, prefix) -> Reports.deps(d, prefix));
+            case "stats" -> {
+                if (args.flag("--prometheus")) {
+                    args.end();
+                    yield new PrometheusReport(mapper).text();
+                }
+                yield StatsReports.table(selected(args));
+            }
             case "ls" -> {
                 boolean tree = args.flag("--tree");
                 args.end();
@@ -148,6 +161,32 @@ public final class ControlCommands {
             case "shutdown" -> shutdown(args);
             case "help" -> HELP;
             default -> throw new MapperException(INVALID, "unknown command '" + verb + "' (try 'help')");
+        };
+    }
+
+    /** A read command's report as JSON; see {@link JsonReports}. */
+    private String json(String verb, Args args) throws MapperException {
+        JsonReports json = new JsonReports(host);
+        return switch (verb) {
+            case "ls" -> {
+                args.end();
+                yield json.ls(mapper.list());
+            }
+            case "targets" -> {
+                args.end();
+                yield JsonReports.targets(mapper.registry());
+            }
+            case "info" -> json.info(selected(args));
+            case "status" -> json.status(selected(args));
+            case "deps" -> json.deps(selected(args));
+            case "stats" -> json.stats(selected(args));
+            case "table" -> {
+                args.flag("--inactive"); // both tables are in the JSON
+                boolean keys = args.flag("--showkeys");
+                yield json.table(selected(args), keys);
+            }
+            default -> throw new MapperException(INVALID, verb + " has no --json form (ls, info, table, status, deps, "
+                    + "stats and targets have)");
         };
     }
 

@@ -2,6 +2,7 @@ package org.mapperfs.control;
 
 import java.util.List;
 import org.mapperfs.core.BlockDevice;
+import org.mapperfs.core.IoStats;
 import org.mapperfs.core.MappedDevice;
 import org.mapperfs.core.Mapper;
 import org.mapperfs.core.Table;
@@ -41,7 +42,7 @@ public final class Reports {
     public static String info(MappedDevice device) {
         boolean inactive = device.inactiveTable().isPresent();
         Table live = device.liveTable();
-        MappedDevice.Stats stats = device.stats();
+        IoStats.Counters stats = device.stats();
         return "Name:              " + device.name() + "\n"
                 + "State:             " + state(device) + "\n"
                 + "Tables present:    " + (inactive ? "LIVE & INACTIVE" : "LIVE") + "\n"
@@ -66,10 +67,11 @@ public final class Reports {
         return sb.toString();
     }
 
-    /** dmsetup deps: the devices a device's live table uses. */
-    static String deps(MappedDevice device) {
+    /** dmsetup deps: the devices a device's live table uses; with {@code prefix}, after {@code name: }. */
+    static String deps(MappedDevice device, String prefix) {
         List<String> names = device.liveTable().devices().stream().map(BlockDevice::name).toList();
-        StringBuilder sb = new StringBuilder().append(names.size()).append(" dependencies\t:");
+        StringBuilder sb = new StringBuilder(prefix == null ? "" : prefix + ": ").append(names.size())
+                .append(" dependencies\t:");
         for (String name : names) {
             sb.append(" (").append(name).append(')');
         }

@@ -72,7 +72,7 @@ class MainTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"resume", "suspend", "remove", "deps", "wait", "info x y"})
+    @ValueSource(strings = {"resume", "suspend", "remove", "wait", "info x y"})
     void aMissingOrExtraArgumentIsAUsageError(String args) {
         assertThat(run(args.split(" "))).isEqualTo(Main.USAGE);
         assertThat(err.toString()).startsWith("mapperfs: ");

@@ -179,7 +179,7 @@ class ControlCommandsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"create", "load", "clear", "suspend", "suspend --noflush", "resume", "remove",
-        "remove --force", "message", "deps", "wait"})
+        "remove --force", "message", "wait"})
     void aCommandWithoutItsNameIsRefused(String command) {
         MapperException e = refused(command);
 
@@ -432,6 +432,8 @@ class ControlCommandsTest {
 
         assertThat(run("deps upper")).isEqualTo("1 dependencies\t: (lower)\n");
         assertThat(run("deps lower")).isEqualTo("1 dependencies\t: (" + disk + ")\n");
+        assertThat(run("deps")).as("every device, as dmsetup deps lists them").contains("upper: 1 dependencies\t: (lower)\n")
+                .contains("lower: 1 dependencies\t: (" + disk + ")\n");
     }
 
     @Test

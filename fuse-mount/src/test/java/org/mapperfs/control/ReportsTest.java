@@ -62,10 +62,10 @@ class ReportsTest {
         mapper.create("mixed", "0 8 linear " + disk + " 0\n8 8 linear " + second + " 0\n16 8 linear "
                 + disk + " 8\n24 4 zero", dir);
 
-        assertThat(Reports.deps(mapper.device("upper"))).isEqualTo("1 dependencies\t: (lower)\n");
-        assertThat(Reports.deps(mapper.device("mixed")))
+        assertThat(Reports.deps(mapper.device("upper"), null)).isEqualTo("1 dependencies\t: (lower)\n");
+        assertThat(Reports.deps(mapper.device("mixed"), null))
                 .isEqualTo("2 dependencies\t: (" + disk + ") (" + second + ")\n");
-        assertThat(Reports.deps(mapper.device("other"))).isEqualTo("0 dependencies\t:\n");
+        assertThat(Reports.deps(mapper.device("other"), null)).isEqualTo("0 dependencies\t:\n");
     }
 
     @Test
@@ -73,7 +73,7 @@ class ReportsTest {
         stack();
         mapper.load("other", "0 4 linear lower 0", dir);
 
-        assertThat(Reports.deps(mapper.device("other"))).isEqualTo("0 dependencies\t:\n");
+        assertThat(Reports.deps(mapper.device("other"), null)).isEqualTo("0 dependencies\t:\n");
     }
 
     @Test

@@ -3,6 +3,7 @@ package org.mapperfs.core;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One segment's mapping, as a device-mapper target. The engine has already checked bounds and
@@ -27,6 +28,15 @@ public interface Target {
 
     /** dm's status line (STATUSTYPE_INFO) for this segment; empty where dm prints nothing. */
     String status();
+
+    /**
+     * {@link #status()} as named fields, for machine-readable reports: values are numbers,
+     * strings, booleans, lists and maps of these, in a stable order. Empty where the status line
+     * is empty.
+     */
+    default Map<String, Object> statusFields() {
+        return Map.of();
+    }
 
     void read(ByteBuffer dst, long offset) throws IOException;
 

@@ -6,11 +6,13 @@ import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.mapperfs.core.BlockDevice;
+import org.mapperfs.core.Fields;
 import org.mapperfs.core.Sectors;
 import org.mapperfs.core.TableException;
 import org.mapperfs.core.Target;
@@ -106,6 +108,13 @@ public final class DelayTarget implements Target {
     @Override
     public String status() {
         return read.waiting().get() + " " + write.waiting().get() + " " + flush.waiting().get();
+    }
+
+    /** The requests waiting out their delay, per class: dm's status. */
+    @Override
+    public Map<String, Object> statusFields() {
+        return Fields.of("reads_waiting", read.waiting().get(), "writes_waiting", write.waiting().get(),
+                "flushes_waiting", flush.waiting().get());
     }
 
     @Override

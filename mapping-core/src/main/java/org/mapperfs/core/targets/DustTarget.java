@@ -9,6 +9,7 @@ import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.mapperfs.core.BlockDevice;
+import org.mapperfs.core.Fields;
 import org.mapperfs.core.MapperException;
 import org.mapperfs.core.Sectors;
 import org.mapperfs.core.TableException;
@@ -96,6 +97,11 @@ public final class DustTarget implements Target {
     @Override
     public synchronized String status() {
         return device.name() + (enabled ? " fail_read_on_bad_block" : " bypass") + (quiet ? " quiet" : " verbose");
+    }
+
+    @Override
+    public synchronized Map<String, Object> statusFields() {
+        return Fields.of("device", device.name(), "fail_read_on_bad_block", enabled, "quiet", quiet);
     }
 
     @Override

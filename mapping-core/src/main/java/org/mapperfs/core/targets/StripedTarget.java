@@ -3,14 +3,17 @@ package org.mapperfs.core.targets;
 import com.google.common.collect.ImmutableList;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.mapperfs.core.BlockDevice;
 import org.mapperfs.core.BufferPieces;
+import org.mapperfs.core.Fields;
 import org.mapperfs.core.FileDevice;
 import org.mapperfs.core.Sectors;
-import org.mapperfs.core.Target;
 import org.mapperfs.core.TableException;
+import org.mapperfs.core.Target;
 import org.mapperfs.core.TargetArgs;
 
 /**
@@ -131,6 +134,15 @@ public final class StripedTarget implements Target {
             sb.append(failed.get(i) == 0 ? 'A' : 'D');
         }
         return sb.toString();
+    }
+
+    @Override
+    public Map<String, Object> statusFields() {
+        List<Map<String, Object>> stripes = new ArrayList<>();
+        for (int i = 0; i < devices.size(); i++) {
+            stripes.add(Fields.of("device", devices.get(i).name(), "health", failed.get(i) == 0 ? "A" : "D"));
+        }
+        return Fields.of("stripes", stripes);
     }
 
     @Override

@@ -3,7 +3,9 @@ package org.mapperfs.core.targets.logwrites;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Map;
 import org.mapperfs.core.BlockDevice;
+import org.mapperfs.core.Fields;
 import org.mapperfs.core.MapperException;
 import org.mapperfs.core.Sectors;
 import org.mapperfs.core.TableException;
@@ -71,6 +73,11 @@ public final class LogWritesTarget implements Target {
     @Override
     public String status() {
         return writeLog.entries() + " " + writeLog.nextSector();
+    }
+
+    @Override
+    public Map<String, Object> statusFields() {
+        return Fields.of("logged_entries", writeLog.entries(), "highest_allocated_sector", writeLog.nextSector());
     }
 
     @Override

@@ -7,10 +7,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.zip.CRC32;
 import org.mapperfs.core.BlockDevice;
 import org.mapperfs.core.DeviceEvents;
+import org.mapperfs.core.Fields;
 import org.mapperfs.core.MapperException;
 import org.mapperfs.core.Sectors;
 import org.mapperfs.core.TableException;
@@ -149,6 +151,22 @@ public final class MirrorTarget implements Target {
                 d -> sb.append(" 3 disk ").append(d.name()).append(regions.failed() ? " D" : " A"),
                 () -> sb.append(" 1 core"));
         return sb.toString();
+    }
+
+    @Override
+    public Map<String, Object> statusFields() {
+        String letters = legs.letters();
+        List<Map<String, Object>> legList = new ArrayList<>();
+        for (int i = 0; i < legs.size(); i++) {
+            legList.add(Fields.of("device", legs.all().get(i).name(), "health", String.valueOf(letters.charAt(i))));
+        }
+        long inSync = regions.inSyncCount();
+        Map<String, Object> log = regions.device()
+                .<Map<String, Object>>map(d -> Fields.of("type", "disk", "device", d.name(),
+                        "health", regions.failed() ? "D" : "A"))
+                .orElseGet(() -> Fields.of("type", "core"));
+        return Fields.of("legs", legList, "regions_in_sync", inSync, "regions", regions.regions(),
+                "in_sync", inSync == regions.regions(), "log", log);
     }
 
     @Override

@@ -3,9 +3,11 @@ package org.mapperfs.core.targets.snapshot;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.mapperfs.core.BlockDevice;
 import org.mapperfs.core.DeviceEvents;
+import org.mapperfs.core.Fields;
 import org.mapperfs.core.Interrupts;
 import org.mapperfs.core.TableException;
 import org.mapperfs.core.Target;
@@ -102,6 +104,11 @@ public final class SnapshotMergeTarget implements Target {
     @Override
     public String status() {
         return failed ? "Merge failed" : SnapshotTarget.usage(store);
+    }
+
+    @Override
+    public Map<String, Object> statusFields() {
+        return failed ? Fields.of("state", "merge_failed") : SnapshotTarget.usageFields(store);
     }
 
     /** True once every exception is back in the origin. */

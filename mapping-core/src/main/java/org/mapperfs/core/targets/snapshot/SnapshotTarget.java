@@ -3,7 +3,9 @@ package org.mapperfs.core.targets.snapshot;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Map;
 import org.mapperfs.core.BlockDevice;
+import org.mapperfs.core.Fields;
 import org.mapperfs.core.Sectors;
 import org.mapperfs.core.TableException;
 import org.mapperfs.core.Target;
@@ -135,6 +137,20 @@ public final class SnapshotTarget implements Target {
         }
         long[] u = store.usage();
         return u[0] + "/" + u[1] + " " + u[2];
+    }
+
+    @Override
+    public Map<String, Object> statusFields() {
+        return usageFields(store);
+    }
+
+    /** {@link #usage} as named fields: the state, and the sectors used when the store is valid. */
+    static Map<String, Object> usageFields(ExceptionStore store) {
+        if (!store.isValid()) {
+            return Fields.of("state", store.overflowed() && store.mode().equals("PO") ? "overflow" : "invalid");
+        }
+        long[] u = store.usage();
+        return Fields.of("state", "valid", "allocated_sectors", u[0], "total_sectors", u[1], "metadata_sectors", u[2]);
     }
 
     @Override

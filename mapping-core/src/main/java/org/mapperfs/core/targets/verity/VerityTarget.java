@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.mapperfs.core.BlockDevice;
+import org.mapperfs.core.Fields;
 import org.mapperfs.core.Sectors;
 import org.mapperfs.core.TableException;
 import org.mapperfs.core.Target;
@@ -209,6 +210,11 @@ public final class VerityTarget implements Target {
     @Override
     public String status() {
         return (corrupted ? "C" : "V") + " -";
+    }
+
+    @Override
+    public Map<String, Object> statusFields() {
+        return Fields.of("verified", !corrupted, "corrupted", corrupted);
     }
 
     @Override

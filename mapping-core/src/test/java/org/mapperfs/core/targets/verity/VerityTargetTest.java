@@ -94,6 +94,8 @@ class VerityTargetTest {
         assertThat(read(v, 122 * 4096, 4096)).isEqualTo(java.util.Arrays.copyOfRange(content, 122 * 4096,
                 123 * 4096));
         assertThat(v.liveTable().statusText()).isEqualTo("0 " + BLOCKS * 8 + " verity C -\n");
+        assertThat(v.liveTable().segments().get(0).target().statusFields())
+                .containsExactly(java.util.Map.entry("verified", false), java.util.Map.entry("corrupted", true));
     }
 
     @Test
