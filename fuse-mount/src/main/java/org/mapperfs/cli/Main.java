@@ -1,6 +1,7 @@
 package org.mapperfs.cli;
 
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,17 +16,22 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "mapperfs", mixinStandardHelpOptions = true, version = "mapperfs 0.1.0",
         scope = ScopeType.INHERIT, // every command answers --help (and --version)
-        description = "A device mapper in user space: dmsetup tables, one FUSE mount, loop devices.",
-        subcommands = {
+        description = "A device mapper in user space: dmsetup tables, one FUSE mount, loop devices.")
+public final class Main implements Runnable {
+    /**
+     * The commands, in the order help lists them. A command line holds only the one it runs
+     * (see {@link #commandLine(Context, String...)}): picocli's model of every command costs
+     * a client more time than its whole work.
+     */
+    static final List<Class<?>> COMMANDS = List.of(
             MountCommand.class, UnmountCommand.class,
             CreateCommand.class, LoadCommand.class, ClearCommand.class,
             SuspendCommand.class, ResumeCommand.class, RemoveCommand.class, RenameCommand.class,
             MessageCommand.class, TableCommand.class, StatusCommand.class, InfoCommand.class,
             LsCommand.class, DepsCommand.class, StatsCommand.class, WaitCommand.class, TargetsCommand.class,
             AttachCommand.class, DetachCommand.class, InstallDmsetupCommand.class, LuksCommand.class,
-            ReplayLogCommand.class,
-        })
-public final class Main implements Runnable {
+            ReplayLogCommand.class);
+
     static final int OK = 0;
     static final int FAILURE = 1;
     static final int USAGE = 2;
@@ -56,10 +62,41 @@ public final class Main implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
     }
 
-    /** A command line whose commands share one {@link Context}. */
+    /** A command line with every command, sharing one {@link Context}: for help, completion and the man page. */
     static CommandLine commandLine(Context context) {
+        return commandLine(context, COMMANDS);
+    }
+
+    /**
+     * A command line for {@code args}: with only the command they name when they name one (the
+     * first word that is no option of its own), else with all.
+     */
+    static CommandLine commandLine(Context context, String... args) {
+        Class<?> named = named(args);
+        return commandLine(context, named == null ? COMMANDS : List.of(named));
+    }
+
+    private static Class<?> named(String... args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("-m") || a.equals("--mount")) {
+                i++; // its value
+            } else if (!a.startsWith("-")) {
+                for (Class<?> c : COMMANDS) {
+                    Command command = c.getAnnotation(Command.class);
+                    if (command.name().equals(a) || List.of(command.aliases()).contains(a)) {
+                        return c;
+                    }
+                }
+                return null;
+            }
+        }
+        return null;
+    }
+
+    private static CommandLine commandLine(Context context, List<Class<?>> commands) {
         CommandLine.IFactory defaults = CommandLine.defaultFactory();
-        CommandLine cl = new CommandLine(new Main(context), new CommandLine.IFactory() {
+        CommandLine.IFactory factory = new CommandLine.IFactory() {
             @Override
             public <K> K create(Class<K> cls) throws Exception {
                 if (ContextAware.class.isAssignableFrom(cls)) {
@@ -67,7 +104,11 @@ public final class Main implements Runnable {
                 }
                 return defaults.create(cls);
             }
-        });
+        };
+        CommandLine cl = new CommandLine(new Main(context), factory);
+        for (Class<?> c : commands) {
+            cl.addSubcommand(new CommandLine(c, factory));
+        }
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof CliException || e instanceof java.io.IOException) {
                 commandLine.getErr().println("mapperfs: " + e.getMessage());
@@ -90,13 +131,13 @@ public final class Main implements Runnable {
 
     /** Runs {@code mapperfs ARGS} in this process, printing to {@code out} and {@code err}; the exit code. */
     public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
-        CommandLine cl = commandLine(new Context());
+        CommandLine cl = commandLine(new Context(), args);
         cl.setOut(out);
         cl.setErr(err);
         return cl.execute(args);
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine(new Context()).execute(args));
+        System.exit(commandLine(new Context(), args).execute(args));
     }
 }

@@ -41,6 +41,23 @@ class MainTest {
     }
 
     @Test
+    void aCommandLineHoldsOnlyTheCommandItRunsAndHelpHoldsThemAll() {
+        assertThat(Main.commandLine(context, "-m", "/x", "ls", "--json").getSubcommands().keySet())
+                .containsExactly("ls");
+        assertThat(Main.commandLine(context, "--mount", "ls", "stats").getSubcommands().keySet())
+                .as("ls is the mount's value here").containsExactly("stats");
+        assertThat(Main.commandLine(context, "reload", "x").getSubcommands().keySet())
+                .containsExactlyInAnyOrder("load", "reload");
+        assertThat(new java.util.HashSet<>(Main.commandLine(context, "--help").getSubcommands().values()))
+                .hasSize(Main.COMMANDS.size());
+        assertThat(new java.util.HashSet<>(Main.commandLine(context, "frobnicate").getSubcommands().values()))
+                .hasSize(Main.COMMANDS.size());
+        assertThat(Main.run(new PrintWriter(out, true), new PrintWriter(err, true), "frobnicate"))
+                .isEqualTo(Main.USAGE);
+        assertThat(err.toString()).contains("frobnicate");
+    }
+
+    @Test
     void anUnknownCommandIsAUsageError() {
         assertThat(run("frobnicate")).isEqualTo(Main.USAGE);
         assertThat(err.toString()).startsWith("mapperfs: ").contains("frobnicate")
@@ -50,7 +67,8 @@ class MainTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"mount", "unmount", "create", "load", "clear", "suspend", "resume", "remove", "rename",
-        "message", "table", "status", "info", "ls", "deps", "wait", "targets", "attach", "detach", "install-dmsetup"})
+        "message", "table", "status", "info", "ls", "deps", "stats", "wait", "targets", "attach", "detach",
+        "install-dmsetup"})
     void everyCommandPrintsItsHelpWithoutAMount(String command) {
         assertThat(run(command, "--help")).as(err.toString()).isEqualTo(Main.OK);
         assertThat(out.toString()).startsWith("Usage: mapperfs " + command);
