@@ -4,11 +4,22 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Named fields in the order given, for {@link Target#statusFields()}. */
+/**
+ * Named fields in the order given, for {@link Target#statusFields()}:
+ * {@code Fields.of("device", device.name(), "enabled", enabled)}.
+ */
 public final class Fields {
     private Fields() {}
 
-    /** A map of {@code name, value, name, value, ...}, in that order, that cannot be changed. */
+    /**
+     * A map of {@code name, value, name, value, ...}, in that order, that cannot be changed. A
+     * name given twice keeps its first place and its last value.
+     *
+     * @param namesAndValues names (strings) and values, alternating
+     * @return the fields, in order
+     * @throws IllegalArgumentException if the arguments do not come in pairs
+     * @throws ClassCastException if a name is not a string
+     */
     public static Map<String, Object> of(Object... namesAndValues) {
         if (namesAndValues.length % 2 != 0) {
             throw new IllegalArgumentException("names and values come in pairs");

@@ -10,6 +10,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A named virtual block device: a live table, an optional inactive one, a suspend gate, an
  * event counter, an open count and I/O statistics. I/O goes through the gate to the live table;
  * control operations come from {@link Mapper}, serialized by {@link #control}.
+ *
+ * <p>Made by {@link Mapper#create}, never directly. As a {@link BlockDevice} it is what a client
+ * reads and writes, and what a table that stacks on it gets as a lower device. I/O is
+ * thread-safe; while the device is suspended it waits at the gate until the resume, and once
+ * the device is removed it fails with an {@link IOException}. Offsets and lengths are bytes.
  */
 public final class MappedDevice implements BlockDevice {
     /** Set while a suspend flushes on this thread; see {@link #flush()}. */
@@ -40,12 +45,21 @@ public final class MappedDevice implements BlockDevice {
         this.live = live;
     }
 
+    /**
+     * The device's current name.
+     *
+     * @return the name; changes on {@link Mapper#rename}
+     */
     @Override
     public String name() {
         return name;
     }
 
-    /** The device's UUID as dm has it (set at create, never changed), or "" if it has none. */
+    /**
+     * The device's UUID as dm has it (set at create, never changed), or "" if it has none.
+     *
+     * @return the UUID, or ""
+     */
     public String uuid() {
         return uuid;
     }
@@ -54,25 +68,55 @@ public final class MappedDevice implements BlockDevice {
         this.name = newName;
     }
 
+    /**
+     * The live table's size, which a resume that swaps in a table of another size changes.
+     *
+     * @return the size in bytes
+     */
     @Override
     public long size() {
         return live.size();
     }
 
+    /**
+     * The table that serves I/O now. It is replaced, and closed, when a resume swaps in the
+     * inactive table, so a caller should not keep it.
+     *
+     * @return the live table
+     */
     public Table liveTable() {
         return live;
     }
 
+    /**
+     * The table loaded by {@link Mapper#load} and not yet swapped in by {@link Mapper#resume}.
+     *
+     * @return the inactive table, or empty if none is loaded
+     */
     public Optional<Table> inactiveTable() {
         synchronized (control) {
             return Optional.ofNullable(inactive);
         }
     }
 
+    /**
+     * Whether the device is suspended: I/O waits at its gate until it resumes.
+     *
+     * @return true between a suspend and the next resume
+     */
     public boolean isSuspended() {
         return suspended;
     }
 
+    /**
+     * Reads through the live table, counted in the statistics; waits while the device is
+     * suspended.
+     *
+     * @param dst the buffer to fill from its position to its limit
+     * @param offset byte offset on the device
+     * @throws IOException if the range is outside the device, a target failed, or the device
+     *     has been removed
+     */
     @Override
     public void read(ByteBuffer dst, long offset) throws IOException {
         int n = dst.remaining();
@@ -89,6 +133,15 @@ public final class MappedDevice implements BlockDevice {
         }
     }
 
+    /**
+     * Writes through the live table, counted in the statistics; waits while the device is
+     * suspended.
+     *
+     * @param src the bytes from its position to its limit
+     * @param offset byte offset on the device
+     * @throws IOException if the range is outside the device, a target failed, or the device
+     *     has been removed
+     */
     @Override
     public void write(ByteBuffer src, long offset) throws IOException {
         int n = src.remaining();
@@ -105,6 +158,15 @@ public final class MappedDevice implements BlockDevice {
         }
     }
 
+    /**
+     * Flushes the live table (see {@link Table#flush()}), counted in the statistics; waits while
+     * the device is suspended. A flush that reaches this device from the suspend of a device
+     * above it is not counted, and does nothing if this device is suspended itself (it flushed
+     * at its own suspend).
+     *
+     * @throws IOException if a target or a device under the table failed to flush, or the
+     *     device has been removed
+     */
     @Override
     public void flush() throws IOException {
         boolean counted = !SUSPEND_FLUSH.get(); // a suspend's own flush is no request
@@ -133,6 +195,15 @@ public final class MappedDevice implements BlockDevice {
         }
     }
 
+    /**
+     * Discards through the live table, counted in the statistics; waits while the device is
+     * suspended.
+     *
+     * @param offset byte offset on the device
+     * @param length length in bytes
+     * @throws IOException if the range is outside the device, a target failed, or the device
+     *     has been removed
+     */
     @Override
     public void discard(long offset, long length) throws IOException {
         long started = stats.start();
@@ -269,13 +340,23 @@ public final class MappedDevice implements BlockDevice {
 
     // ---- events ----
 
+    /**
+     * The device's event number: 0 at create, raised by every table swap and by targets (see
+     * {@link DeviceEvents}).
+     *
+     * @return the current event number
+     */
     public long eventNumber() {
         synchronized (events) {
             return eventNumber;
         }
     }
 
-    /** Raised on every table swap and by targets with something to report (dm's event). */
+    /**
+     * Raised on every table swap and by targets with something to report (dm's event): adds one
+     * to the event number and wakes {@link #awaitEvent} waiters. A target raises it through
+     * {@link TargetArgs#events()}, not here.
+     */
     public void raiseEvent() {
         synchronized (events) {
             eventNumber++;
@@ -283,7 +364,15 @@ public final class MappedDevice implements BlockDevice {
         }
     }
 
-    /** Waits until the event number passes {@code after}; returns it, or -1 on timeout. */
+    /**
+     * Waits until the event number passes {@code after}; returns it, or -1 on timeout.
+     *
+     * @param after the event number the caller has seen
+     * @param timeoutMillis how long to wait at most, in milliseconds; {@link Long#MAX_VALUE}
+     *     waits for ever
+     * @return the event number, greater than {@code after}; or -1 if the time ran out first
+     * @throws InterruptedException if the thread is interrupted while it waits
+     */
     public long awaitEvent(long after, long timeoutMillis) throws InterruptedException {
         // Elapsed time against a saturated timeout: a deadline (now + timeout) overflows for a
         // "wait for ever" Long.MAX_VALUE and would time out at once.
@@ -306,6 +395,12 @@ public final class MappedDevice implements BlockDevice {
 
     // ---- open count and statistics ----
 
+    /**
+     * How many handles are open on the device, as counted by {@link #opened()} and
+     * {@link #closed()}. A device with open handles is removed only by force.
+     *
+     * @return the number of open handles
+     */
     public int openCount() {
         return openCount.get();
     }
@@ -313,6 +408,8 @@ public final class MappedDevice implements BlockDevice {
     /**
      * Counts an open handle; false (and nothing counted) once the device is removed or a remove
      * has passed its open-count check, so that no open slips in between that check and the end.
+     *
+     * @return true if the handle was counted; the caller then calls {@link #closed()} once
      */
     public boolean opened() {
         synchronized (openCount) {
@@ -335,11 +432,16 @@ public final class MappedDevice implements BlockDevice {
         }
     }
 
+    /** Counts a handle counted by {@link #opened()} as closed. */
     public void closed() {
         openCount.decrementAndGet();
     }
 
-    /** The device's I/O counters. */
+    /**
+     * The device's I/O counters.
+     *
+     * @return a reading of the counters now, since the device was created
+     */
     public IoStats.Counters stats() {
         return stats.counters();
     }

@@ -25,7 +25,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Locking: registry changes and table builds hold {@code this}; suspend and resume hold only
  * the device's own {@code control} lock, so that draining one device's I/O (which may wait on a
- * suspended lower device) never stops commands on the others.
+ * suspended lower device) never stops commands on the others. All methods are thread-safe.
+ *
+ * <p>Table text is dmsetup's: one segment a line, {@code <start> <length> <type> <args...>} in
+ * 512-byte sectors, from sector 0 without gaps; {@code #} starts a comment. A {@code <dev>}
+ * argument is a device name or, failing that, a file in the {@code baseDir} the operation is
+ * given; a path is a file, resolved against {@code baseDir}, unless it lies in the device
+ * directory. Each table line is built by the factory its {@link TargetRegistry} has for the
+ * type.
+ *
+ * <p>A {@code MapperException} means the operation was refused; its
+ * {@link MapperException#reason()} says why. Closing the mapper closes every device.
  */
 public final class Mapper implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Mapper.class);
@@ -37,6 +47,13 @@ public final class Mapper implements AutoCloseable {
     private final ConcurrentSkipListMap<String, MappedDevice> devices = new ConcurrentSkipListMap<>();
 
     /**
+     * A mapper with no devices.
+     *
+     * @param registry the target types tables may use; {@link TargetRegistry#standard()}, or that
+     *     plus targets of an embedder's own (see {@link TargetRegistry#with})
+     * @param holes punches holes in backing files for discards; {@link HolePuncher#NONE} writes
+     *     zeros instead
+     * @param vectors vectored I/O on backing files; {@link VectorIo#NONE} makes one call a piece
      * @param deviceDirectory where the devices appear as files (the mount point), so that a table
      *     may name a device by that path; such paths are recognised by text, never opened
      */
@@ -46,16 +63,34 @@ public final class Mapper implements AutoCloseable {
         this.deviceDirectory = deviceDirectory.map(p -> p.toAbsolutePath().normalize());
     }
 
-    /** A mapper with the standard targets, for embedding and tests. */
+    /**
+     * A mapper with the standard targets, for embedding and tests: no hole punching, no
+     * vectored I/O, no device directory. For targets of your own, use the constructor with
+     * {@code TargetRegistry.standard().with(...)}.
+     *
+     * @return a new, empty mapper
+     */
     public static Mapper standalone() {
         return new Mapper(TargetRegistry.standard(), HolePuncher.NONE, VectorIo.NONE, Optional.empty());
     }
 
+    /**
+     * The target types this mapper builds tables with.
+     *
+     * @return the registry given at construction
+     */
     public TargetRegistry registry() {
         return registry;
     }
 
-    /** Checks a device name: letters, digits, {@code - _ . +}; not starting with a dot; not {@code control}. */
+    /**
+     * Checks a device name: letters, digits, {@code - _ . +}; not starting with a dot; not
+     * {@code control}. Not starting with {@code -} either, and at most 127 characters.
+     *
+     * @param name the proposed name
+     * @throws MapperException with {@link MapperException.Reason#INVALID} if the name is not
+     *     allowed
+     */
     public static void checkName(String name) throws MapperException {
         // A leading '-' would make the name an option on every command line that names it.
         if (!NAME.matcher(name).matches() || name.startsWith(".") || name.startsWith("-") || name.equals("control")) {
@@ -70,11 +105,37 @@ public final class Mapper implements AutoCloseable {
         }
     }
 
+    /**
+     * As dmsetup create: a device without UUID; see {@link #create(String, String, String, Path)}.
+     *
+     * @param name the device's name (see {@link #checkName})
+     * @param tableText the table, in dmsetup's text form
+     * @param baseDir the directory relative file paths and bare file names in the table are
+     *     resolved against
+     * @return the new device, live and resumed
+     * @throws MapperException if the name is invalid or taken, or the table is refused (a
+     *     {@link TableException})
+     */
     public MappedDevice create(String name, String tableText, Path baseDir) throws MapperException {
         return create(name, "", tableText, baseDir);
     }
 
-    /** As dmsetup create with {@code -u UUID}: a UUID is unique among devices; "" for none. */
+    /**
+     * As dmsetup create with {@code -u UUID}: a UUID is unique among devices; "" for none. Builds
+     * the table (each line by its target's factory, under this mapper's lock), resumes its
+     * targets ({@link Target#resume()}) and only then registers the device, so no I/O can reach
+     * it earlier. On failure nothing is left open.
+     *
+     * @param name the device's name (see {@link #checkName})
+     * @param uuid the device's UUID, at most 128 printable characters without spaces; "" for none
+     * @param tableText the table, in dmsetup's text form
+     * @param baseDir the directory relative file paths and bare file names in the table are
+     *     resolved against
+     * @return the new device, live and resumed
+     * @throws MapperException {@link MapperException.Reason#INVALID} for a bad name, UUID or table
+     *     (a {@link TableException} for the table); {@link MapperException.Reason#EXISTS} if the
+     *     name or UUID is taken
+     */
     public MappedDevice create(String name, String uuid, String tableText, Path baseDir) throws MapperException {
         checkName(name);
         checkUuid(uuid);
@@ -99,7 +160,17 @@ public final class Mapper implements AutoCloseable {
         }
     }
 
-    /** dmsetup load/reload: fills the inactive slot; the live table keeps serving. */
+    /**
+     * dmsetup load/reload: fills the inactive slot; the live table keeps serving. A table already
+     * in the slot is closed. The new table's targets are built but not resumed until
+     * {@link #resume} swaps it in.
+     *
+     * @param name the device's name
+     * @param tableText the table, in dmsetup's text form
+     * @param baseDir the directory relative file paths in the table are resolved against
+     * @throws MapperException {@link MapperException.Reason#NO_SUCH_DEVICE} if there is no such
+     *     device; a {@link TableException} if the table is refused
+     */
     public void load(String name, String tableText, Path baseDir) throws MapperException {
         load(name, tableText, baseDir, (device, table) -> {});
     }
@@ -107,10 +178,26 @@ public final class Mapper implements AutoCloseable {
     /** A last word on a table about to be loaded; throwing refuses it with nothing changed. */
     @FunctionalInterface
     public interface LoadCheck {
+        /**
+         * Looks at a built table before it goes into the inactive slot. Runs under the mapper's
+         * lock; the table is closed if this throws.
+         *
+         * @param device the device the table is for
+         * @param table the table, built but not resumed
+         * @throws MapperException to refuse the table
+         */
         void check(MappedDevice device, Table table) throws MapperException;
     }
 
-    /** Like {@link #load(String, String, Path)}, refused if {@code check} throws. */
+    /**
+     * Like {@link #load(String, String, Path)}, refused if {@code check} throws.
+     *
+     * @param name the device's name
+     * @param tableText the table, in dmsetup's text form
+     * @param baseDir the directory relative file paths in the table are resolved against
+     * @param check a last look at the built table
+     * @throws MapperException as {@link #load(String, String, Path)}, or what {@code check} throws
+     */
     public void load(String name, String tableText, Path baseDir, LoadCheck check) throws MapperException {
         synchronized (this) {
             MappedDevice device = device(name);
@@ -129,6 +216,14 @@ public final class Mapper implements AutoCloseable {
         }
     }
 
+    /**
+     * dmsetup clear: closes the inactive table, if one is loaded.
+     *
+     * @param name the device's name
+     * @return true if a table was cleared; false if there was none
+     * @throws MapperException {@link MapperException.Reason#NO_SUCH_DEVICE} if there is no such
+     *     device
+     */
     public boolean clear(String name) throws MapperException {
         MappedDevice device = device(name);
         synchronized (device.control) {
@@ -137,6 +232,20 @@ public final class Mapper implements AutoCloseable {
         }
     }
 
+    /**
+     * dmsetup suspend: tells the live table's targets ({@link Target#presuspend()}), waits for
+     * the I/O in flight, and holds new I/O at the device's gate until {@link #resume}. With
+     * {@code flush}, then flushes the table (targets, then the devices under them). Suspending a
+     * suspended device only flushes again, if asked.
+     *
+     * @param name the device's name
+     * @param flush whether to flush after the I/O has drained ({@code --noflush} is false)
+     * @throws MapperException {@link MapperException.Reason#NO_SUCH_DEVICE} if there is no such
+     *     device; {@link MapperException.Reason#INTERRUPTED} if the caller gave up while I/O
+     *     drained (see {@link Interrupts}), the device still active;
+     *     {@link MapperException.Reason#IO} if the flush failed, the device then left as it was
+     *     before
+     */
     public void suspend(String name, boolean flush) throws MapperException {
         MappedDevice device = device(name);
         synchronized (device.control) {
@@ -156,7 +265,17 @@ public final class Mapper implements AutoCloseable {
         }
     }
 
-    /** Swaps in the inactive table if one is loaded (suspending first), then reopens I/O. */
+    /**
+     * Swaps in the inactive table if one is loaded (suspending first), then reopens I/O. A
+     * swap closes the old table, resumes the new one's targets before any I/O reaches them, and
+     * raises the device's event. Without an inactive table, resumes the live table's targets
+     * again and reopens the gate.
+     *
+     * @param name the device's name
+     * @throws MapperException {@link MapperException.Reason#NO_SUCH_DEVICE} if there is no such
+     *     device; {@link MapperException.Reason#INTERRUPTED} or {@link MapperException.Reason#IO}
+     *     if the suspend before a swap was given up or its flush failed, the old table still live
+     */
     public void resume(String name) throws MapperException {
         MappedDevice device = device(name);
         synchronized (device.control) {
@@ -181,6 +300,13 @@ public final class Mapper implements AutoCloseable {
      * Removes a device that no other device uses. Its I/O in flight drains first, as a suspend
      * (holding only the device's own lock, and given up if the caller gives up, see
      * {@link Interrupts}); only then is it taken out of the registry and closed.
+     *
+     * @param name the device's name
+     * @param force remove it even if handles are open (their I/O then fails)
+     * @throws MapperException {@link MapperException.Reason#NO_SUCH_DEVICE} if there is no such
+     *     device; {@link MapperException.Reason#BUSY} if another device uses it, or a handle is
+     *     open and {@code force} is not set; {@link MapperException.Reason#INTERRUPTED} if the
+     *     caller gave up while its I/O drained
      */
     public void remove(String name, boolean force) throws MapperException {
         MappedDevice device;
@@ -238,6 +364,15 @@ public final class Mapper implements AutoCloseable {
                 + " handle(s)); close it first or use --force");
     }
 
+    /**
+     * dmsetup rename. Tables that stack on the device keep it; their text shows the new name.
+     *
+     * @param name the device's current name
+     * @param newName its new name (see {@link #checkName})
+     * @throws MapperException {@link MapperException.Reason#INVALID} for a bad new name,
+     *     {@link MapperException.Reason#NO_SUCH_DEVICE} if there is no such device,
+     *     {@link MapperException.Reason#EXISTS} if the new name is taken
+     */
     public void rename(String name, String newName) throws MapperException {
         checkName(newName);
         synchronized (this) {
@@ -252,7 +387,18 @@ public final class Mapper implements AutoCloseable {
         }
     }
 
-    /** dmsetup message: sends {@code args} to the target of the live segment at {@code sector}. */
+    /**
+     * dmsetup message: sends {@code args} to the target of the live segment at {@code sector}
+     * (see {@link Target#message}), under the device's control lock.
+     *
+     * @param name the device's name
+     * @param sector a sector of the device, in 512-byte sectors; picks the segment
+     * @param args the message's words, at least one
+     * @return the target's reply, often empty
+     * @throws MapperException {@link MapperException.Reason#NO_SUCH_DEVICE} if there is no such
+     *     device; {@link MapperException.Reason#INVALID} if the sector is outside the device or
+     *     {@code args} is empty; or what the target throws
+     */
     public String message(String name, long sector, List<String> args) throws MapperException {
         MappedDevice device = device(name);
         // Under the control lock: a resume must not close the table while its target handles this.
@@ -277,6 +423,13 @@ public final class Mapper implements AutoCloseable {
         }
     }
 
+    /**
+     * The device of that name.
+     *
+     * @param name the device's name
+     * @return the device
+     * @throws MapperException {@link MapperException.Reason#NO_SUCH_DEVICE} if there is none
+     */
     public MappedDevice device(String name) throws MapperException {
         MappedDevice device = devices.get(name);
         if (device == null) {
@@ -285,16 +438,31 @@ public final class Mapper implements AutoCloseable {
         return device;
     }
 
+    /**
+     * The device of that name, if there is one.
+     *
+     * @param name the device's name
+     * @return the device, or empty
+     */
     public Optional<MappedDevice> find(String name) {
         return Optional.ofNullable(devices.get(name));
     }
 
-    /** Every device, by name. */
+    /**
+     * Every device, by name.
+     *
+     * @return the devices now, in name order; a copy
+     */
     public List<MappedDevice> list() {
         return ImmutableList.copyOf(devices.values());
     }
 
-    /** The devices whose live or inactive table uses {@code device}, by name. */
+    /**
+     * The devices whose live or inactive table uses {@code device}, by name.
+     *
+     * @param device a device of this mapper
+     * @return the names of the devices stacked directly on it; empty if none
+     */
     public synchronized List<String> users(MappedDevice device) {
         List<String> users = new ArrayList<>();
         for (MappedDevice other : devices.values()) {

@@ -15,6 +15,11 @@ import java.util.Set;
  * An immutable, ordered list of contiguous segments starting at sector 0. Finds the segment
  * of an offset by binary search and splits requests that cross segment boundaries, so
  * targets see only segment-relative, in-range requests.
+ *
+ * <p>I/O methods are thread-safe and take byte offsets; a request outside {@code [0, size())}
+ * fails with an {@link IOException} before any target sees it. A {@link MappedDevice} puts its
+ * suspend gate in front of its table; a table used on its own has none. Closing the table
+ * closes its targets and releases the devices they were given.
  */
 public final class Table implements AutoCloseable {
     private final ImmutableList<Segment> segments;
@@ -27,6 +32,15 @@ public final class Table implements AutoCloseable {
     private final ImmutableSet<BlockDevice> flushed;
     private final Runnable release;
 
+    /**
+     * A table of already built segments. {@link #build} is the usual way to make one.
+     *
+     * @param segments the segments in order, the first at sector 0, each starting where the
+     *     one before ends
+     * @param release run by {@link #close()} after the targets are closed, to release the
+     *     devices they were given
+     * @throws IllegalArgumentException if there are no segments, or they leave a gap or overlap
+     */
     public Table(List<Segment> segments, Runnable release) {
         Preconditions.checkArgument(!segments.isEmpty(), "a table has at least one segment");
         this.segments = ImmutableList.copyOf(segments);
@@ -55,13 +69,35 @@ public final class Table implements AutoCloseable {
     /**
      * Parses {@code text} and builds every target. On any error, everything the partial build
      * acquired is released before the exception is thrown.
+     *
+     * @param text the table in dmsetup's text form: {@code <start> <length> <type> <args...>}
+     *     a line, in 512-byte sectors
+     * @param registry the factories, by target type
+     * @param resolver turns a {@code <dev>} argument into a device
+     * @param release run when the table is closed, or at once if the build fails, to release
+     *     what {@code resolver} handed out
+     * @return the table, with its targets built but not resumed
+     * @throws TableException if a line is malformed, names an unknown type, or its target's
+     *     factory refuses it
      */
     public static Table build(String text, TargetRegistry registry, DeviceResolver resolver, Runnable release)
             throws TableException {
         return build(text, registry, resolver, release, DeviceEvents.none());
     }
 
-    /** As {@link #build(String, TargetRegistry, DeviceResolver, Runnable)}, with the device's events. */
+    /**
+     * As {@link #build(String, TargetRegistry, DeviceResolver, Runnable)}, with the device's
+     * events.
+     *
+     * @param text the table in dmsetup's text form
+     * @param registry the factories, by target type
+     * @param resolver turns a {@code <dev>} argument into a device
+     * @param release run when the table is closed, or at once if the build fails
+     * @param events given to each factory as {@link TargetArgs#events()}
+     * @return the table, with its targets built but not resumed
+     * @throws TableException if a line is malformed, names an unknown type, or its target's
+     *     factory refuses it
+     */
     public static Table build(String text, TargetRegistry registry, DeviceResolver resolver, Runnable release,
             DeviceEvents events) throws TableException {
         List<TableLine> lines = TableParser.parse(text);
@@ -83,33 +119,77 @@ public final class Table implements AutoCloseable {
         return new Table(segments, release);
     }
 
+    /**
+     * The table's size: the end of its last segment.
+     *
+     * @return the size in bytes
+     */
     public long size() {
         return size;
     }
 
+    /**
+     * The table's size in sectors.
+     *
+     * @return the size in 512-byte sectors
+     */
     public long sectors() {
         return Sectors.fromBytes(size);
     }
 
+    /**
+     * The segments, in order of their start.
+     *
+     * @return the segments
+     */
     public ImmutableList<Segment> segments() {
         return segments;
     }
 
-    /** The segment holding byte {@code offset}. */
+    /**
+     * The segment holding byte {@code offset}.
+     *
+     * @param offset a byte offset in {@code [0, size())}
+     * @return the segment's index in {@link #segments()}; for an offset past the end, the last
+     *     segment's
+     */
     public int segmentIndex(long offset) {
         int i = Arrays.binarySearch(starts, offset);
         return i >= 0 ? i : -i - 2;
     }
 
+    /**
+     * The segment holding a sector.
+     *
+     * @param sector a sector in {@code [0, sectors())}
+     * @return the segment
+     * @throws IllegalArgumentException if the sector is outside the table
+     */
     public Segment segmentAtSector(long sector) {
         Preconditions.checkArgument(sector >= 0 && sector < sectors(), "sector %s outside the table", sector);
         return segments.get(segmentIndex(Sectors.toBytes(sector)));
     }
 
+    /**
+     * Reads {@code dst.remaining()} bytes at {@code offset}, from each segment in turn; leaves
+     * the position of {@code dst} at its limit.
+     *
+     * @param dst the buffer to fill from its position to its limit
+     * @param offset byte offset in the table
+     * @throws IOException if the range is outside the table or a target failed
+     */
     public void read(ByteBuffer dst, long offset) throws IOException {
         transfer(dst, offset, false);
     }
 
+    /**
+     * Writes {@code src.remaining()} bytes at {@code offset}, to each segment in turn; leaves the
+     * position of {@code src} at its limit.
+     *
+     * @param src the bytes from its position to its limit
+     * @param offset byte offset in the table
+     * @throws IOException if the range is outside the table or a target failed
+     */
     public void write(ByteBuffer src, long offset) throws IOException {
         transfer(src, offset, true);
     }
@@ -137,6 +217,13 @@ public final class Table implements AutoCloseable {
         }
     }
 
+    /**
+     * Discards a range, each segment's part by its target.
+     *
+     * @param offset byte offset in the table
+     * @param length length in bytes
+     * @throws IOException if the range is outside the table or a target failed
+     */
     public void discard(long offset, long length) throws IOException {
         checkRange(offset, length);
         long position = offset;
@@ -153,6 +240,9 @@ public final class Table implements AutoCloseable {
      * Makes every acknowledged write durable: each target writes out what it holds, then every
      * device under the table is flushed once, even where several segments share one (a target
      * may flush some of its own; see {@link Target#flushedByTable()}).
+     *
+     * @throws IOException the first failure, with later ones suppressed; every target and
+     *     device is still tried
      */
     public void flush() throws IOException {
         IOException first = null;
@@ -203,7 +293,11 @@ public final class Table implements AutoCloseable {
         }
     }
 
-    /** Every device under this table's targets, each once, in table order. */
+    /**
+     * Every device under this table's targets, each once, in table order.
+     *
+     * @return the union of the targets' {@link Target#devices()}
+     */
     public ImmutableSet<BlockDevice> devices() {
         return devices;
     }
@@ -215,7 +309,11 @@ public final class Table implements AutoCloseable {
         }
     }
 
-    /** The table in dmsetup's text form; parses back to an equal table. */
+    /**
+     * The table in dmsetup's text form; parses back to an equal table.
+     *
+     * @return one {@link Segment#line()} a line, each ending in a newline
+     */
     public String text() {
         StringBuilder sb = new StringBuilder();
         for (Segment s : segments) {
@@ -224,7 +322,11 @@ public final class Table implements AutoCloseable {
         return sb.toString();
     }
 
-    /** As {@link #text()}, with secrets hidden: what reports print unless keys are asked for. */
+    /**
+     * As {@link #text()}, with secrets hidden: what reports print unless keys are asked for.
+     *
+     * @return one {@link Segment#maskedLine()} a line, each ending in a newline
+     */
     public String maskedText() {
         StringBuilder sb = new StringBuilder();
         for (Segment s : segments) {
@@ -233,6 +335,11 @@ public final class Table implements AutoCloseable {
         return sb.toString();
     }
 
+    /**
+     * The status in dmsetup's form, as {@code dmsetup status} prints it.
+     *
+     * @return one {@link Segment#statusLine()} a line, each ending in a newline
+     */
     public String statusText() {
         StringBuilder sb = new StringBuilder();
         for (Segment s : segments) {
@@ -241,6 +348,10 @@ public final class Table implements AutoCloseable {
         return sb.toString();
     }
 
+    /**
+     * Closes every target ({@link Target#close()}), then releases the devices they were given.
+     * Call it once, when no I/O is in flight.
+     */
     @Override
     public void close() {
         for (Segment s : segments) {

@@ -18,7 +18,12 @@ import org.mapperfs.core.targets.snapshot.SnapshotMergeTarget;
 import org.mapperfs.core.targets.snapshot.SnapshotOriginTarget;
 import org.mapperfs.core.targets.snapshot.SnapshotTarget;
 
-/** The target types a mapper knows, by table name. Immutable. */
+/**
+ * The target types a mapper knows, by table name. Immutable, so safe to share between threads:
+ * {@link #with} returns a new registry. An embedder adds a target of its own with
+ * {@code TargetRegistry.standard().with("mytarget", MyTarget::create)} and passes the result to
+ * {@link Mapper#Mapper(TargetRegistry, HolePuncher, VectorIo, java.util.Optional)}.
+ */
 public final class TargetRegistry {
     private final ImmutableSortedMap<String, TargetFactory> factories;
 
@@ -26,7 +31,16 @@ public final class TargetRegistry {
         this.factories = factories;
     }
 
-    /** Every target that ships with mapperfs. Adding a target = one class + one line here. */
+    /**
+     * Every target that ships with mapperfs: {@code crypt}, {@code delay}, {@code dust},
+     * {@code error}, {@code flakey}, {@code linear}, {@code log-writes}, {@code mirror},
+     * {@code snapshot}, {@code snapshot-merge}, {@code snapshot-origin}, {@code striped},
+     * {@code verity} and {@code zero}, each by its class's static {@code create} method. Adding
+     * a target to mapperfs itself = one class + one line here (and its kernel version in
+     * {@link #kernelVersion}); an embedder's own target goes in with {@link #with} instead.
+     *
+     * @return a new registry of the standard targets
+     */
     public static TargetRegistry standard() {
         return new TargetRegistry(ImmutableSortedMap.<String, TargetFactory>naturalOrder()
                 .put("crypt", CryptTarget::create)
@@ -48,7 +62,13 @@ public final class TargetRegistry {
 
     /**
      * This registry plus {@code type}, for embedders with targets of their own; a target of that
-     * name is replaced (tests use this to give a target a clock or a seed of their own).
+     * name is replaced (tests use this to give a target a clock or a seed of their own). This
+     * registry is left as it was.
+     *
+     * @param type the name tables use for the target, the third word of a line; it should be
+     *     what the target's {@link Target#type()} returns
+     * @param factory builds the target from a line's arguments, e.g. {@code MyTarget::create}
+     * @return a new registry with every type of this one and {@code type}
      */
     public TargetRegistry with(String type, TargetFactory factory) {
         java.util.TreeMap<String, TargetFactory> all = new java.util.TreeMap<>(factories);
@@ -60,6 +80,9 @@ public final class TargetRegistry {
      * The version of the kernel's target whose table syntax, status and messages {@code type}
      * follows, as {@code dmsetup targets} prints it ("1.4.0"): callers test versions before using
      * a feature. Empty for a target of an embedder's own.
+     *
+     * @param type a target's table name
+     * @return the kernel target's version, or empty for a type mapperfs does not ship
      */
     public static Optional<String> kernelVersion(String type) {
         return Optional.ofNullable(switch (type) {
@@ -81,10 +104,21 @@ public final class TargetRegistry {
         });
     }
 
+    /**
+     * The factory registered for {@code type}.
+     *
+     * @param type a target's table name
+     * @return the factory, or empty if no target of that name is registered
+     */
     public Optional<TargetFactory> factory(String type) {
         return Optional.ofNullable(factories.get(type));
     }
 
+    /**
+     * Every registered table name, as {@code dmsetup targets} lists them.
+     *
+     * @return the names in alphabetical order; cannot be changed
+     */
     public SortedSet<String> types() {
         return factories.keySet();
     }
