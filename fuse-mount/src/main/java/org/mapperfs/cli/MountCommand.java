@@ -161,7 +161,7 @@ final class MountCommand implements Callable<Integer>, ContextAware {
             Files.createDirectories(stateDir);
             Path log = stateDir.resolve("daemon.log");
             long logStart = Files.exists(log) ? Files.size(log) : 0;
-            List<String> command = daemonCommand(mountPoint, stateDir);
+            List<String> command = daemonCommand(mountPoint, stateDir, daemonClassPath(stateDir));
             Process daemon = new ProcessBuilder(command)
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
@@ -192,8 +192,32 @@ final class MountCommand implements Callable<Integer>, ContextAware {
         }
     }
 
+    /**
+     * The daemon's own copy of this program's jar, in the state folder: a daemon loads classes
+     * from its jar for as long as it runs, and a jar rebuilt or upgraded in place under it would
+     * make it fail them. The copy is renamed into place, so a daemon that still runs on an older
+     * copy keeps its file. A class path that is no single jar (tests, an IDE) is used as it is.
+     */
+    static String daemonClassPath(Path stateDir) throws IOException {
+        String classPath = System.getProperty("java.class.path");
+        Path jar = Path.of(classPath);
+        if (classPath.contains(java.io.File.pathSeparator) || !classPath.endsWith(".jar") || !Files.isRegularFile(jar)) {
+            return classPath;
+        }
+        Path copy = stateDir.resolve("daemon.jar");
+        Path temp = Files.createTempFile(stateDir, "daemon", ".jar.tmp");
+        try {
+            Files.copy(jar, temp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.move(temp, copy, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+        return copy.toString();
+    }
+
     /** The same program, in a new session (setsid) so that it outlives this terminal. */
-    private List<String> daemonCommand(Path mountPoint, Path stateDir) {
+    private List<String> daemonCommand(Path mountPoint, Path stateDir, String classPath) {
         List<String> command = new ArrayList<>();
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
             command.add("/usr/bin/setsid");
@@ -205,7 +229,7 @@ final class MountCommand implements Callable<Integer>, ContextAware {
                 command.add(o);
             }
         }
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(),
+        command.addAll(List.of("-cp", classPath, Main.class.getName(),
                 "mount", "--foreground", mountPoint.toString(), "--state", stateDir.toString(), "--mode", mode,
                 "--transport", transport));
         if (allowOther) {

@@ -16,6 +16,34 @@ class MountCommandTest {
     Path dir;
 
     @Test
+    void theDaemonRunsOnItsOwnCopyOfTheJarSoARebuildInPlaceCannotPullClassesFromUnderIt(@TempDir Path dir)
+            throws Exception {
+        String saved = System.getProperty("java.class.path");
+        Path jar = Files.writeString(dir.resolve("mapperfs.jar"), "version 1");
+        Path state = Files.createDirectories(dir.resolve("state"));
+        try {
+            System.setProperty("java.class.path", jar.toString());
+            Path first = Path.of(MountCommand.daemonClassPath(state));
+            assertThat(first).isEqualTo(state.resolve("daemon.jar")).hasContent("version 1");
+            try (var running = Files.newInputStream(first)) { // a daemon holds its copy open
+                Object inode = Files.readAttributes(first, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+                Files.writeString(jar, "version 2"); // rebuilt in place
+                assertThat(Path.of(MountCommand.daemonClassPath(state))).hasContent("version 2");
+                assertThat(Files.readAttributes(first, java.nio.file.attribute.BasicFileAttributes.class).fileKey())
+                        .as("a new file, not the old one rewritten").isNotEqualTo(inode);
+                assertThat(new String(running.readAllBytes())).isEqualTo("version 1");
+            }
+            System.setProperty("java.class.path", "a.jar" + java.io.File.pathSeparator + "b");
+            assertThat(MountCommand.daemonClassPath(state)).isEqualTo("a.jar" + java.io.File.pathSeparator + "b");
+        } finally {
+            System.setProperty("java.class.path", saved);
+        }
+        try (var left = Files.list(state)) {
+            assertThat(left.map(p -> p.getFileName().toString())).containsExactly("daemon.jar");
+        }
+    }
+
+    @Test
     void theReasonIsTheDaemonsLastErrorSinceItStartedWithoutTheLogPrefix() throws Exception {
         Path log = dir.resolve("daemon.log");
         Files.writeString(log, "2026-11-24T03:00:00.000+0000 [ERROR] Daemon - an old failure\n");

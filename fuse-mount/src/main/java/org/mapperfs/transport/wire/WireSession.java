@@ -68,6 +68,8 @@ public final class WireSession implements Transport {
     private static final int MADV_HUGEPAGE = 14;
     private static final int O_RDWR = 2;
     private static final int O_CLOEXEC = 0x80000;
+    /** EIO, as a literal: the last resort of a request whose error path itself failed loads no class. */
+    private static final int EIO = 5;
     private static final long MS_NOSUID = 2;
     private static final long MS_NODEV = 4;
     private static final int MNT_DETACH = 2;
@@ -422,8 +424,14 @@ public final class WireSession implements Transport {
                     default -> errno = ErrorCodes.ENOSYS();
                 }
             } catch (Throwable t) {
-                errno = -Errno.fail(FuseWire.opcodeName(opcode), describe(nodeId), t);
                 payload = 0;
+                try {
+                    errno = -Errno.fail(FuseWire.opcodeName(opcode), describe(nodeId), t);
+                } catch (Throwable again) {
+                    // Even the error path failed (no memory; a class that cannot be loaded): the
+                    // request still gets its answer, or the process that made it waits forever.
+                    errno = EIO;
+                }
             }
             reply(unique, errno, payload);
         }
