@@ -43,14 +43,18 @@ final class InstallDmsetupCommand implements Callable<Integer> {
 
     /** Where this jar's checkout keeps the script: ROOT/src/bin/dmsetup next to ROOT/fuse-mount/target. */
     static Path script() throws CliException {
+        Path script = checkout().resolve("src/bin/dmsetup");
+        if (!Files.isExecutable(script)) {
+            throw new CliException("no executable " + script + ": install from a checkout");
+        }
+        return script;
+    }
+
+    /** The checkout this jar was built in: ROOT of ROOT/fuse-mount/target/mapperfs.jar. */
+    static Path checkout() throws CliException {
         try {
             Path jar = Path.of(InstallDmsetupCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            Path root = jar.toAbsolutePath().getParent().getParent().getParent();
-            Path script = root.resolve("src/bin/dmsetup");
-            if (!Files.isExecutable(script)) {
-                throw new CliException("no executable " + script + " next to " + jar + ": install from a checkout");
-            }
-            return script;
+            return jar.toAbsolutePath().getParent().getParent().getParent();
         } catch (URISyntaxException | RuntimeException e) {
             throw new CliException("cannot tell where mapperfs is installed: " + e.getMessage(), e);
         }

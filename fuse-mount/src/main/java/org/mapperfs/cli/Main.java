@@ -16,7 +16,18 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "mapperfs", mixinStandardHelpOptions = true, version = "mapperfs 0.1.0",
         scope = ScopeType.INHERIT, // every command answers --help (and --version)
-        description = "A device mapper in user space: dmsetup tables, one FUSE mount, loop devices.")
+        description = "A device mapper in user space: dmsetup tables, one FUSE mount, loop devices.",
+        footerHeading = "%nNotes:%n",
+        footer = {
+            "dmsetup mode: src/bin/dmsetup (linked onto PATH by 'mapperfs install-dmsetup') takes device-mapper's "
+                + "own command line (create, load, suspend, resume, remove, table, status, info -c, ls, deps, "
+                + "message, mknodes, udevcomplete, ...) for the devices of the mount at $MAPPERFS_MOUNT (default "
+                + "/run/mapperfs), starting a daemon there on first use; each device gets a loop device and a "
+                + "link /dev/mapper/NAME, so scripts written for device-mapper run unchanged.",
+            "",
+            "Files: MNT/control (commands, one per write; reading lists the devices), MNT/NAME (a device), "
+                + "MNT/.meta/NAME/{table,status,info,stats}.",
+            "Exit status: 0 ok, 1 failure (one line on standard error names it), 2 usage."})
 public final class Main implements Runnable {
     /**
      * The commands, in the order help lists them. A command line holds only the one it runs
@@ -29,7 +40,8 @@ public final class Main implements Runnable {
             SuspendCommand.class, ResumeCommand.class, RemoveCommand.class, RenameCommand.class,
             MessageCommand.class, TableCommand.class, StatusCommand.class, InfoCommand.class,
             LsCommand.class, DepsCommand.class, StatsCommand.class, WaitCommand.class, TargetsCommand.class,
-            AttachCommand.class, DetachCommand.class, InstallDmsetupCommand.class, LuksCommand.class,
+            AttachCommand.class, DetachCommand.class, InstallDmsetupCommand.class, InstallCompletionCommand.class,
+            LuksCommand.class,
             ReplayLogCommand.class);
 
     static final int OK = 0;
@@ -65,6 +77,11 @@ public final class Main implements Runnable {
     /** A command line with every command, sharing one {@link Context}: for help, completion and the man page. */
     static CommandLine commandLine(Context context) {
         return commandLine(context, COMMANDS);
+    }
+
+    /** Every command's model, as help prints it: what the manual pages are made from. */
+    public static CommandLine allCommands() {
+        return commandLine(new Context());
     }
 
     /**
@@ -108,6 +125,10 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main(context), factory);
         for (Class<?> c : commands) {
             cl.addSubcommand(new CommandLine(c, factory));
+        }
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            // The notes are mapperfs's own: help options are inherited, they are not.
+            sub.getCommandSpec().usageMessage().footerHeading("").footer(new String[0]);
         }
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof CliException || e instanceof java.io.IOException) {
