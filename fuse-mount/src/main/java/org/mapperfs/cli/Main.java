@@ -40,7 +40,7 @@ public final class Main implements Runnable {
             SuspendCommand.class, ResumeCommand.class, RemoveCommand.class, RenameCommand.class,
             MessageCommand.class, TableCommand.class, StatusCommand.class, InfoCommand.class,
             LsCommand.class, DepsCommand.class, StatsCommand.class, WaitCommand.class, TargetsCommand.class,
-            AttachCommand.class, DetachCommand.class, InstallDmsetupCommand.class, InstallCompletionCommand.class,
+            AttachCommand.class, DetachCommand.class, InstallDmsetupCommand.class, InstallCompletionCommand.class, InstallServiceCommand.class,
             LuksCommand.class,
             ReplayLogCommand.class);
 

@@ -22,6 +22,7 @@ import org.mapperfs.fs.MapperFs;
 import org.mapperfs.libc.LibcHoles;
 import org.mapperfs.libc.LibcVectorIo;
 import org.mapperfs.libc.Posix;
+import org.mapperfs.libc.SystemdNotify;
 import org.mapperfs.transport.Transport;
 import org.mapperfs.transport.libfuse.DeviceFs;
 import org.mapperfs.transport.wire.WireSession;
@@ -138,7 +139,12 @@ public final class Daemon {
         System.out.println("mapperfs " + VERSION + " mounted at " + mountPoint + " (state " + store.dir() + ", "
                 + mapper.list().size() + " devices, pid " + ProcessHandle.current().pid() + ")");
         System.out.flush();
+        // Ready only now: the mount is live and every stored device is back (systemd's Type=notify).
+        SystemdNotify notify = SystemdNotify.fromEnvironment();
+        notify.send("READY=1\nMAINPID=" + ProcessHandle.current().pid() + "\nSTATUS=mounted at " + mountPoint + ", "
+                + mapper.list().size() + " devices");
         fuse.join();
+        notify.send("STOPPING=1\nSTATUS=unmounted; flushing and closing the devices");
         close.run();
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
