@@ -78,7 +78,19 @@ public final class AttachCommand implements Callable<Integer>, ContextAware {
         if (!Files.exists(file)) {
             throw new CliException("no device file " + file);
         }
-        String loop = Loops.attach(file, !buffered, false, logicalBlockSize(table));
+        String loop;
+        try {
+            loop = Loops.attach(file, !buffered, false, logicalBlockSize(table));
+        } catch (IOException e) {
+            if (org.mapperfs.libc.Posix.uid() == 0) {
+                throw e;
+            }
+            throw new CliException(e.getMessage() + "; a loop device takes root (losetup needs /dev/loop-control "
+                    + "and CAP_SYS_ADMIN), and root can open a file of this mount only if it was mounted with "
+                    + "--allow-other ('user_allow_other' in /etc/fuse.conf). Without root, use " + file
+                    + " itself: it is the device (dd, qemu -drive file=" + file + ",format=raw, a VM's disk image)",
+                    e);
+        }
         spec.commandLine().getOut().println(loop);
         return Main.OK;
     }

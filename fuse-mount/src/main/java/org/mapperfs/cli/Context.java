@@ -2,10 +2,21 @@ package org.mapperfs.cli;
 
 import java.nio.file.Path;
 
-/** What every command shares: the mount point (-m, $MAPPERFS_MOUNT, or /run/mapperfs). */
+/**
+ * What every command shares: the mount point (-m, $MAPPERFS_MOUNT, or /run/mapperfs; for a user
+ * other than root $XDG_RUNTIME_DIR/mapperfs where that is set).
+ */
 final class Context {
-    static final Path DEFAULT_MOUNT = Path.of("/run/mapperfs");
+    static final Path DEFAULT_MOUNT = defaultMount();
     static final String MOUNT_ENV = "MAPPERFS_MOUNT";
+
+    private static Path defaultMount() {
+        String runtime = System.getenv("XDG_RUNTIME_DIR");
+        if (org.mapperfs.libc.Posix.uid() != 0 && runtime != null && !runtime.isBlank()) {
+            return Path.of(runtime, "mapperfs");
+        }
+        return Path.of("/run/mapperfs");
+    }
 
     Path mountOption;
     boolean verbose;

@@ -96,9 +96,19 @@ final class MountCommand implements Callable<Integer>, ContextAware {
         return startDaemon(mountPoint, stateDir);
     }
 
+    /**
+     * /var/lib/mapperfs/ESCAPED-MOUNT-POINT for root; for another user
+     * ${XDG_STATE_HOME:-~/.local/state}/mapperfs/ESCAPED-MOUNT-POINT, a folder of their own.
+     */
     static Path defaultState(Path mountPoint) {
         String escaped = mountPoint.toString().replaceAll("^/+", "").replace('/', '-');
-        return Path.of("/var/lib/mapperfs", escaped.isEmpty() ? "root" : escaped);
+        Path base = Path.of("/var/lib/mapperfs");
+        if (org.mapperfs.libc.Posix.uid() != 0) {
+            String xdg = System.getenv("XDG_STATE_HOME");
+            base = (xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".local",
+                    "state")).resolve("mapperfs");
+        }
+        return base.resolve(escaped.isEmpty() ? "root" : escaped);
     }
 
     private int parseMode() throws CliException {

@@ -20,6 +20,7 @@ import org.mapperfs.fs.Errno;
 import org.mapperfs.fs.FsError;
 import org.mapperfs.fs.MapperFs;
 import org.mapperfs.libc.FuseDeviceCalls;
+import org.mapperfs.libc.Posix;
 import org.mapperfs.transport.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -136,24 +137,19 @@ public final class WireSession implements Transport {
     @Override
     public void serve(Path mountPoint, boolean allowOther, boolean debug) throws IOException, InterruptedException {
         this.debug = debug;
-        fd = libc.open("/dev/fuse", O_RDWR | O_CLOEXEC);
-        if (fd < 0) {
-            int e = errno();
-            throw new IOException("cannot open /dev/fuse: " + libc.strerror(e)
-                    + (e == EACCES ? " (the wire transport mounts by itself and needs root;"
-                            + " --transport libfuse mounts through fusermount)" : ""));
-        }
+        boolean root = Posix.uid() == 0;
+        fd = root ? mountAsRoot(mountPoint, allowOther)
+                : Fusermount.mount(mountPoint, "rw,nosuid,nodev,fsname=mapperfs,subtype=mapperfs,default_permissions,"
+                        + "max_read=" + maxRequest + (allowOther ? ",allow_other" : ""));
         try {
-            String options = "fd=" + fd + ",rootmode=40000,user_id=" + fs.options().ownerUid() + ",group_id="
-                    + fs.options().ownerGid() + ",default_permissions,max_read=" + maxRequest
-                    + (allowOther ? ",allow_other" : "");
-            if (libc.mount("mapperfs", mountPoint.toString(), FS_TYPE, MS_NOSUID | MS_NODEV, options) != 0) {
-                int e = errno();
-                throw new IOException("mount of " + mountPoint + " failed: " + libc.strerror(e)
-                        + (e == EPERM ? " (the wire transport mounts by itself and needs root)" : ""));
-            }
             // A daemon stopped by a signal takes its mount with it, as libfuse's would.
-            Thread hook = new Thread(() -> libc.umount2(mountPoint.toString(), MNT_DETACH), "mapperfs-unmount");
+            Thread hook = new Thread(() -> {
+                if (root) {
+                    libc.umount2(mountPoint.toString(), MNT_DETACH);
+                } else {
+                    Fusermount.unmountLazily(mountPoint);
+                }
+            }, "mapperfs-unmount");
             java.lang.Runtime.getRuntime().addShutdownHook(hook);
             for (int i = 0; i < WORKERS; i++) {
                 startWorker();
@@ -168,6 +164,24 @@ public final class WireSession implements Transport {
         } finally {
             libc.close(fd);
         }
+    }
+
+    /** Opens /dev/fuse and mounts it (mount(2) needs root); returns the descriptor. */
+    private int mountAsRoot(Path mountPoint, boolean allowOther) throws IOException {
+        int dev = libc.open("/dev/fuse", O_RDWR | O_CLOEXEC);
+        if (dev < 0) {
+            int e = errno();
+            throw new IOException("cannot open /dev/fuse: " + libc.strerror(e));
+        }
+        String options = "fd=" + dev + ",rootmode=40000,user_id=" + fs.options().ownerUid() + ",group_id="
+                + fs.options().ownerGid() + ",default_permissions,max_read=" + maxRequest
+                + (allowOther ? ",allow_other" : "");
+        if (libc.mount("mapperfs", mountPoint.toString(), FS_TYPE, MS_NOSUID | MS_NODEV, options) != 0) {
+            int e = errno();
+            libc.close(dev);
+            throw new IOException("mount of " + mountPoint + " failed: " + libc.strerror(e));
+        }
+        return dev;
     }
 
     /**
