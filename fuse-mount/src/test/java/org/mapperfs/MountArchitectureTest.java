@@ -38,7 +38,7 @@ class MountArchitectureTest {
                 .whereLayer("Transport").mayOnlyBeAccessedByLayers("Daemon")
                 .whereLayer("FileSystem").mayOnlyBeAccessedByLayers("Transport", "Daemon")
                 .whereLayer("Control").mayOnlyBeAccessedByLayers("FileSystem", "Daemon")
-                .whereLayer("Libc").mayOnlyBeAccessedByLayers("Transport", "Daemon")
+                .whereLayer("Libc").mayOnlyBeAccessedByLayers("Transport", "Daemon", "CLI")
                 .check(all);
     }
 
