@@ -67,6 +67,28 @@ class MetricsIT {
         }
     }
 
+    @Test
+    void theDaemonServesTheSameCountersOverHttpWhenAsked() throws Exception {
+        Sandbox.requireKernel();
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        try (Sandbox s = new Sandbox("metrics-http")) {
+            s.mount("--metrics", "127.0.0.1:" + port);
+            s.create("z", "0 64 zero");
+            Files.write(s.mnt.resolve("z"), new byte[4096], java.nio.file.StandardOpenOption.WRITE);
+
+            String scraped = Shell.run("/usr/bin/python3", "-c", "import urllib.request, sys; "
+                    + "r = urllib.request.urlopen('http://127.0.0.1:" + port + "/metrics', timeout=10); "
+                    + "print(r.headers['Content-Type'], file=sys.stderr); sys.stdout.write(r.read().decode())")
+                    .orFail().out();
+            Map<String, Double> samples = prometheus(s, scraped);
+            assertThat(samples.get("counter mapperfs_disk_written_bytes_total{z}")).isEqualTo(4096);
+            assertThat(samples).containsKey("gauge mapperfs_device_size_bytes{z}");
+        }
+    }
+
     private static Map<String, Double> prometheus(Sandbox s, String text) {
         Shell.Result parsed = Shell.run(java.util.List.of("/usr/bin/python3", "-c", PARSE), Map.of(), s.dir, text)
                 .orFail();

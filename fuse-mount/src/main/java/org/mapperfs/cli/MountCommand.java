@@ -1,11 +1,13 @@
 package org.mapperfs.cli;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
@@ -67,6 +69,11 @@ final class MountCommand implements Callable<Integer>, ContextAware {
                     + "flight, up to 1 MiB each) or 'libfuse' (libfuse 2 through jnr-fuse). Default: ${DEFAULT-VALUE}.")
     String transport;
 
+    @Option(names = "--metrics", paramLabel = "HOST:PORT",
+            description = "Also serve the devices' counters in the Prometheus text format at http://HOST:PORT/metrics "
+                    + "(for example 127.0.0.1:9877; port 0 picks a free one, which the log names).")
+    String metrics;
+
     @Option(names = "--max-request", paramLabel = "SIZE",
             description = "Largest read or write the kernel sends the daemon: 4K to 1M in steps of 4K (wire transport;"
                     + " default 256K). Larger requests suit big synchronous I/O straight on device files (dd bs=1M).")
@@ -82,6 +89,7 @@ final class MountCommand implements Callable<Integer>, ContextAware {
         Path stateDir = state != null ? state.toAbsolutePath().normalize() : defaultState(mountPoint);
         int fileMode = parseMode();
         Daemon.TransportType type = parseTransport();
+        metricsAddress(metrics); // refused here, not in the daemon's log
         int requestBytes = Daemon.DEFAULT_MAX_REQUEST;
         if (maxRequest != null) {
             if (type != Daemon.TransportType.WIRE) {
@@ -109,6 +117,28 @@ final class MountCommand implements Callable<Integer>, ContextAware {
                     "state")).resolve("mapperfs");
         }
         return base.resolve(escaped.isEmpty() ? "root" : escaped);
+    }
+
+    /** {@code HOST:PORT} (an IPv6 host in brackets), or empty without the option. */
+    static Optional<InetSocketAddress> metricsAddress(String text) throws CliException {
+        if (text == null) {
+            return Optional.empty();
+        }
+        int colon = text.lastIndexOf(':');
+        try {
+            String host = text.substring(0, Math.max(colon, 0)).replaceAll("^\\[|\\]$", "");
+            int port = Integer.parseInt(text.substring(colon + 1));
+            if (colon <= 0 || port < 0 || port > 65535) {
+                throw new NumberFormatException();
+            }
+            InetSocketAddress at = new InetSocketAddress(host, port);
+            if (at.isUnresolved()) {
+                throw new CliException("invalid --metrics '" + text + "': unknown host " + host);
+            }
+            return Optional.of(at);
+        } catch (NumberFormatException e) {
+            throw new CliException("invalid --metrics '" + text + "': expected HOST:PORT, such as 127.0.0.1:9877");
+        }
     }
 
     private int parseMode() throws CliException {
@@ -152,7 +182,7 @@ final class MountCommand implements Callable<Integer>, ContextAware {
             throws CliException {
         try {
             return Daemon.run(new Daemon.Settings(mountPoint, stateDir, allowOther, fileMode, !pageCache, debug, type,
-                    requestBytes));
+                    requestBytes, metricsAddress(metrics)));
         } catch (MapperException e) {
             throw new CliException(e.getMessage(), e);
         } catch (IOException e) {
@@ -250,6 +280,9 @@ final class MountCommand implements Callable<Integer>, ContextAware {
         }
         if (maxRequest != null) {
             command.addAll(List.of("--max-request", maxRequest));
+        }
+        if (metrics != null) {
+            command.addAll(List.of("--metrics", metrics));
         }
         if (debug) {
             command.add("--debug");

@@ -23,6 +23,10 @@ import org.mapperfs.libc.LibcHoles;
 import org.mapperfs.libc.LibcVectorIo;
 import org.mapperfs.libc.Posix;
 import org.mapperfs.libc.SystemdNotify;
+import org.mapperfs.control.PrometheusReport;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.InetSocketAddress;
 import org.mapperfs.transport.Transport;
 import org.mapperfs.transport.libfuse.DeviceFs;
 import org.mapperfs.transport.wire.WireSession;
@@ -66,8 +70,9 @@ public final class Daemon {
     public static final int DEFAULT_MAX_REQUEST = WireSession.DEFAULT_REQUEST;
 
     /** How to mount; {@code maxRequest} (bytes, a multiple of 4 KiB) applies to the wire transport. */
+    /** @param metrics where to serve the Prometheus text over HTTP (host and port), or empty for nowhere */
     public record Settings(Path mountPoint, Path stateDir, boolean allowOther, int fileMode, boolean directIo,
-            boolean debug, TransportType transport, int maxRequest) {}
+            boolean debug, TransportType transport, int maxRequest, Optional<InetSocketAddress> metrics) {}
 
     /** How the daemon speaks FUSE: the kernel's protocol on /dev/fuse itself, or through libfuse 2. */
     public enum TransportType { WIRE, LIBFUSE }
@@ -140,11 +145,27 @@ public final class Daemon {
                 + mapper.list().size() + " devices, pid " + ProcessHandle.current().pid() + ")");
         System.out.flush();
         // Ready only now: the mount is live and every stored device is back (systemd's Type=notify).
+        HTTPServer metrics = null;
+        if (s.metrics().isPresent()) {
+            InetSocketAddress at = s.metrics().get();
+            PrometheusRegistry registry = new PrometheusRegistry();
+            registry.register(new PrometheusReport(mapper));
+            try {
+                metrics = HTTPServer.builder().inetAddress(at.getAddress()).port(at.getPort()).registry(registry)
+                        .buildAndStart();
+                log.info("metrics at http://{}:{}/metrics", at.getHostString(), metrics.getPort());
+            } catch (IOException e) {
+                log.error("cannot serve metrics at {}: {} (the mount goes on without them)", at, e.toString());
+            }
+        }
         SystemdNotify notify = SystemdNotify.fromEnvironment();
         notify.send("READY=1\nMAINPID=" + ProcessHandle.current().pid() + "\nSTATUS=mounted at " + mountPoint + ", "
                 + mapper.list().size() + " devices");
         fuse.join();
         notify.send("STOPPING=1\nSTATUS=unmounted; flushing and closing the devices");
+        if (metrics != null) {
+            metrics.close();
+        }
         close.run();
         try {
             Runtime.getRuntime().removeShutdownHook(hook);

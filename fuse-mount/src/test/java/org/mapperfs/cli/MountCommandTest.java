@@ -15,6 +15,21 @@ class MountCommandTest {
     @TempDir
     Path dir;
 
+    @ParameterizedTest
+    @ValueSource(strings = {"9877", "localhost", "127.0.0.1:", "127.0.0.1:70000", ":9877", "no-such-host.invalid:9"})
+    void aMetricsAddressIsHostAndPortOrOneLineNamingIt(String text) {
+        assertThatThrownBy(() -> MountCommand.metricsAddress(text)).isInstanceOf(CliException.class)
+                .hasMessageStartingWith("invalid --metrics '" + text + "'");
+    }
+
+    @Test
+    void aMetricsAddressParses() throws CliException {
+        assertThat(MountCommand.metricsAddress("127.0.0.1:9877").orElseThrow().getPort()).isEqualTo(9877);
+        assertThat(MountCommand.metricsAddress("[::1]:0").orElseThrow().getAddress().getHostAddress())
+                .isEqualTo("0:0:0:0:0:0:0:1");
+        assertThat(MountCommand.metricsAddress(null)).isEmpty();
+    }
+
     @Test
     void theDaemonRunsOnItsOwnCopyOfTheJarSoARebuildInPlaceCannotPullClassesFromUnderIt(@TempDir Path dir)
             throws Exception {
