@@ -43,6 +43,10 @@ class CompletionIT {
             assertThat(complete(script, "mapperfs", "-m", mnt, "ls", "--j")).containsExactly("--json");
             assertThat(complete(script, "mapperfs", "-m", mnt, "status", "alpha", "--wa")).containsExactly("--watch");
             assertThat(complete(script, "mapperfs", "-m", mnt, "create", "")).doesNotContain("alpha", "beta");
+            assertThat(complete(script, "mapperfs", "create", "x", "--table", "\"0 2048 li"))
+                    .containsExactly("\"0 2048 linear");
+            assertThat(complete(script, "mapperfs", "create", "x", "--table", "'0 8 snap"))
+                    .containsExactlyInAnyOrder("'0 8 snapshot", "'0 8 snapshot-merge", "'0 8 snapshot-origin");
         }
     }
 

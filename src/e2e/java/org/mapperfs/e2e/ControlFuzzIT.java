@@ -146,7 +146,7 @@ class ControlFuzzIT {
     }
 
     private void assertStateFolderHoldsTheDevicesOnly() throws IOException {
-        Set<String> expected = new TreeSet<>(List.of("lock", "daemon.log"));
+        Set<String> expected = new TreeSet<>(List.of("lock", "daemon.log", "daemon.jar"));
         for (String line : ControlFile.run(s.mnt, "ls").lines().toList()) {
             if (!line.startsWith("No devices")) {
                 expected.add(line.split("\t")[0] + ".table");

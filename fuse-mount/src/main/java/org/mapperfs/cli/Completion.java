@@ -2,6 +2,7 @@ package org.mapperfs.cli;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.mapperfs.core.TargetRegistry;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
@@ -11,7 +12,8 @@ import picocli.CommandLine.Model.PositionalParamSpec;
  * The shell completion of {@code mapperfs}: picocli's script, made from the same command model
  * as the help (commands, options, option values), and around it the names of the devices of
  * the mount ({@code -m}, else {@code $MAPPERFS_MOUNT}, else /run/mapperfs) where a command takes
- * a device NAME, read from the mount's folder (no JVM starts on TAB). bash runs it as is; zsh
+ * a device NAME, read from the mount's folder (no JVM starts on TAB), and the target names as
+ * the third word of a {@code --table} value. bash runs it as is; zsh
  * through bashcompinit, which the script loads itself.
  */
 final class Completion {
@@ -19,7 +21,8 @@ final class Completion {
 
     static String script() {
         CommandLine all = Main.commandLine(new Context());
-        return AutoComplete.bash("mapperfs", all) + devices(deviceCommands(all));
+        return AutoComplete.bash("mapperfs", all) + devices(deviceCommands(all),
+                TargetRegistry.standard().types());
     }
 
     /** The commands whose first positional parameter is an existing device's NAME. */
@@ -37,7 +40,7 @@ final class Completion {
         return names;
     }
 
-    private static String devices(List<String> commands) {
+    private static String devices(List<String> commands, java.util.Collection<String> targets) {
         return """
 
                 # mapperfs: device names where a command takes one, from the mount's folder.
@@ -59,6 +62,18 @@ final class Completion {
 
                 _mapperfs_complete() {
                   local cur="${COMP_WORDS[COMP_CWORD]}" cmd="" at=0 i
+                  # A target's name as the third word of a --table value: "0 2048 li<TAB>
+                  if [ "${COMP_WORDS[COMP_CWORD-1]}" = --table ]; then
+                    local v="$cur" q="" t
+                    case "$v" in \\"*|\\'*) q="${v:0:1}"; v="${v:1}" ;; esac
+                    if [[ $v =~ ^([0-9]+[[:space:]]+[0-9]+[[:space:]]+)([a-z-]*)$ ]]; then
+                      COMPREPLY=()
+                      for t in %s; do
+                        [[ "$t" == "${BASH_REMATCH[2]}"* ]] && COMPREPLY+=("$q${BASH_REMATCH[1]}$t")
+                      done
+                      return 0
+                    fi
+                  fi
                   for ((i = 1; i < COMP_CWORD; i++)); do
                     case "${COMP_WORDS[i]}" in
                       -m|--mount) ((i++)) ;;
@@ -81,6 +96,6 @@ final class Completion {
                 }
 
                 complete -F _mapperfs_complete -o default mapperfs
-                """.formatted(String.join(" ", commands));
+                """.formatted(String.join(" ", targets), String.join(" ", commands));
     }
 }

@@ -114,8 +114,10 @@ class JsonReportsTest {
         Path log = Disks.file(dir, "log.img", 64);
         Path second = Disks.file(dir, "second.img", 64);
         fixture.commands.execute("create mir 0 64 mirror core 2 16 nosync 2 " + disk + " 0 " + second + " 0", dir);
-        fixture.commands.execute("create str 0 64 striped 2 8 " + cow + " 0 " + log + " 0", dir);
-        fixture.commands.execute("remove str", dir);
+        Path third = Disks.file(dir, "third.img", 64);
+        Path fourth = Disks.file(dir, "fourth.img", 64);
+        fixture.commands.execute("create str 0 64 striped 2 8 " + third + " 0 " + fourth + " 0", dir);
+        fixture.commands.execute("create dust 0 64 dust " + third + " 0 512", dir);
         fixture.commands.execute("create base 0 64 zero", dir);
         fixture.commands.execute("create snap 0 64 snapshot base " + cow + " P 8", dir);
         fixture.commands.execute("create del 0 64 delay " + second + " 0 0", dir);
@@ -151,6 +153,17 @@ class JsonReportsTest {
         String[] dm = device("status --json lw", "lw").get("segments").get(0).get("status").asText().split(" ");
         assertThat(lwf.get("logged_entries").asLong()).isEqualTo(Long.parseLong(dm[0])).isPositive();
         assertThat(lwf.get("highest_allocated_sector").asLong()).isEqualTo(Long.parseLong(dm[1]));
+
+        JsonNode str = device("status --json str", "str").get("segments").get(0).get("fields");
+        assertThat(str.get("stripes")).extracting(x -> x.get("device").asText()).containsExactly(third.toString(),
+                fourth.toString());
+        assertThat(str.get("stripes")).extracting(x -> x.get("health").asText()).containsExactly("A", "A");
+
+        fixture.commands.execute("message dust 0 enable", dir);
+        JsonNode dust = device("status --json dust", "dust").get("segments").get(0).get("fields");
+        assertThat(dust.get("device").asText()).isEqualTo(third.toString());
+        assertThat(dust.get("fail_read_on_bad_block").asBoolean()).isTrue();
+        assertThat(dust.get("quiet").asBoolean()).isFalse();
 
         JsonNode lin = device("status --json lin", "lin").get("segments").get(0);
         assertThat(lin.get("status").isNull()).isTrue();
