@@ -43,6 +43,7 @@ public final class Mapper implements AutoCloseable {
 
     private final TargetRegistry registry;
     private final BackingFiles files;
+    private final RemoteDevices remotes = new RemoteDevices(org.mapperfs.core.nbd.NbdDevice.DEFAULT_TIMEOUT_MILLIS);
     private final Optional<Path> deviceDirectory;
     private final ConcurrentSkipListMap<String, MappedDevice> devices = new ConcurrentSkipListMap<>();
 
@@ -500,8 +501,25 @@ public final class Mapper implements AutoCloseable {
 
     private Table build(String self, String text, Path baseDir, DeviceEvents events) throws TableException {
         List<FileDevice> leases = new ArrayList<>();
-        Runnable release = () -> leases.forEach(files::release);
-        return Table.build(text, registry, arg -> resolve(self, arg, baseDir, leases), release, events);
+        List<org.mapperfs.core.nbd.NbdDevice> remoteLeases = new ArrayList<>();
+        Runnable release = () -> {
+            leases.forEach(files::release);
+            remoteLeases.forEach(remotes::release);
+        };
+        return Table.build(text, registry, arg -> org.mapperfs.core.nbd.NbdUri.looksLike(arg)
+                ? openRemote(arg, remoteLeases) : resolve(self, arg, baseDir, leases), release, events);
+    }
+
+    /** An NBD export named by its URI, connected (or shared) for the table being built. */
+    private BlockDevice openRemote(String arg, List<org.mapperfs.core.nbd.NbdDevice> leases) throws TableException {
+        org.mapperfs.core.nbd.NbdUri uri = org.mapperfs.core.nbd.NbdUri.parse(arg);
+        try {
+            org.mapperfs.core.nbd.NbdDevice device = remotes.acquire(uri);
+            leases.add(device);
+            return device;
+        } catch (IOException e) {
+            throw new TableException(e.getMessage());
+        }
     }
 
     private BlockDevice resolve(String self, String arg, Path baseDir, List<FileDevice> leases)
