@@ -41,6 +41,10 @@ class NbdIT {
             s.mount();
             s.create("remote", "0 " + (256 << 11) + " linear " + uri + " 0");
             String loop = s.attach("remote");
+            assertThat(s.cli("info", "remote").orFail().out()).contains("Remote:            " + uri + " connected\n");
+            assertThat(s.cli("info", "--json", "remote").orFail().out())
+                    .contains("\"remotes\":[{\"uri\":\"" + uri + "\",\"state\":\"connected\",\"read_only\":false,"
+                            + "\"flushes\":true}]");
 
             Path fs = s.mkfsAndMount(loop, "remote");
             Shell.run("dd", "if=/dev/urandom", "of=" + fs.resolve("big"), "bs=1M", "count=64", "conv=fsync",

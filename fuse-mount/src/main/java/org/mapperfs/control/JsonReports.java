@@ -13,6 +13,7 @@ import org.mapperfs.core.MappedDevice;
 import org.mapperfs.core.Segment;
 import org.mapperfs.core.Table;
 import org.mapperfs.core.TargetRegistry;
+import org.mapperfs.core.nbd.NbdDevice;
 
 /**
  * The reports as JSON, one object per command: {@code {"devices": [...]}} (or {@code "targets"}),
@@ -90,6 +91,18 @@ final class JsonReports {
             g.writeArrayFieldStart("loop_devices");
             for (String loop : host.loopsAttachedTo(host.mountPoint().resolve(d.name()))) {
                 g.writeString(loop);
+            }
+            g.writeEndArray();
+            g.writeArrayFieldStart("remotes");
+            for (BlockDevice lower : live.devices()) {
+                if (lower instanceof NbdDevice nbd) {
+                    g.writeStartObject();
+                    g.writeStringField("uri", nbd.name());
+                    g.writeStringField("state", nbd.state());
+                    g.writeBooleanField("read_only", nbd.readOnly());
+                    g.writeBooleanField("flushes", nbd.flushes());
+                    g.writeEndObject();
+                }
             }
             g.writeEndArray();
         });

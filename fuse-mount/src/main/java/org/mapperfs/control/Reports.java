@@ -6,6 +6,7 @@ import org.mapperfs.core.IoStats;
 import org.mapperfs.core.MappedDevice;
 import org.mapperfs.core.Mapper;
 import org.mapperfs.core.Table;
+import org.mapperfs.core.nbd.NbdDevice;
 
 /** The text of dmsetup's reports: table, status, info, ls, deps; and the control file's listing. */
 public final class Reports {
@@ -52,7 +53,21 @@ public final class Reports {
                 + (device.uuid().isEmpty() ? "" : "UUID:              " + device.uuid() + "\n")
                 + "Size:              " + live.sectors() + " sectors (" + live.size() + " bytes)\n"
                 + "I/O:               " + stats.reads() + " reads (" + stats.readBytes() + " bytes), "
-                + stats.writes() + " writes (" + stats.writeBytes() + " bytes), " + stats.errors() + " errors\n";
+                + stats.writes() + " writes (" + stats.writeBytes() + " bytes), " + stats.errors() + " errors\n"
+                + remotes(live);
+    }
+
+    /** A line per NBD export under the live table: its connection's state, and whether flushes reach it. */
+    private static String remotes(Table live) {
+        StringBuilder sb = new StringBuilder();
+        for (BlockDevice d : live.devices()) {
+            if (d instanceof NbdDevice nbd) {
+                sb.append("Remote:            ").append(nbd.name()).append(' ').append(nbd.state())
+                        .append(nbd.readOnly() ? ", read-only" : "")
+                        .append(nbd.flushes() ? "" : ", no flush: writes are not known to be durable").append('\n');
+            }
+        }
+        return sb.toString();
     }
 
     static String ls(List<MappedDevice> devices) {

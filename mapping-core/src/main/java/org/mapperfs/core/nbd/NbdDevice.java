@@ -63,10 +63,10 @@ public final class NbdDevice implements BlockDevice, AutoCloseable {
         return export.has(NbdConnection.TF_READ_ONLY);
     }
 
-    /** "connected", or why the last connection went. */
+    /** "connected", or "disconnected" until a request connects again. */
     public String state() {
         NbdConnection c = connection;
-        return c != null && !c.isBroken() ? "connected" : "reconnecting";
+        return c != null && !c.isBroken() ? "connected" : "disconnected (the next request reconnects)";
     }
 
     @Override
