@@ -94,4 +94,75 @@ class NbdIT {
             servers.forEach(Process::destroyForcibly);
         }
     }
+
+    /**
+     * Over TCP to a server in another network namespace, joined by a veth pair: with the link
+     * down longer than the remote timeout a write fails with EIO after it, not never, while the
+     * control file answers; with the link back the device reconnects and nothing written is lost.
+     */
+    @Test
+    void aLinkDownLongerThanTheTimeoutIsEioNotAHangAndTheDeviceComesBack() throws Exception {
+        Sandbox.requireKernel();
+        String ns = "mfsnbd" + ProcessHandle.current().pid() % 100000;
+        String host = "veth" + ns.substring(6) + "a";
+        String peer = "veth" + ns.substring(6) + "b";
+        int port = 10809 + (int) (ProcessHandle.current().pid() % 1000);
+        List<Process> servers = new ArrayList<>();
+        Shell.run("ip", "netns", "add", ns).orFail();
+        try (Sandbox s = new Sandbox("nbd-tcp")) {
+            Shell.run("ip", "link", "add", host, "type", "veth", "peer", "name", peer).orFail();
+            Shell.run("ip", "link", "set", peer, "netns", ns).orFail();
+            Shell.run("ip", "addr", "add", "10.231.77.1/30", "dev", host).orFail();
+            Shell.run("ip", "link", "set", host, "up").orFail();
+            Shell.run("ip", "netns", "exec", ns, "ip", "addr", "add", "10.231.77.2/30", "dev", peer).orFail();
+            Shell.run("ip", "netns", "exec", ns, "ip", "link", "set", peer, "up").orFail();
+            Shell.run("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up").orFail();
+            Path log = s.dir.resolve("nbdkit.log");
+            servers.add(new ProcessBuilder("ip", "netns", "exec", ns, "nbdkit", "-f", "-i", "10.231.77.2", "-p",
+                    String.valueOf(port), "memory", "64M").redirectErrorStream(true).redirectOutput(log.toFile())
+                    .start());
+            String uri = "nbd://10.231.77.2:" + port + "/";
+            s.mount("--remote-timeout", "4");
+            Shell.Result created = null;
+            for (int i = 0; i < 100; i++) { // until nbdkit listens
+                created = s.cli("create", "far", "--table", "0 131072 linear " + uri + " 0");
+                if (created.exit() == 0) {
+                    break;
+                }
+                Thread.sleep(50);
+            }
+            assertThat(created.exit()).as(created.err() + Files.readString(log)).isZero();
+            Path device = s.mnt.resolve("far");
+            Shell.run("dd", "if=/dev/urandom", "of=" + s.dir.resolve("data"), "bs=64k", "count=16", "status=none")
+                    .orFail();
+            Shell.run("dd", "if=" + s.dir.resolve("data"), "of=" + device, "bs=64k", "conv=notrunc,fsync",
+                    "status=none").orFail();
+
+            Shell.run("ip", "link", "set", host, "down").orFail();
+            long start = System.nanoTime();
+            Process writer = new ProcessBuilder("dd", "if=/dev/zero", "of=" + device, "bs=4k", "count=1",
+                    "seek=1000", "conv=notrunc,fsync", "status=none").redirectErrorStream(true).start();
+            Thread.sleep(500);
+            long lsStart = System.nanoTime();
+            assertThat(s.cli("ls").orFail().out()).contains("far");
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lsStart)).as("the control file answers")
+                    .isLessThan(3_000);
+            assertThat(writer.waitFor(60, TimeUnit.SECONDS)).as("the write ended instead of hanging").isTrue();
+            long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            String said = new String(writer.getInputStream().readAllBytes());
+            assertThat(writer.exitValue()).as(said).isNotZero();
+            assertThat(said).contains("Input/output error");
+            assertThat(took).as("EIO after the 4 s timeout").isBetween(3_000L, 30_000L);
+            assertThat(s.cli("info", "far").orFail().out()).contains("disconnected");
+
+            Shell.run("ip", "link", "set", host, "up").orFail();
+            Shell.run("cmp", "-n", String.valueOf(1 << 20), s.dir.resolve("data").toString(), device.toString())
+                    .orFail();
+            assertThat(s.cli("info", "far").orFail().out()).contains(uri + " connected");
+        } finally {
+            servers.forEach(Process::destroyForcibly);
+            Shell.run("ip", "link", "del", host);
+            Shell.run("ip", "netns", "del", ns);
+        }
+    }
 }

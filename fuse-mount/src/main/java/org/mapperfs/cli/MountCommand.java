@@ -74,6 +74,11 @@ final class MountCommand implements Callable<Integer>, ContextAware {
                     + "(for example 127.0.0.1:9877; port 0 picks a free one, which the log names).")
     String metrics;
 
+    @Option(names = "--remote-timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "How long a request to a remote export (an NBD URI in a table) may take, reconnections "
+                    + "included, before it fails with EIO (default: ${DEFAULT-VALUE}).")
+    long remoteTimeoutSeconds;
+
     @Option(names = "--max-request", paramLabel = "SIZE",
             description = "Largest read or write the kernel sends the daemon: 4K to 1M in steps of 4K (wire transport;"
                     + " default 256K). Larger requests suit big synchronous I/O straight on device files (dd bs=1M).")
@@ -90,6 +95,9 @@ final class MountCommand implements Callable<Integer>, ContextAware {
         int fileMode = parseMode();
         Daemon.TransportType type = parseTransport();
         metricsAddress(metrics); // refused here, not in the daemon's log
+        if (remoteTimeoutSeconds < 1 || remoteTimeoutSeconds > 86_400) {
+            throw new CliException("invalid --remote-timeout " + remoteTimeoutSeconds + ": from 1 to 86400 seconds");
+        }
         int requestBytes = Daemon.DEFAULT_MAX_REQUEST;
         if (maxRequest != null) {
             if (type != Daemon.TransportType.WIRE) {
@@ -182,7 +190,7 @@ final class MountCommand implements Callable<Integer>, ContextAware {
             throws CliException {
         try {
             return Daemon.run(new Daemon.Settings(mountPoint, stateDir, allowOther, fileMode, !pageCache, debug, type,
-                    requestBytes, metricsAddress(metrics)));
+                    requestBytes, metricsAddress(metrics), remoteTimeoutSeconds * 1000));
         } catch (MapperException e) {
             throw new CliException(e.getMessage(), e);
         } catch (IOException e) {
@@ -284,6 +292,7 @@ final class MountCommand implements Callable<Integer>, ContextAware {
         if (metrics != null) {
             command.addAll(List.of("--metrics", metrics));
         }
+        command.addAll(List.of("--remote-timeout", String.valueOf(remoteTimeoutSeconds)));
         if (debug) {
             command.add("--debug");
         }

@@ -72,7 +72,8 @@ public final class Daemon {
     /** How to mount; {@code maxRequest} (bytes, a multiple of 4 KiB) applies to the wire transport. */
     /** @param metrics where to serve the Prometheus text over HTTP (host and port), or empty for nowhere */
     public record Settings(Path mountPoint, Path stateDir, boolean allowOther, int fileMode, boolean directIo,
-            boolean debug, TransportType transport, int maxRequest, Optional<InetSocketAddress> metrics) {}
+            boolean debug, TransportType transport, int maxRequest, Optional<InetSocketAddress> metrics,
+            long remoteTimeoutMillis) {}
 
     /** How the daemon speaks FUSE: the kernel's protocol on /dev/fuse itself, or through libfuse 2. */
     public enum TransportType { WIRE, LIBFUSE }
@@ -103,7 +104,8 @@ public final class Daemon {
                     .ifPresent(seconds -> log.warn("fs.fuse.default_request_timeout is {} s: the kernel aborts this"
                             + " mount when any request waits longer, I/O held at a suspended device included;"
                             + " set it to 0 to suspend devices for longer", seconds));
-            Mapper mapper = new Mapper(TargetRegistry.standard(), new LibcHoles(), new LibcVectorIo(), Optional.of(mountPoint));
+            Mapper mapper = new Mapper(TargetRegistry.standard(), new LibcHoles(), new LibcVectorIo(),
+                    Optional.of(mountPoint), s.remoteTimeoutMillis());
             restore(mapper, store);
             return serve(s, mountPoint, store, mapper);
         }

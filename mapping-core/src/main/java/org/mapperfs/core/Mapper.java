@@ -43,7 +43,7 @@ public final class Mapper implements AutoCloseable {
 
     private final TargetRegistry registry;
     private final BackingFiles files;
-    private final RemoteDevices remotes = new RemoteDevices(org.mapperfs.core.nbd.NbdDevice.DEFAULT_TIMEOUT_MILLIS);
+    private final RemoteDevices remotes;
     private final Optional<Path> deviceDirectory;
     private final ConcurrentSkipListMap<String, MappedDevice> devices = new ConcurrentSkipListMap<>();
 
@@ -59,8 +59,24 @@ public final class Mapper implements AutoCloseable {
      *     may name a device by that path; such paths are recognised by text, never opened
      */
     public Mapper(TargetRegistry registry, HolePuncher holes, VectorIo vectors, Optional<Path> deviceDirectory) {
+        this(registry, holes, vectors, deviceDirectory, org.mapperfs.core.nbd.NbdDevice.DEFAULT_TIMEOUT_MILLIS);
+    }
+
+    /**
+     * As {@link #Mapper(TargetRegistry, HolePuncher, VectorIo, Optional)}, with the time a request
+     * to a remote export (an NBD URI in a table) may take, reconnections included, before it
+     * fails with an I/O error.
+     *
+     * @param remoteTimeoutMillis that time, in milliseconds (at least 1)
+     */
+    public Mapper(TargetRegistry registry, HolePuncher holes, VectorIo vectors, Optional<Path> deviceDirectory,
+            long remoteTimeoutMillis) {
+        if (remoteTimeoutMillis < 1) {
+            throw new IllegalArgumentException("remoteTimeoutMillis must be at least 1");
+        }
         this.registry = registry;
         this.files = new BackingFiles(holes, vectors);
+        this.remotes = new RemoteDevices(remoteTimeoutMillis);
         this.deviceDirectory = deviceDirectory.map(p -> p.toAbsolutePath().normalize());
     }
 
