@@ -143,7 +143,7 @@ report_machine() { # disk traffic, the daemon's CPU and memory, CPUs busy, reque
     echo "daemon CPU per fio I/O (us; median pass CPU / (median IOPS x runtime)):"
     for w in "${WORKLOADS[@]}"; do
         percpu=""
-        for c in mfs-linear mfs-striped mfs-mirror mfs-crypt mfs-null; do
+        for c in mfs-linear mfs-striped mfs-mirror mfs-crypt mfs-nbd mfs-null; do
             cpu=$(median 10 "$w" "$c")
             iops=$(median 5 "$w" "$c")
             percpu+=$(awk -v c="$c" -v s="$cpu" -v i="$iops" -v t="$RUNTIME" \

@@ -24,6 +24,9 @@
 #                every write goes to both files, reads alternate between them. M1 and M2 are
 #                fallocate'd, so they start identical and nosync is true (no resync runs).
 #   mfs-crypt    mapperfs "0 N crypt aes-xts-plain64 <random 512-bit key> 0 C 0" on its own file C
+#   mfs-nbd      mapperfs "0 N linear nbd+unix:///?socket=S 0": linear over an NBD export, nbdkit's
+#                file plugin serving file A on a Unix socket (when nbdkit is installed): the NBD
+#                client's cost against mfs-linear on the same file
 #   mfs-null     mapperfs "0 N zero": a do-nothing daemon (writes dropped, reads return zeros), the
 #                floor of FUSE + loop through this daemon: no device that stores data can beat it.
 #   qsd          (--peers) qemu-storage-daemon --export type=fuse of file A, attached like mapperfs
@@ -314,6 +317,16 @@ DEV[mfs-mirror]=$("$MAPPERFS" -m "$MNT" attach mir)
 DEV[mfs-crypt]=$("$MAPPERFS" -m "$MNT" attach cry)
 "$MAPPERFS" -m "$MNT" create null --table "0 $SECTORS zero" >/dev/null
 DEV[mfs-null]=$("$MAPPERFS" -m "$MNT" attach null)
+if command -v nbdkit >/dev/null 2>&1; then
+    nbdkit -f -U "$WORK/nbd.sock" file "$FILE_A" 2>>"$WORK/nbdkit.log" &
+    PEER_PIDS+=($!)
+    for _ in $(seq 1 100); do [ -S "$WORK/nbd.sock" ] && break; sleep 0.05; done
+    "$MAPPERFS" -m "$MNT" create nbd --table "0 $SECTORS linear nbd+unix:///?socket=$WORK/nbd.sock 0" >/dev/null
+    DEV[mfs-nbd]=$("$MAPPERFS" -m "$MNT" attach nbd)
+    CONFIGS=(raw-dio raw-buf mfs-linear mfs-striped mfs-mirror mfs-crypt mfs-nbd mfs-null)
+else
+    log "nbdkit is not installed: no mfs-nbd (linear over an NBD export)"
+fi
 
 wait_mounted() { # wait_mounted PATH PID: until PATH is a FUSE mount, or fail if PID died
     for _ in $(seq 1 100); do
