@@ -175,6 +175,61 @@ class NbdDeviceTest {
         }
     }
 
+    /**
+     * DRBD-style: a mirror's remote leg goes away under writes (the leg turns D, the writes go
+     * on), comes back, and the same table reloaded resyncs only the regions written meanwhile.
+     */
+    @Test
+    void aRemoteMirrorLegThatComesBackResyncsOnlyTheRegionsWrittenMeanwhile() throws Exception {
+        int mib = 1 << 20;
+        Path local = Files.write(dir.resolve("local.img"), new byte[8 * mib]);
+        Path remote = Files.write(dir.resolve("remote.img"), new byte[8 * mib]);
+        Path log = Files.write(dir.resolve("log.img"), new byte[64 * 1024]);
+        serve("leg.sock", "file", remote.toString());
+        String table = "0 16384 mirror disk 2 " + log + " 1024 2 " + local + " 0 nbd+unix:///?socket="
+                + dir.resolve("leg.sock") + " 0";
+        try (org.mapperfs.core.Mapper mapper = new org.mapperfs.core.Mapper(
+                org.mapperfs.core.TargetRegistry.standard(), org.mapperfs.core.HolePuncher.NONE,
+                org.mapperfs.core.VectorIo.NONE, java.util.Optional.empty(), 2_000)) {
+            org.mapperfs.core.MappedDevice m = mapper.create("m", table, dir);
+            for (int i = 0; i < 500 && !m.liveTable().statusText().contains(" 16/16 "); i++) {
+                Thread.sleep(10); // the first resync: 8 MiB
+            }
+            assertThat(m.liveTable().statusText()).contains(" 16/16 ");
+            m.write(ByteBuffer.wrap(random(mib / 2, 6)), 0);
+            m.flush();
+
+            servers.get(0).destroyForcibly();
+            servers.get(0).waitFor(10, TimeUnit.SECONDS);
+            m.write(ByteBuffer.wrap(random(4096, 7)), 3L * mib / 2); // region 3: waits the 2 s, then D
+            m.write(ByteBuffer.wrap(random(4096, 8)), 7L * mib / 2); // region 7
+            String degraded = m.liveTable().statusText();
+            assertThat(degraded).contains(" AD ");
+
+            serve("leg.sock", "file", remote.toString());
+            mapper.load("m", table, dir);
+            mapper.suspend("m", true);
+            mapper.resume("m");
+            String back = m.liveTable().statusText();
+            long inSync = Long.parseLong(back.split(" ")[6].split("/")[0]);
+            assertThat(inSync).as(back + ": only regions 3 and 7 are to copy").isGreaterThanOrEqualTo(14);
+            for (int i = 0; i < 500 && !m.liveTable().statusText().contains(" 16/16 "); i++) {
+                Thread.sleep(10);
+            }
+            assertThat(m.liveTable().statusText()).contains(" 16/16 ").contains(" AA ");
+            byte[] r = Files.readAllBytes(remote);
+            byte[] l = Files.readAllBytes(local);
+            List<Integer> differ = new ArrayList<>();
+            for (int region = 0; region < 16; region++) {
+                if (!java.util.Arrays.equals(r, region * mib / 2, (region + 1) * mib / 2, l, region * mib / 2,
+                        (region + 1) * mib / 2)) {
+                    differ.add(region);
+                }
+            }
+            assertThat(differ).as("regions whose legs differ; status after the reload: " + back).isEmpty();
+        }
+    }
+
     @Test
     void urisFollowTheStandardAndTlsIsRefusedByName() throws Exception {
         NbdUri tcp = NbdUri.parse("nbd://example.org:10810/my%20disk");

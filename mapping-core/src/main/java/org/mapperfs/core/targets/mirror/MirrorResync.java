@@ -131,7 +131,7 @@ final class MirrorResync {
             long region = regions.nextOutOfSync(0);
             while (region >= 0 && !stopRequested()) {
                 if (!copier.copy(region)) {
-                    log.warn("mirror {}: resync stopped: the primary leg failed", name);
+                    log.warn("mirror {}: resync stopped: a leg is not healthy", name);
                     return;
                 }
                 copied++;

@@ -213,10 +213,24 @@ public final class MirrorTarget implements Target {
         try {
             legs.toEvery("write", offset, n, (leg, at) -> leg.write(src.duplicate(), at), 'D');
             checkReadable(first, last, offset, n);
+            missedBy(first, last);
         } finally {
             locks.endWrite(first, last);
         }
         src.position(src.limit());
+    }
+
+    /**
+     * A leg that is not healthy missed this write: its regions are out of sync, so that the log
+     * names every region such a leg lacks, and a table that brings the leg back (a reload of the
+     * same table, as after a remote leg's server returned) resyncs those regions only.
+     */
+    private void missedBy(long first, long last) {
+        // Only a secondary's miss: a region out of sync reads from the primary alone, so one the
+        // primary missed stays readable from the others (and the log is not trusted then).
+        if (legs.primaryHealthy() && !legs.allHealthy()) {
+            regions.markOutOfSync(first, last);
+        }
     }
 
     /**
@@ -241,12 +255,17 @@ public final class MirrorTarget implements Target {
         locks.beginWrite(first, last);
         try {
             legs.toEvery("discard", offset, length, (leg, at) -> leg.discard(at, length), 'D');
+            missedBy(first, last);
         } finally {
             locks.endWrite(first, last);
         }
     }
 
-    /** Copies one region from the primary to the other healthy legs, then marks it in sync. */
+    /**
+     * Copies one region from the primary to the other healthy legs, then marks it in sync if every
+     * leg has it; false (the resync stops) if the primary failed or a leg is not healthy: a region
+     * is never in sync on a leg that lacks it.
+     */
     private boolean copyRegion(long region) throws IOException {
         long start = region * regionBytes;
         long end = Math.min(lengthBytes, start + regionBytes);
@@ -256,6 +275,9 @@ public final class MirrorTarget implements Target {
                 if (!legs.copyFromPrimary(copyBuffer, at, (int) Math.min(copyBuffer.capacity(), end - at))) {
                     return false;
                 }
+            }
+            if (!legs.allHealthy()) {
+                return false;
             }
             regions.markInSync(region);
             return true;
@@ -346,9 +368,13 @@ public final class MirrorTarget implements Target {
         }
     }
 
-    /** A failed leg missed writes the log cannot name: the next table must resync everything. */
+    /**
+     * Whether the log names every region a leg lacks: so when the primary is healthy and no leg
+     * failed a flush (which could have lost writes it had taken, in any region). A leg that
+     * failed a write or a copy missed only regions marked out of sync since.
+     */
     private boolean canTrustLog() {
-        return legs.allHealthy();
+        return legs.primaryHealthy() && !legs.letters().contains("F");
     }
 
     /** True while the background resync runs (for tests). */

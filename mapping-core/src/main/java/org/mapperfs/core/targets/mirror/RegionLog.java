@@ -102,6 +102,17 @@ final class RegionLog {
         }
     }
 
+    /** Marks regions {@code first..last} out of sync: a leg that is not healthy missed a write there. */
+    synchronized void markOutOfSync(long first, long last) {
+        for (long r = first; r <= last; r++) {
+            int w = (int) (r >>> 6);
+            if ((bits[w] & 1L << r) != 0) {
+                bits[w] &= ~(1L << r);
+                inSync--;
+            }
+        }
+    }
+
     synchronized long inSyncCount() {
         return inSync;
     }

@@ -287,7 +287,8 @@ class MirrorTargetTest {
         byte[] data = seeded(8192, 3);
         write(m, 4096, data);
 
-        assertThat(status(m)).isEqualTo("2 " + a + " legb 128/128 1 AD 1 core");
+        // The two regions written while legb is down are out of sync on it, as dm marks them nosync.
+        assertThat(status(m)).isEqualTo("2 " + a + " legb 126/128 1 AD 1 core");
         assertThat(m.eventNumber()).isGreaterThan(events);
         for (int i = 0; i < 4; i++) {
             assertThat(read(m, 4096, data.length)).isEqualTo(data);
