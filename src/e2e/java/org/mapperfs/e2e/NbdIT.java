@@ -159,6 +159,12 @@ class NbdIT {
             Shell.run("cmp", "-n", String.valueOf(1 << 20), s.dir.resolve("data").toString(), device.toString())
                     .orFail();
             assertThat(s.cli("info", "far").orFail().out()).contains(uri + " connected");
+
+            // A dead remote keeps no forced unmount: its flush fails, the unmount goes on.
+            Shell.run("ip", "link", "set", host, "down").orFail();
+            Shell.Result gone = s.cli("unmount", "--force");
+            assertThat(gone.exit()).as(gone.err()).isZero();
+            assertThat(Sandbox.isMounted(s.mnt)).isFalse();
         } finally {
             servers.forEach(Process::destroyForcibly);
             Shell.run("ip", "link", "del", host);

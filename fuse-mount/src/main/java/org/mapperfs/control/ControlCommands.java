@@ -345,7 +345,12 @@ public final class ControlCommands {
             try {
                 file.flush();
             } catch (IOException e) {
-                throw new MapperException(IO, "flushing " + file.name() + ": " + e.getMessage(), e);
+                if (!force) {
+                    throw new MapperException(IO, "flushing " + file.name() + ": " + e.getMessage()
+                            + " (unmount --force goes on without it)", e);
+                }
+                // A dead backing store (a remote export gone) must not keep a forced unmount.
+                log.warn("shutdown --force: flushing {} failed, going on: {}", file.name(), e.getMessage());
             }
         }
         persist();
