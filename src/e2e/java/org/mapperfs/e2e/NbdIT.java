@@ -26,7 +26,17 @@ class NbdIT {
             assertThat(p.isAlive()).as("nbdkit: " + (Files.exists(log) ? Files.readString(log) : "")).isTrue();
             Thread.sleep(10);
         }
-        return p;
+        // nbdkit binds its socket before it listens: until a connect succeeds, one may be refused.
+        for (int i = 0; i < 500; i++) {
+            try (java.nio.channels.SocketChannel probe = java.nio.channels.SocketChannel.open(
+                    java.net.UnixDomainSocketAddress.of(socket))) {
+                return p;
+            } catch (java.io.IOException refused) {
+                assertThat(p.isAlive()).as("nbdkit died").isTrue();
+                Thread.sleep(10);
+            }
+        }
+        throw new AssertionError("nbdkit does not listen on " + socket);
     }
 
     @Test

@@ -52,7 +52,22 @@ class NbdDeviceTest {
                     ? Files.readString(dir.resolve(socket + ".log")) : "nbdkit died").isTrue();
             Thread.sleep(10);
         }
+        awaitListening(sock, p);
         return sock;
+    }
+
+    /** nbdkit binds its socket before it listens: until a connect succeeds, one may be refused. */
+    static void awaitListening(Path sock, Process server) throws Exception {
+        for (int i = 0; i < 500; i++) {
+            try (java.nio.channels.SocketChannel probe = java.nio.channels.SocketChannel.open(
+                    java.net.UnixDomainSocketAddress.of(sock))) {
+                return;
+            } catch (IOException refused) {
+                assertThat(server.isAlive()).as("nbdkit died").isTrue();
+                Thread.sleep(10);
+            }
+        }
+        throw new AssertionError("nbdkit does not listen on " + sock);
     }
 
     private NbdDevice open(Path sock, long timeoutMillis) throws Exception {
