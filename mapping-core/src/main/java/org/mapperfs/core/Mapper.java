@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.regex.Pattern;
+import org.mapperfs.core.nbd.NbdDevice;
+import org.mapperfs.core.nbd.NbdUri;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,7 +61,7 @@ public final class Mapper implements AutoCloseable {
      *     may name a device by that path; such paths are recognised by text, never opened
      */
     public Mapper(TargetRegistry registry, HolePuncher holes, VectorIo vectors, Optional<Path> deviceDirectory) {
-        this(registry, holes, vectors, deviceDirectory, org.mapperfs.core.nbd.NbdDevice.DEFAULT_TIMEOUT_MILLIS);
+        this(registry, holes, vectors, deviceDirectory, NbdDevice.DEFAULT_TIMEOUT_MILLIS);
     }
 
     /**
@@ -517,20 +519,20 @@ public final class Mapper implements AutoCloseable {
 
     private Table build(String self, String text, Path baseDir, DeviceEvents events) throws TableException {
         List<FileDevice> leases = new ArrayList<>();
-        List<org.mapperfs.core.nbd.NbdDevice> remoteLeases = new ArrayList<>();
+        List<NbdDevice> remoteLeases = new ArrayList<>();
         Runnable release = () -> {
             leases.forEach(files::release);
             remoteLeases.forEach(remotes::release);
         };
-        return Table.build(text, registry, arg -> org.mapperfs.core.nbd.NbdUri.looksLike(arg)
+        return Table.build(text, registry, arg -> NbdUri.looksLike(arg)
                 ? openRemote(arg, remoteLeases) : resolve(self, arg, baseDir, leases), release, events);
     }
 
     /** An NBD export named by its URI, connected (or shared) for the table being built. */
-    private BlockDevice openRemote(String arg, List<org.mapperfs.core.nbd.NbdDevice> leases) throws TableException {
-        org.mapperfs.core.nbd.NbdUri uri = org.mapperfs.core.nbd.NbdUri.parse(arg);
+    private BlockDevice openRemote(String arg, List<NbdDevice> leases) throws TableException {
+        NbdUri uri = NbdUri.parse(arg);
         try {
-            org.mapperfs.core.nbd.NbdDevice device = remotes.acquire(uri);
+            NbdDevice device = remotes.acquire(uri);
             leases.add(device);
             return device;
         } catch (IOException e) {

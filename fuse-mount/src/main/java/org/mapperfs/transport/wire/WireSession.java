@@ -74,10 +74,8 @@ public final class WireSession implements Transport {
     private static final long MS_NOSUID = 2;
     private static final long MS_NODEV = 4;
     private static final int MNT_DETACH = 2;
-    private static final int EPERM = 1;
     /** prctl(2): the thread's allocations never wait for I/O (PF_MEMALLOC_NOIO) nor for writeback throttling. */
     private static final int PR_SET_IO_FLUSHER = 57;
-    private static final int EACCES = 13;
 
     private final MapperFs fs;
     private final Nodes nodes;

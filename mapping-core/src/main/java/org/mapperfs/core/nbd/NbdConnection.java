@@ -98,7 +98,12 @@ final class NbdConnection implements AutoCloseable {
     private final Object sending = new Object();
     private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicLong cookies = new AtomicLong();
+    /** The reader thread's: a reply's header. */
     private final ByteBuffer header = ByteBuffer.allocate(28);
+    /** The reader thread's: an offset chunk's offset (and a hole's length). */
+    private final ByteBuffer chunk = ByteBuffer.allocate(12);
+    /** Guarded by {@link #sending}: the request being sent. */
+    private final ByteBuffer request = ByteBuffer.allocate(28);
     private final Thread reader;
     private volatile IOException broken;
 
@@ -255,9 +260,9 @@ final class NbdConnection implements AutoCloseable {
         Pending p = new Pending(offset, type == CMD_READ ? data : null);
         pending.put(cookie, p);
         try {
-            ByteBuffer request = ByteBuffer.allocate(28).putInt(REQUEST_MAGIC).putShort((short) flags)
-                    .putShort((short) type).putLong(cookie).putLong(offset).putInt(length).flip();
             synchronized (sending) {
+                request.clear().putInt(REQUEST_MAGIC).putShort((short) flags).putShort((short) type).putLong(cookie)
+                        .putLong(offset).putInt(length).flip();
                 write(channel, request);
                 if (type == CMD_WRITE) {
                     write(channel, data.duplicate());
@@ -298,9 +303,7 @@ final class NbdConnection implements AutoCloseable {
             throw new IOException(name + ": the server failed the " + command(type) + " at " + offset + " ("
                     + errno(p.error) + (p.message == null ? "" : ": " + p.message) + ")");
         }
-        if (type == CMD_READ) {
-            data.position(data.limit());
-        } else if (type == CMD_WRITE) {
+        if (data != null) {
             data.position(data.limit());
         }
     }
@@ -371,16 +374,12 @@ final class NbdConnection implements AutoCloseable {
         switch (type) {
             case REPLY_NONE -> skip(length);
             case REPLY_OFFSET_DATA -> {
-                ByteBuffer at = ByteBuffer.allocate(8);
-                fill(at);
-                long offset = at.getLong(0);
-                ByteBuffer dst = slice(p, offset, length - 8);
-                fill(dst);
+                fill(chunk.clear().limit(8));
+                fill(slice(p, chunk.getLong(0), length - 8));
             }
             case REPLY_OFFSET_HOLE -> {
-                ByteBuffer at = ByteBuffer.allocate(12);
-                fill(at);
-                ByteBuffer dst = slice(p, at.getLong(0), at.getInt(8));
+                fill(chunk.clear().limit(12));
+                ByteBuffer dst = slice(p, chunk.getLong(0), chunk.getInt(8));
                 while (dst.hasRemaining()) {
                     dst.put((byte) 0);
                 }
@@ -461,7 +460,7 @@ final class NbdConnection implements AutoCloseable {
         if (broken == null) {
             try {
                 synchronized (sending) {
-                    write(channel, ByteBuffer.allocate(28).putInt(REQUEST_MAGIC).putShort((short) 0)
+                    write(channel, request.clear().putInt(REQUEST_MAGIC).putShort((short) 0)
                             .putShort((short) CMD_DISC).putLong(0).putLong(0).putInt(0).flip());
                 }
             } catch (IOException e) {
