@@ -158,6 +158,16 @@ public final class Mapper implements AutoCloseable {
     public MappedDevice create(String name, String uuid, String tableText, Path baseDir) throws MapperException {
         checkName(name);
         checkUuid(uuid);
+        List<NbdDevice> connected = connectRemotes(tableText);
+        try {
+            return createConnected(name, uuid, tableText, baseDir);
+        } finally {
+            connected.forEach(remotes::release);
+        }
+    }
+
+    private MappedDevice createConnected(String name, String uuid, String tableText, Path baseDir)
+            throws MapperException {
         synchronized (this) {
             if (devices.containsKey(name)) {
                 throw new MapperException(EXISTS, "device " + name + " already exists");
@@ -218,6 +228,16 @@ public final class Mapper implements AutoCloseable {
      * @throws MapperException as {@link #load(String, String, Path)}, or what {@code check} throws
      */
     public void load(String name, String tableText, Path baseDir, LoadCheck check) throws MapperException {
+        List<NbdDevice> connected = connectRemotes(tableText);
+        try {
+            loadConnected(name, tableText, baseDir, check);
+        } finally {
+            connected.forEach(remotes::release);
+        }
+    }
+
+    private void loadConnected(String name, String tableText, Path baseDir, LoadCheck check)
+            throws MapperException {
         synchronized (this) {
             MappedDevice device = device(name);
             DeviceEvents events = new DeviceEvents();
@@ -526,6 +546,19 @@ public final class Mapper implements AutoCloseable {
         };
         return Table.build(text, registry, arg -> NbdUri.looksLike(arg)
                 ? openRemote(arg, remoteLeases) : resolve(self, arg, baseDir, leases), release, events);
+    }
+
+    /**
+     * Connects to the NBD exports a table names before its build takes the mapper's lock, so that
+     * a slow or unreachable server holds up only this command; the build then shares these
+     * connections. The caller releases the returned devices after the build.
+     */
+    private List<NbdDevice> connectRemotes(String tableText) throws TableException {
+        try {
+            return remotes.acquireAll(tableText);
+        } catch (IOException e) {
+            throw new TableException(e.getMessage());
+        }
     }
 
     /** An NBD export named by its URI, connected (or shared) for the table being built. */

@@ -6,10 +6,15 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -19,8 +24,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code NBD_OPT_EXPORT_NAME}). Many requests are in flight at once: each caller sends its
  * request under a lock and waits for its reply, which one reader thread matches by cookie and
  * reads straight into the caller's buffer. A lost connection fails every request in flight
- * with {@link Lost}; the caller may retry on a new connection. See the NBD project's
- * doc/proto.md.
+ * with {@link Lost}; the caller may retry on a new connection. A watchdog closes a connection
+ * whose handshake or requests outlive their deadlines, so that nothing waits past them, not even
+ * a request stuck in a send to a server that stopped reading. See the NBD project's doc/proto.md.
  */
 final class NbdConnection implements AutoCloseable {
     static final long NBDMAGIC = 0x4e42444d41474943L;
@@ -81,16 +87,26 @@ final class NbdConnection implements AutoCloseable {
     private static final class Pending {
         final long offset;
         final ByteBuffer dst;
+        final long deadline;
         int error;
         String message;
         boolean done;
         IOException lost;
 
-        Pending(long offset, ByteBuffer dst) {
+        Pending(long offset, ByteBuffer dst, long deadline) {
             this.offset = offset;
             this.dst = dst;
+            this.deadline = deadline;
         }
     }
+
+    /** How often the watchdog looks for requests past their deadline. */
+    private static final long WATCH_MILLIS = 250;
+    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "mapperfs-nbd-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
 
     private final String name;
     private final SocketChannel channel;
@@ -105,6 +121,7 @@ final class NbdConnection implements AutoCloseable {
     /** Guarded by {@link #sending}: the request being sent. */
     private final ByteBuffer request = ByteBuffer.allocate(28);
     private final Thread reader;
+    private final ScheduledFuture<?> watch;
     private volatile IOException broken;
 
     private NbdConnection(String name, SocketChannel channel, Export export) {
@@ -114,13 +131,26 @@ final class NbdConnection implements AutoCloseable {
         this.reader = new Thread(this::readReplies, "mapperfs-nbd-" + name);
         reader.setDaemon(true);
         reader.start();
+        this.watch = WATCHDOG.scheduleWithFixedDelay(this::watch, WATCH_MILLIS, WATCH_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Fails the connection if a request is past its deadline (its sender may be stuck in a send). */
+    private void watch() {
+        long now = System.nanoTime();
+        for (Pending p : pending.values()) {
+            if (now - p.deadline > 0) {
+                fail(new IOException("no reply within the timeout"));
+                return;
+            }
+        }
     }
 
     /**
-     * Connects (a TCP connect waits at most {@code connectMillis}) and shakes hands; fails with
-     * {@link Lost} if the server cannot be reached.
+     * Connects and shakes hands, within {@code connectMillis}; fails with {@link Lost} if the
+     * server cannot be reached or does not finish the handshake in that time.
      */
     static NbdConnection open(NbdUri uri, long connectMillis) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(connectMillis);
         SocketChannel ch;
         try {
             if (uri.socket().isPresent()) {
@@ -139,12 +169,31 @@ final class NbdConnection implements AutoCloseable {
         } catch (IOException e) {
             throw new Lost(uri.text() + ": cannot connect: " + e.getMessage(), e);
         }
+        SocketChannel connected = ch;
+        ScheduledFuture<?> timeout = WATCHDOG.schedule(() -> closeQuietly(connected),
+                Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         try {
-            return new NbdConnection(uri.text(), ch, handshake(ch, uri));
+            Export export = handshake(ch, uri);
+            if (!timeout.cancel(false)) {
+                throw new AsynchronousCloseException();
+            }
+            return new NbdConnection(uri.text(), ch, export);
         } catch (IOException | RuntimeException e) {
+            timeout.cancel(false);
             ch.close();
+            if (e instanceof ClosedChannelException) {
+                throw new Lost(uri.text() + ": no answer to the handshake within " + connectMillis + " ms", e);
+            }
             throw e instanceof EOFException ? new Lost(uri.text() + ": the server hung up during the handshake", e)
                     : e instanceof IOException io ? io : new IOException(uri.text() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void closeQuietly(SocketChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException e) {
+            // the handshake fails on it
         }
     }
 
@@ -257,7 +306,7 @@ final class NbdConnection implements AutoCloseable {
             throw new Lost(name + ": " + gone.getMessage(), gone);
         }
         long cookie = cookies.incrementAndGet();
-        Pending p = new Pending(offset, type == CMD_READ ? data : null);
+        Pending p = new Pending(offset, type == CMD_READ ? data : null, deadlineNanos);
         pending.put(cookie, p);
         try {
             synchronized (sending) {
@@ -437,6 +486,9 @@ final class NbdConnection implements AutoCloseable {
     private void fail(IOException why) {
         if (broken == null) {
             broken = why;
+        }
+        if (watch != null) {
+            watch.cancel(false);
         }
         try {
             channel.close();

@@ -27,6 +27,8 @@ public final class NbdDevice implements BlockDevice, AutoCloseable {
     private final NbdConnection.Export export;
     private volatile NbdConnection connection;
     private volatile boolean closed;
+    /** Connections made so far: 1 after open, one more on each reconnection. */
+    private volatile long generation = 1;
 
     private NbdDevice(NbdUri uri, NbdConnection first, long timeoutMillis) {
         this.uri = uri;
@@ -63,10 +65,37 @@ public final class NbdDevice implements BlockDevice, AutoCloseable {
         return export.has(NbdConnection.TF_READ_ONLY);
     }
 
+    /** Whether the connection is up (false after it was lost, until a request reconnects). */
+    public boolean connected() {
+        NbdConnection c = connection;
+        return c != null && !c.isBroken();
+    }
+
+    /** How many connections were made: it grows when a lost connection is made anew. */
+    public long generation() {
+        return generation;
+    }
+
+    /**
+     * Connects again if the connection was lost, waiting at most {@code millis}; true if the
+     * device is connected afterwards. For a watcher that wants to know whether the server is
+     * back while no request comes.
+     */
+    public boolean reconnect(long millis) {
+        if (closed) {
+            return false;
+        }
+        try {
+            connection(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** "connected", or "disconnected" until a request connects again. */
     public String state() {
-        NbdConnection c = connection;
-        return c != null && !c.isBroken() ? "connected" : "disconnected (the next request reconnects)";
+        return connected() ? "connected" : "disconnected (the next request reconnects)";
     }
 
     @Override
@@ -184,6 +213,7 @@ public final class NbdDevice implements BlockDevice, AutoCloseable {
             }
             log.info("{}: reconnected", uri.text());
             connection = fresh;
+            generation++;
             return fresh;
         }
     }

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,52 +23,26 @@ class NbdDeviceTest {
     @TempDir
     Path dir;
 
-    private final List<Process> servers = new ArrayList<>();
-    private final List<NbdDevice> devices = new ArrayList<>();
+    private NbdServers servers;    private final List<NbdDevice> devices = new ArrayList<>();
+
+    @BeforeEach
+    void servers() {
+        servers = new NbdServers(dir);
+    }
 
     @AfterEach
     void stop() {
         devices.forEach(NbdDevice::close);
-        servers.forEach(Process::destroyForcibly);
+        servers.close();
     }
 
-    /** Starts nbdkit in the foreground on dir/SOCKET with ARGS; returns once the socket is there. */
     private Path serve(String socket, String... args) throws Exception {
-        boolean ci = "true".equalsIgnoreCase(System.getenv("CI"));
-        boolean present = Files.isExecutable(Path.of("/usr/bin/nbdkit"));
-        if (ci && !present) {
-            throw new AssertionError("nbdkit is missing (src/bin/ensure-deps installs it)");
-        }
-        Assumptions.assumeTrue(present, "nbdkit is not installed (src/bin/ensure-deps installs it)");
-        Path sock = dir.resolve(socket);
-        Files.deleteIfExists(sock);
-        List<String> command = new ArrayList<>(List.of("nbdkit", "-f", "-U", sock.toString()));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(dir.resolve(socket + ".log").toFile()).start();
-        servers.add(p);
-        for (int i = 0; i < 500 && !Files.exists(sock); i++) {
-            assertThat(p.isAlive()).as(Files.exists(dir.resolve(socket + ".log"))
-                    ? Files.readString(dir.resolve(socket + ".log")) : "nbdkit died").isTrue();
-            Thread.sleep(10);
-        }
-        awaitListening(sock, p);
-        return sock;
+        server = servers.serve(socket, args);
+        return servers.socket(socket);
     }
 
-    /** nbdkit binds its socket before it listens: until a connect succeeds, one may be refused. */
-    static void awaitListening(Path sock, Process server) throws Exception {
-        for (int i = 0; i < 500; i++) {
-            try (java.nio.channels.SocketChannel probe = java.nio.channels.SocketChannel.open(
-                    java.net.UnixDomainSocketAddress.of(sock))) {
-                return;
-            } catch (IOException refused) {
-                assertThat(server.isAlive()).as("nbdkit died").isTrue();
-                Thread.sleep(10);
-            }
-        }
-        throw new AssertionError("nbdkit does not listen on " + sock);
-    }
+    /** The last server started. */
+    private Process server;
 
     private NbdDevice open(Path sock, long timeoutMillis) throws Exception {
         NbdDevice d = NbdDevice.open(NbdUri.parse("nbd+unix:///?socket=" + sock), timeoutMillis);
@@ -147,16 +121,15 @@ class NbdDeviceTest {
 
         // SIGTERM: nbdkit answers what still comes on the old connection with ESHUTDOWN, which
         // sends the client to a new connection.
-        servers.get(0).destroy();
-        servers.get(0).waitFor(1, TimeUnit.SECONDS);
+        server.destroy();
+        server.waitFor(1, TimeUnit.SECONDS);
         serve("file.sock", "file", file.toString());
         byte[] more = random(65536, 4);
         d.write(ByteBuffer.wrap(more), 65536); // on a new connection
         assertThat(read(d, 0, 65536)).isEqualTo(before);
         assertThat(read(d, 65536, 65536)).isEqualTo(more);
 
-        servers.forEach(Process::destroyForcibly); // killed: nothing answers any more
-        servers.get(1).waitFor(10, TimeUnit.SECONDS);
+        NbdServers.kill(server); // killed: nothing answers any more
         long start = System.nanoTime();
         assertThatThrownBy(() -> read(d, 0, 4096)).isInstanceOf(IOException.class)
                 .hasMessageContaining("no answer within 3 s");
@@ -165,99 +138,31 @@ class NbdDeviceTest {
     }
 
     @Test
-    void aTableNamesAnExportByItsUriWhereverItNamesADevice() throws Exception {
-        Path sock = serve("table.sock", "memory", "8M");
-        Path file = Files.write(dir.resolve("leg.img"), new byte[8 << 20]);
-        String uri = "nbd+unix:///?socket=" + sock;
-        try (org.mapperfs.core.Mapper mapper = org.mapperfs.core.Mapper.standalone()) {
-            org.mapperfs.core.MappedDevice lin = mapper.create("lin", "0 8192 linear " + uri + " 4096", dir);
-            org.mapperfs.core.MappedDevice mir = mapper.create("mir",
-                    "0 4096 mirror core 2 1024 nosync 2 " + file + " 0 " + uri + " 0", dir);
-            byte[] data = random(65536, 5);
+    void aServerThatStopsReadingFailsASendStuckMidwayAndAHandshakeAfterTheTimeout() throws Exception {
+        Path sock = serve("stopped.sock", "memory", "64M");
+        NbdDevice d = open(sock, 3_000);
+        d.write(ByteBuffer.wrap(random(4096, 5)), 0);
+        NbdServers.signal(server, "STOP");
+        try {
+            // 32 MiB fill the socket's buffers: the send itself blocks, with no reply to wait for.
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> d.write(ByteBuffer.allocateDirect(32 << 20), 0)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("no answer within 3 s");
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(2_000L, 10_000L);
 
-            lin.write(ByteBuffer.wrap(data), 0);
-            mir.write(ByteBuffer.wrap(data), 1 << 20);
-            mir.flush();
-
-            NbdDevice direct = open(sock, 10_000);
-            assertThat(read(direct, 4096L * 512, data.length)).as("linear at its offset").isEqualTo(data);
-            assertThat(read(direct, 1 << 20, data.length)).as("the mirror's remote leg").isEqualTo(data);
-            assertThat(lin.liveTable().text()).contains(uri);
-            assertThatThrownBy(() -> mapper.create("bad", "0 8 linear nbd+unix:///?socket=" + dir.resolve("none")
-                    + " 0", dir)).hasMessageContaining("cannot connect");
-            assertThatThrownBy(() -> mapper.create("big", "0 99999 linear " + uri + " 0", dir))
-                    .isInstanceOf(org.mapperfs.core.MapperException.class);
+            // A new connection is accepted by the kernel, but nobody says hello.
+            start = System.nanoTime();
+            assertThatThrownBy(() -> open(sock, 1_500)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("no answer to the handshake");
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(1_000L, 8_000L);
+        } finally {
+            NbdServers.signal(server, "CONT");
         }
+        byte[] after = random(65536, 6);
+        d.write(ByteBuffer.wrap(after), 8192); // the server goes on: a new connection serves it
+        assertThat(read(d, 8192, 65536)).isEqualTo(after);
     }
 
-    /**
-     * DRBD-style: a mirror's remote leg goes away under writes (the leg turns D, the writes go
-     * on), comes back, and the same table reloaded resyncs only the regions written meanwhile.
-     */
-    @Test
-    void aRemoteMirrorLegThatComesBackResyncsOnlyTheRegionsWrittenMeanwhile() throws Exception {
-        int mib = 1 << 20;
-        Path local = Files.write(dir.resolve("local.img"), new byte[8 * mib]);
-        Path remote = Files.write(dir.resolve("remote.img"), new byte[8 * mib]);
-        Path log = Files.write(dir.resolve("log.img"), new byte[64 * 1024]);
-        serve("leg.sock", "file", remote.toString());
-        String table = "0 16384 mirror disk 2 " + log + " 1024 2 " + local + " 0 nbd+unix:///?socket="
-                + dir.resolve("leg.sock") + " 0";
-        try (org.mapperfs.core.Mapper mapper = new org.mapperfs.core.Mapper(
-                org.mapperfs.core.TargetRegistry.standard(), org.mapperfs.core.HolePuncher.NONE,
-                org.mapperfs.core.VectorIo.NONE, java.util.Optional.empty(), 2_000)) {
-            org.mapperfs.core.MappedDevice m = mapper.create("m", table, dir);
-            for (int i = 0; i < 500 && !m.liveTable().statusText().contains(" 16/16 "); i++) {
-                Thread.sleep(10); // the first resync: 8 MiB
-            }
-            assertThat(m.liveTable().statusText()).contains(" 16/16 ");
-            m.write(ByteBuffer.wrap(random(mib / 2, 6)), 0);
-            m.flush();
 
-            servers.get(0).destroyForcibly();
-            servers.get(0).waitFor(10, TimeUnit.SECONDS);
-            m.write(ByteBuffer.wrap(random(4096, 7)), 3L * mib / 2); // region 3: waits the 2 s, then D
-            m.write(ByteBuffer.wrap(random(4096, 8)), 7L * mib / 2); // region 7
-            String degraded = m.liveTable().statusText();
-            assertThat(degraded).contains(" AD ");
 
-            serve("leg.sock", "file", remote.toString());
-            mapper.load("m", table, dir);
-            mapper.suspend("m", true);
-            mapper.resume("m");
-            String back = m.liveTable().statusText();
-            long inSync = Long.parseLong(back.split(" ")[6].split("/")[0]);
-            assertThat(inSync).as(back + ": only regions 3 and 7 are to copy").isGreaterThanOrEqualTo(14);
-            for (int i = 0; i < 500 && !m.liveTable().statusText().contains(" 16/16 "); i++) {
-                Thread.sleep(10);
-            }
-            assertThat(m.liveTable().statusText()).contains(" 16/16 ").contains(" AA ");
-            byte[] r = Files.readAllBytes(remote);
-            byte[] l = Files.readAllBytes(local);
-            List<Integer> differ = new ArrayList<>();
-            for (int region = 0; region < 16; region++) {
-                if (!java.util.Arrays.equals(r, region * mib / 2, (region + 1) * mib / 2, l, region * mib / 2,
-                        (region + 1) * mib / 2)) {
-                    differ.add(region);
-                }
-            }
-            assertThat(differ).as("regions whose legs differ; status after the reload: " + back).isEmpty();
-        }
-    }
-
-    @Test
-    void urisFollowTheStandardAndTlsIsRefusedByName() throws Exception {
-        NbdUri tcp = NbdUri.parse("nbd://example.org:10810/my%20disk");
-        assertThat(tcp.host()).contains("example.org");
-        assertThat(tcp.port()).isEqualTo(10810);
-        assertThat(tcp.export()).isEqualTo("my disk");
-        assertThat(NbdUri.parse("nbd://[::1]/").host()).contains("::1");
-        assertThat(NbdUri.parse("nbd://h").port()).isEqualTo(NbdUri.DEFAULT_PORT);
-        NbdUri unix = NbdUri.parse("nbd+unix:///e?socket=/run/x.sock");
-        assertThat(unix.socket()).contains(Path.of("/run/x.sock"));
-        assertThat(unix.export()).isEqualTo("e");
-        assertThatThrownBy(() -> NbdUri.parse("nbds://h/e")).hasMessageContaining("TLS");
-        assertThatThrownBy(() -> NbdUri.parse("nbd+unix:///e")).hasMessageContaining("not an NBD URI");
-        assertThatThrownBy(() -> NbdUri.parse("nbd://h:99999/e")).hasMessageContaining("out of range");
-    }
 }

@@ -12,11 +12,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A mirror's legs and their health: each leg at its offset, 'A' while alive, else the letter of
- * the failure that dropped it (D write, F flush, R read, S resync copy). A leg that fails once is
- * dropped for good, and the event is raised.
+ * the failure that dropped it (D write, F flush, R read, S resync copy). A leg that fails is
+ * dropped, and the listener told, until the table is replaced or the mirror takes it back
+ * ({@link #revive}).
  */
 final class MirrorLegs {
     private static final Logger log = LoggerFactory.getLogger(MirrorLegs.class);
+
+    /** Told once when a leg is dropped. */
+    interface FailureListener {
+        void failed(int leg, char how);
+    }
 
     /** One operation on one leg at {@code at}, its byte offset there. */
     interface LegOp {
@@ -27,9 +33,9 @@ final class MirrorLegs {
     private final long[] bases;
     private final AtomicIntegerArray health;
     private final AtomicInteger nextReader = new AtomicInteger();
-    private final Runnable raiseEvent;
+    private final FailureListener listener;
 
-    MirrorLegs(ImmutableList<BlockDevice> legs, long[] offsetSectors, Runnable raiseEvent) {
+    MirrorLegs(ImmutableList<BlockDevice> legs, long[] offsetSectors, FailureListener listener) {
         this.legs = legs;
         this.bases = new long[offsetSectors.length];
         for (int i = 0; i < bases.length; i++) {
@@ -39,7 +45,7 @@ final class MirrorLegs {
         for (int i = 0; i < legs.size(); i++) {
             health.set(i, 'A');
         }
-        this.raiseEvent = raiseEvent;
+        this.listener = listener;
     }
 
     int size() {
@@ -66,6 +72,21 @@ final class MirrorLegs {
             }
         }
         return true;
+    }
+
+    /** Leg {@code i}'s health letter. */
+    char letter(int i) {
+        return (char) health.get(i);
+    }
+
+    /** The legs' bits in a mask of legs ({@link #toEvery}'s answer). */
+    long everyLeg() {
+        return (1L << legs.size()) - 1; // at most 32 legs
+    }
+
+    /** Takes leg {@code i} back if it is still dropped with {@code letter}; true if it was. */
+    boolean revive(int i, char letter) {
+        return health.compareAndSet(i, letter, 'A');
     }
 
     /** The health letters, leg by leg, as dm's status prints them. */
@@ -108,10 +129,11 @@ final class MirrorLegs {
 
     /**
      * Applies {@code op} on every healthy leg; a leg that fails is dropped with the letter
-     * {@code how}; fails if no leg took it.
+     * {@code how}; fails if no leg took it. Returns the mask of the legs that took it (bit i for
+     * leg i): the others missed it, whatever their health is by the time the caller looks.
      */
-    void toEvery(String what, long offset, long n, LegOp op, char how) throws IOException {
-        int done = 0;
+    long toEvery(String what, long offset, long n, LegOp op, char how) throws IOException {
+        long took = 0;
         IOException failure = null;
         for (int i = 0; i < legs.size(); i++) {
             if (health.get(i) != 'A') {
@@ -119,16 +141,17 @@ final class MirrorLegs {
             }
             try {
                 op.apply(legs.get(i), bases[i] + offset);
-                done++;
+                took |= 1L << i;
             } catch (IOException e) {
                 fail(i, how, e);
                 failure = e;
             }
         }
-        if (done == 0) {
+        if (took == 0) {
             throw new IOException("mirror: no healthy leg left to " + what
                     + (what.equals("flush") ? "" : " " + n + " bytes at segment offset " + offset), failure);
         }
+        return took;
     }
 
     /** Flushes every healthy leg (F for one that fails); fails only if none took the flush. */
@@ -167,7 +190,7 @@ final class MirrorLegs {
     private void fail(int leg, char how, IOException cause) {
         if (health.compareAndSet(leg, 'A', how)) {
             log.warn("mirror: leg {} ({}) failed ({}): {}", leg, legs.get(leg).name(), how, cause.toString());
-            raiseEvent.run();
+            listener.failed(leg, how);
         }
     }
 }

@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * {@code nosync} every region starts in sync. A leg whose I/O fails is dropped (health D after a
  * write, F after a flush, R after a read, which is retried on another leg, S after a resync copy)
  * and an event is raised; when no leg is left, I/O fails. mapperfs always handles errors this
- * way; {@code handle_errors} is kept for tables written for dm.
+ * way; {@code handle_errors} is kept for tables written for dm. A secondary leg on an NBD export
+ * that was dropped because its server went away is taken back once the server answers again
+ * ({@link LegReturn}): the regions written meanwhile are out of sync, and only those are copied.
  *
  * <p>Status: {@code <#legs> <dev>... <in_sync>/<total> 1 <A|D|F|S|R per leg> <log status>}, the log
  * status being {@code 1 core} or {@code 3 disk <log_dev> <A|D>}. Message: {@code
@@ -64,6 +66,7 @@ public final class MirrorTarget implements Target {
     private final RegionLog regions;
     private final RegionLocks locks = new RegionLocks();
     private final MirrorResync resync;
+    private final LegReturn legReturn;
     private final DeviceEvents events;
     private final ByteBuffer copyBuffer;
 
@@ -75,7 +78,7 @@ public final class MirrorTarget implements Target {
 
     private MirrorTarget(MirrorArgs p, TargetArgs args) {
         this.events = args.events();
-        this.legs = new MirrorLegs(p.legs(), p.offsets(), events::raise);
+        this.legs = new MirrorLegs(p.legs(), p.offsets(), this::legFailed);
         this.offsetSectors = p.offsets();
         this.lengthBytes = args.lengthBytes();
         this.regionSectors = p.regionSectors();
@@ -88,6 +91,7 @@ public final class MirrorTarget implements Target {
         this.copyBuffer = ByteBuffer.allocateDirect((int) Math.min(COPY_BYTES, regionBytes));
         this.resync = new MirrorResync(legs.get(0).name(), regions, regionBytes, this::copyRegion, p.rateKiB(),
                 events::raise);
+        this.legReturn = new LegReturn(legs.get(0).name(), legs, this::legReturned);
     }
 
     public static Target create(TargetArgs args) throws TableException {
@@ -211,9 +215,9 @@ public final class MirrorTarget implements Target {
         long last = (offset + n - 1) / regionBytes;
         locks.beginWrite(first, last);
         try {
-            legs.toEvery("write", offset, n, (leg, at) -> leg.write(src.duplicate(), at), 'D');
+            long took = legs.toEvery("write", offset, n, (leg, at) -> leg.write(src.duplicate(), at), 'D');
             checkReadable(first, last, offset, n);
-            missedBy(first, last);
+            missedBy(first, last, took);
         } finally {
             locks.endWrite(first, last);
         }
@@ -221,15 +225,47 @@ public final class MirrorTarget implements Target {
     }
 
     /**
-     * A leg that is not healthy missed this write: its regions are out of sync, so that the log
-     * names every region such a leg lacks, and a table that brings the leg back (a reload of the
-     * same table, as after a remote leg's server returned) resyncs those regions only.
+     * A leg that did not take this write ({@code took} is the mask of those that did) missed it:
+     * its regions are out of sync, so that the log names every region such a leg lacks, and a leg
+     * that comes back (taken back when its server returns, or by a reload of the same table)
+     * gets those regions only.
      */
-    private void missedBy(long first, long last) {
+    private void missedBy(long first, long last, long took) {
         // Only a secondary's miss: a region out of sync reads from the primary alone, so one the
         // primary missed stays readable from the others (and the log is not trusted then).
-        if (legs.primaryHealthy() && !legs.allHealthy()) {
+        if ((took & 1) != 0 && took != legs.everyLeg()) {
             regions.markOutOfSync(first, last);
+            if (legs.allHealthy()) {
+                resync.start(); // the leg came back after this write passed it by: copy the region too
+            }
+        }
+    }
+
+    private void legFailed(int leg, char how) {
+        events.raise();
+        legReturn.failed(leg);
+    }
+
+    /**
+     * Remote leg {@code leg}'s server is back: the leg is taken back and the regions it missed
+     * are copied to it, all of them if it had failed a flush (which may have lost writes
+     * anywhere). Not while suspended or closed, nor without a primary to copy from.
+     */
+    private void legReturned(int leg) {
+        synchronized (lifecycle) {
+            char was = legs.letter(leg);
+            if (closed || quiescing || !resumed || was == 'A' || !legs.primaryHealthy()) {
+                return;
+            }
+            if (was == 'F') {
+                regions.markOutOfSync(0, regions.regions() - 1);
+            }
+            if (legs.revive(leg, was)) {
+                log.info("mirror {}: leg {} ({}) is back; {} of {} regions to resync", legs.get(0).name(), leg,
+                        legs.get(leg).name(), regions.regions() - regions.inSyncCount(), regions.regions());
+                events.raise();
+                resync.start();
+            }
         }
     }
 
@@ -254,8 +290,8 @@ public final class MirrorTarget implements Target {
         long last = (offset + length - 1) / regionBytes;
         locks.beginWrite(first, last);
         try {
-            legs.toEvery("discard", offset, length, (leg, at) -> leg.discard(at, length), 'D');
-            missedBy(first, last);
+            long took = legs.toEvery("discard", offset, length, (leg, at) -> leg.discard(at, length), 'D');
+            missedBy(first, last, took);
         } finally {
             locks.endWrite(first, last);
         }
@@ -335,6 +371,7 @@ public final class MirrorTarget implements Target {
             quiescing = false;
             regions.markDirty();
             resync.start();
+            legReturn.start();
         }
     }
 
@@ -344,6 +381,7 @@ public final class MirrorTarget implements Target {
             if (!resync.stopOrGiveUp()) {
                 return false;
             }
+            legReturn.stop();
             quiescing = true;
             return true;
         }
@@ -356,6 +394,7 @@ public final class MirrorTarget implements Target {
                 return;
             }
             closed = true;
+            legReturn.stop();
             resync.stop();
             if (resumed) {
                 try {
