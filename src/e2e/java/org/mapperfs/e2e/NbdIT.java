@@ -17,36 +17,13 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
 class NbdIT {
-    private static Process nbdkit(Path socket, Path log, String... args) throws Exception {
-        assertThat(Path.of("/usr/bin/nbdkit")).as("nbdkit (src/bin/ensure-deps installs it)").exists();
-        List<String> command = new ArrayList<>(List.of("nbdkit", "-f", "-U", socket.toString()));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        for (int i = 0; i < 500 && !Files.exists(socket); i++) {
-            assertThat(p.isAlive()).as("nbdkit: " + (Files.exists(log) ? Files.readString(log) : "")).isTrue();
-            Thread.sleep(10);
-        }
-        // nbdkit binds its socket before it listens: until a connect succeeds, one may be refused.
-        for (int i = 0; i < 500; i++) {
-            try (java.nio.channels.SocketChannel probe = java.nio.channels.SocketChannel.open(
-                    java.net.UnixDomainSocketAddress.of(socket))) {
-                return p;
-            } catch (java.io.IOException refused) {
-                assertThat(p.isAlive()).as("nbdkit died").isTrue();
-                Thread.sleep(10);
-            }
-        }
-        throw new AssertionError("nbdkit does not listen on " + socket);
-    }
-
     @Test
     void ext4OnALinearDeviceOverAnExportSurvivesADaemonRestart() throws Exception {
         Sandbox.requireKernel();
-        List<Process> servers = new ArrayList<>();
-        try (Sandbox s = new Sandbox("nbd")) {
+        try (Nbdkit servers = new Nbdkit(); Sandbox s = new Sandbox("nbd")) {
             Path disk = s.file("export.img", 256L << 20);
             Path socket = s.dir.resolve("nbd.sock");
-            servers.add(nbdkit(socket, s.dir.resolve("nbdkit.log"), "file", disk.toString()));
+            servers.serve(socket, s.dir.resolve("nbdkit.log"), "file", disk.toString());
             String uri = "nbd+unix:///?socket=" + socket;
             s.mount();
             s.create("remote", "0 " + (256 << 11) + " linear " + uri + " 0");
@@ -72,19 +49,16 @@ class NbdIT {
             Path back = s.mountFs(again, "remote2");
             assertThat(FilesystemIT.sha256(back.resolve("big"))).isEqualTo(sum);
             s.unmountFs(back);
-        } finally {
-            servers.forEach(Process::destroyForcibly);
         }
     }
 
     @Test
     void aServerThatFailsRequestsGivesTheWriterEioAndNothingElseSuffers() throws Exception {
         Sandbox.requireKernel();
-        List<Process> servers = new ArrayList<>();
-        try (Sandbox s = new Sandbox("nbd-errors")) {
+        try (Nbdkit servers = new Nbdkit(); Sandbox s = new Sandbox("nbd-errors")) {
             Path socket = s.dir.resolve("bad.sock");
-            servers.add(nbdkit(socket, s.dir.resolve("nbdkit.log"), "--filter=error", "memory", "16M",
-                    "error=EIO", "error-pwrite-rate=100%"));
+            servers.serve(socket, s.dir.resolve("nbdkit.log"), "--filter=error", "memory", "16M", "error=EIO",
+                    "error-pwrite-rate=100%");
             s.mount();
             Path good = s.file("good.img", 1 << 20);
             s.create("bad", "0 32768 linear nbd+unix:///?socket=" + socket + " 0");
@@ -100,8 +74,6 @@ class NbdIT {
                     "status=none").orFail();
             assertThat(s.cli("ls").orFail().out()).contains("bad", "good");
             assertThat(Files.readString(s.state.resolve("daemon.log"))).contains("the server failed the write");
-        } finally {
-            servers.forEach(Process::destroyForcibly);
         }
     }
 
@@ -128,9 +100,10 @@ class NbdIT {
             Shell.run("ip", "netns", "exec", ns, "ip", "link", "set", peer, "up").orFail();
             Shell.run("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up").orFail();
             Path log = s.dir.resolve("nbdkit.log");
-            servers.add(new ProcessBuilder("ip", "netns", "exec", ns, "nbdkit", "-f", "-i", "10.231.77.2", "-p",
-                    String.valueOf(port), "memory", "64M").redirectErrorStream(true).redirectOutput(log.toFile())
-                    .start());
+            // nsenter --net, not ip netns exec: that would give nbdkit a copy of the mount table too.
+            servers.add(new ProcessBuilder("nsenter", "--net=/run/netns/" + ns, "nbdkit", "-f", "-i", "10.231.77.2",
+                    "-p", String.valueOf(port), "memory", "64M").redirectErrorStream(true)
+                    .redirectOutput(log.toFile()).start());
             String uri = "nbd://10.231.77.2:" + port + "/";
             s.mount("--remote-timeout", "4");
             Shell.Result created = null;
