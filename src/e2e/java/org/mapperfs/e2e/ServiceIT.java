@@ -85,10 +85,14 @@ class ServiceIT {
             }
 
             Path fstab = Files.writeString(s.dir.resolve("fstab"), "# a line as /etc/fstab would hold it\n"
-                    + "mapperfs " + s.mnt + " fuse.mapperfs state=" + state + ",nofail 0 0\n");
+                    + "mapperfs " + s.mnt + " fuse.mapperfs state=" + state
+                    + ",nofail,remote_timeout=7,remote_connections=2 0 0\n");
             Shell.run("mount", "-T", fstab.toString(), s.mnt.toString()).orFail();
             try {
                 assertThat(Sandbox.isMounted(s.mnt)).isTrue();
+                assertThat(Shell.run("pgrep", "-af", "mount --foreground " + s.mnt).orFail().out())
+                        .as("the remote options reached the daemon")
+                        .contains("--remote-timeout 7", "--remote-connections 2");
                 assertThat(s.cli("ls").orFail().out()).as("the state folder's device is back").contains("z");
             } finally {
                 s.cli("unmount").orFail();

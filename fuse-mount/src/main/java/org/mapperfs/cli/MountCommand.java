@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.mapperfs.core.MapperException;
+import org.mapperfs.core.nbd.RemoteOptions;
 import org.mapperfs.daemon.Daemon;
 import org.mapperfs.daemon.Mounts;
 import picocli.CommandLine.Command;
@@ -79,6 +80,11 @@ final class MountCommand implements Callable<Integer>, ContextAware {
                     + "included, before it fails with EIO (default: ${DEFAULT-VALUE}).")
     long remoteTimeoutSeconds;
 
+    @Option(names = "--remote-connections", paramLabel = "N", defaultValue = "1",
+            description = "Connections per remote export where its server allows several (multi-conn), 1 to 16 "
+                    + "(default: ${DEFAULT-VALUE}: with a server on the same machine, one was fastest).")
+    int remoteConnections;
+
     @Option(names = "--max-request", paramLabel = "SIZE",
             description = "Largest read or write the kernel sends the daemon: 4K to 1M in steps of 4K (wire transport;"
                     + " default 256K). Larger requests suit big synchronous I/O straight on device files (dd bs=1M).")
@@ -95,9 +101,7 @@ final class MountCommand implements Callable<Integer>, ContextAware {
         int fileMode = parseMode();
         Daemon.TransportType type = parseTransport();
         metricsAddress(metrics); // refused here, not in the daemon's log
-        if (remoteTimeoutSeconds < 1 || remoteTimeoutSeconds > 86_400) {
-            throw new CliException("invalid --remote-timeout " + remoteTimeoutSeconds + ": from 1 to 86400 seconds");
-        }
+        remoteOptions(remoteTimeoutSeconds, remoteConnections); // refused here, not in the daemon's log
         int requestBytes = Daemon.DEFAULT_MAX_REQUEST;
         if (maxRequest != null) {
             if (type != Daemon.TransportType.WIRE) {
@@ -186,11 +190,24 @@ final class MountCommand implements Callable<Integer>, ContextAware {
         };
     }
 
+    /** --remote-timeout and --remote-connections, checked. */
+    static RemoteOptions remoteOptions(long timeoutSeconds, int connections) throws CliException {
+        if (timeoutSeconds < 1 || timeoutSeconds > 86_400) {
+            throw new CliException("invalid --remote-timeout " + timeoutSeconds + ": from 1 to 86400 seconds");
+        }
+        if (connections < 1 || connections > RemoteOptions.MAX_CONNECTIONS) {
+            throw new CliException("invalid --remote-connections " + connections + ": from 1 to "
+                    + RemoteOptions.MAX_CONNECTIONS);
+        }
+        return new RemoteOptions(timeoutSeconds * 1000, connections);
+    }
+
     private int runDaemon(Path mountPoint, Path stateDir, int fileMode, Daemon.TransportType type, int requestBytes)
             throws CliException {
         try {
             return Daemon.run(new Daemon.Settings(mountPoint, stateDir, allowOther, fileMode, !pageCache, debug, type,
-                    requestBytes, metricsAddress(metrics), remoteTimeoutSeconds * 1000));
+                    requestBytes, metricsAddress(metrics),
+                    remoteOptions(remoteTimeoutSeconds, remoteConnections)));
         } catch (MapperException e) {
             throw new CliException(e.getMessage(), e);
         } catch (IOException e) {
@@ -293,6 +310,7 @@ final class MountCommand implements Callable<Integer>, ContextAware {
             command.addAll(List.of("--metrics", metrics));
         }
         command.addAll(List.of("--remote-timeout", String.valueOf(remoteTimeoutSeconds)));
+        command.addAll(List.of("--remote-connections", String.valueOf(remoteConnections)));
         if (debug) {
             command.add("--debug");
         }

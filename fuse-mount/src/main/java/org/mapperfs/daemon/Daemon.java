@@ -17,6 +17,7 @@ import org.mapperfs.control.Host;
 import org.mapperfs.core.Mapper;
 import org.mapperfs.core.MapperException;
 import org.mapperfs.core.TargetRegistry;
+import org.mapperfs.core.nbd.RemoteOptions;
 import org.mapperfs.fs.ControlHandle;
 import org.mapperfs.fs.MapperFs;
 import org.mapperfs.libc.LibcHoles;
@@ -73,7 +74,7 @@ public final class Daemon {
     /** @param metrics where to serve the Prometheus text over HTTP (host and port), or empty for nowhere */
     public record Settings(Path mountPoint, Path stateDir, boolean allowOther, int fileMode, boolean directIo,
             boolean debug, TransportType transport, int maxRequest, Optional<InetSocketAddress> metrics,
-            long remoteTimeoutMillis) {}
+            RemoteOptions remote) {}
 
     /** How the daemon speaks FUSE: the kernel's protocol on /dev/fuse itself, or through libfuse 2. */
     public enum TransportType { WIRE, LIBFUSE }
@@ -105,7 +106,7 @@ public final class Daemon {
                             + " mount when any request waits longer, I/O held at a suspended device included;"
                             + " set it to 0 to suspend devices for longer", seconds));
             Mapper mapper = new Mapper(TargetRegistry.standard(), new LibcHoles(), new LibcVectorIo(),
-                    Optional.of(mountPoint), s.remoteTimeoutMillis());
+                    Optional.of(mountPoint), s.remote());
             restore(mapper, store);
             return serve(s, mountPoint, store, mapper);
         }

@@ -97,4 +97,16 @@ class MountCommandTest {
                 .isInstanceOf(CliException.class)
                 .hasMessage("invalid --max-request '" + text + "': a multiple of 4K from 4K to 1M, such as 256K");
     }
+
+    @Test
+    void remoteOptionsAreCheckedWithOneLineNamingTheOption() throws CliException {
+        assertThat(MountCommand.remoteOptions(30, 1)).isEqualTo(new org.mapperfs.core.nbd.RemoteOptions(30_000, 1));
+        assertThat(MountCommand.remoteOptions(86_400, 16).connections()).isEqualTo(16);
+        assertThatThrownBy(() -> MountCommand.remoteOptions(0, 1)).isInstanceOf(CliException.class)
+                .hasMessage("invalid --remote-timeout 0: from 1 to 86400 seconds");
+        assertThatThrownBy(() -> MountCommand.remoteOptions(30, 0)).isInstanceOf(CliException.class)
+                .hasMessage("invalid --remote-connections 0: from 1 to 16");
+        assertThatThrownBy(() -> MountCommand.remoteOptions(30, 17)).isInstanceOf(CliException.class)
+                .hasMessage("invalid --remote-connections 17: from 1 to 16");
+    }
 }

@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.regex.Pattern;
 import org.mapperfs.core.nbd.NbdDevice;
 import org.mapperfs.core.nbd.NbdUri;
+import org.mapperfs.core.nbd.RemoteOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,7 +62,7 @@ public final class Mapper implements AutoCloseable {
      *     may name a device by that path; such paths are recognised by text, never opened
      */
     public Mapper(TargetRegistry registry, HolePuncher holes, VectorIo vectors, Optional<Path> deviceDirectory) {
-        this(registry, holes, vectors, deviceDirectory, NbdDevice.DEFAULT_TIMEOUT_MILLIS);
+        this(registry, holes, vectors, deviceDirectory, RemoteOptions.DEFAULT);
     }
 
     /**
@@ -73,12 +74,20 @@ public final class Mapper implements AutoCloseable {
      */
     public Mapper(TargetRegistry registry, HolePuncher holes, VectorIo vectors, Optional<Path> deviceDirectory,
             long remoteTimeoutMillis) {
-        if (remoteTimeoutMillis < 1) {
-            throw new IllegalArgumentException("remoteTimeoutMillis must be at least 1");
-        }
+        this(registry, holes, vectors, deviceDirectory, new RemoteOptions(remoteTimeoutMillis, 1));
+    }
+
+    /**
+     * As {@link #Mapper(TargetRegistry, HolePuncher, VectorIo, Optional)}, with how remote exports
+     * (NBD URIs in tables) are reached.
+     *
+     * @param remote the time a request may take and the connections per export
+     */
+    public Mapper(TargetRegistry registry, HolePuncher holes, VectorIo vectors, Optional<Path> deviceDirectory,
+            RemoteOptions remote) {
         this.registry = registry;
         this.files = new BackingFiles(holes, vectors);
-        this.remotes = new RemoteDevices(remoteTimeoutMillis);
+        this.remotes = new RemoteDevices(remote);
         this.deviceDirectory = deviceDirectory.map(p -> p.toAbsolutePath().normalize());
     }
 

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.mapperfs.core.nbd.NbdDevice;
 import org.mapperfs.core.nbd.NbdUri;
+import org.mapperfs.core.nbd.RemoteOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,7 +20,7 @@ import org.slf4j.LoggerFactory;
 final class RemoteDevices {
     private static final Logger log = LoggerFactory.getLogger(RemoteDevices.class);
     private final Map<String, Entry> open = new HashMap<>();
-    private final long timeoutMillis;
+    private final RemoteOptions options;
 
     private static final class Entry {
         final NbdDevice device;
@@ -30,8 +31,8 @@ final class RemoteDevices {
         }
     }
 
-    RemoteDevices(long timeoutMillis) {
-        this.timeoutMillis = timeoutMillis;
+    RemoteDevices(RemoteOptions options) {
+        this.options = options;
     }
 
     /** Connects to {@code uri} (or shares the open connection); each call needs one {@link #release}. */
@@ -40,7 +41,7 @@ final class RemoteDevices {
         if (shared != null) {
             return shared;
         }
-        NbdDevice fresh = NbdDevice.open(uri, timeoutMillis);
+        NbdDevice fresh = NbdDevice.open(uri, options);
         synchronized (this) {
             Entry entry = open.get(uri.text());
             if (entry == null) {

@@ -17,13 +17,16 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * One connection to an NBD server, after the fixed-newstyle handshake ({@code NBD_OPT_GO} with
  * the block-size information, structured replies when the server has them, else
  * {@code NBD_OPT_EXPORT_NAME}). Many requests are in flight at once: each caller sends its
- * request under a lock and waits for its reply, which one reader thread matches by cookie and
- * reads straight into the caller's buffer. A lost connection fails every request in flight
+ * request under a lock (header and data in one system call) and waits for its reply, which one
+ * reader thread matches by cookie and puts into the caller's buffer. The reader reads the socket
+ * in large pieces, so that a burst of small replies costs one system call, not several each;
+ * a large read's data go from the socket straight into the caller's buffer. A lost connection fails every request in flight
  * with {@link Lost}; the caller may retry on a new connection. A watchdog closes a connection
  * whose handshake or requests outlive their deadlines, so that nothing waits past them, not even
  * a request stuck in a send to a server that stopped reading. See the NBD project's doc/proto.md.
@@ -83,15 +86,20 @@ final class NbdConnection implements AutoCloseable {
         }
     }
 
-    /** A request waiting for its reply; {@code dst} is a read's buffer, its data go to dst's position on. */
+    /**
+     * A request waiting for its reply; {@code dst} is a read's buffer, its data go to dst's
+     * position on. The reader sets {@code error} and {@code message} before {@code done}, whose
+     * volatile write publishes them, then unparks the waiter.
+     */
     private static final class Pending {
         final long offset;
         final ByteBuffer dst;
         final long deadline;
+        final Thread waiter = Thread.currentThread();
         int error;
         String message;
-        boolean done;
-        IOException lost;
+        volatile boolean done;
+        volatile IOException lost;
 
         Pending(long offset, ByteBuffer dst, long deadline) {
             this.offset = offset;
@@ -99,6 +107,11 @@ final class NbdConnection implements AutoCloseable {
             this.deadline = deadline;
         }
     }
+
+    /** Bytes the reader takes from the socket at once. */
+    private static final int IN_BYTES = 128 * 1024;
+    /** Data at least this long go from the socket straight into the caller's buffer. */
+    private static final int DIRECT_READ_BYTES = 32 * 1024;
 
     /** How often the watchdog looks for requests past their deadline. */
     private static final long WATCH_MILLIS = 250;
@@ -118,8 +131,11 @@ final class NbdConnection implements AutoCloseable {
     private final ByteBuffer header = ByteBuffer.allocate(28);
     /** The reader thread's: an offset chunk's offset (and a hole's length). */
     private final ByteBuffer chunk = ByteBuffer.allocate(12);
-    /** Guarded by {@link #sending}: the request being sent. */
-    private final ByteBuffer request = ByteBuffer.allocate(28);
+    /** The reader thread's: what it read from the socket and has not taken yet (position to limit). */
+    private final ByteBuffer in = ByteBuffer.allocateDirect(IN_BYTES).flip();
+    /** Guarded by {@link #sending}: the request being sent, and it with a write's data. */
+    private final ByteBuffer request = ByteBuffer.allocateDirect(28);
+    private final ByteBuffer[] requestAndData = new ByteBuffer[2];
     private final Thread reader;
     private final ScheduledFuture<?> watch;
     private volatile IOException broken;
@@ -312,24 +328,32 @@ final class NbdConnection implements AutoCloseable {
             synchronized (sending) {
                 request.clear().putInt(REQUEST_MAGIC).putShort((short) flags).putShort((short) type).putLong(cookie)
                         .putLong(offset).putInt(length).flip();
-                write(channel, request);
                 if (type == CMD_WRITE) {
-                    write(channel, data.duplicate());
-                }
-            }
-            synchronized (p) {
-                while (!p.done && p.lost == null) {
-                    long left = deadlineNanos - System.nanoTime();
-                    if (left <= 0) {
-                        fail(new IOException("no reply within the timeout"));
-                        throw new Lost(name + ": no reply within the timeout", null);
+                    requestAndData[0] = request;
+                    requestAndData[1] = data.duplicate();
+                    try {
+                        while (requestAndData[1].hasRemaining()) {
+                            channel.write(requestAndData);
+                        }
+                    } finally {
+                        requestAndData[1] = null;
                     }
-                    TimeUnit.NANOSECONDS.timedWait(p, left);
+                } else {
+                    write(channel, request);
                 }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(name + ": interrupted", e);
+            while (!p.done && p.lost == null) {
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0) {
+                    fail(new IOException("no reply within the timeout"));
+                    throw new Lost(name + ": no reply within the timeout", null);
+                }
+                LockSupport.parkNanos(this, left);
+                if (Thread.interrupted()) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException(name + ": interrupted");
+                }
+            }
         } catch (IOException e) {
             if (e instanceof Lost) {
                 throw e;
@@ -440,10 +464,8 @@ final class NbdConnection implements AutoCloseable {
                 int messageLength = Short.toUnsignedInt(e.getShort(4));
                 String message = messageLength > 0 && 6 + messageLength <= length
                         ? new String(e.array(), 6, messageLength, StandardCharsets.UTF_8) : null;
-                synchronized (p) {
-                    p.error = error == 0 ? 5 : error;
-                    p.message = message;
-                }
+                p.error = error == 0 ? 5 : error;
+                p.message = message;
             }
             default -> skip(length);
         }
@@ -465,21 +487,34 @@ final class NbdConnection implements AutoCloseable {
         fill(ByteBuffer.allocate(n));
     }
 
+    /** Fills {@code b} from what was read ahead, then from the socket. */
     private void fill(ByteBuffer b) throws IOException {
         while (b.hasRemaining()) {
-            if (channel.read(b) < 0) {
-                throw new EOFException("the server closed the connection");
+            if (in.hasRemaining()) {
+                int n = Math.min(in.remaining(), b.remaining());
+                b.put(b.position(), in, in.position(), n);
+                b.position(b.position() + n);
+                in.position(in.position() + n);
+            } else if (b.remaining() >= DIRECT_READ_BYTES) {
+                if (channel.read(b) < 0) {
+                    throw new EOFException("the server closed the connection");
+                }
+            } else {
+                in.clear();
+                int n = channel.read(in);
+                in.flip();
+                if (n < 0) {
+                    throw new EOFException("the server closed the connection");
+                }
             }
         }
     }
 
     private static void complete(Pending p, int error, String message) {
-        synchronized (p) {
-            p.error = error;
-            p.message = message;
-            p.done = true;
-            p.notifyAll();
-        }
+        p.error = error;
+        p.message = message;
+        p.done = true;
+        LockSupport.unpark(p.waiter);
     }
 
     /** The connection is unusable: every request in flight fails with it, and so will later ones. */
@@ -496,10 +531,8 @@ final class NbdConnection implements AutoCloseable {
             // already failing
         }
         for (Pending p : pending.values()) {
-            synchronized (p) {
-                p.lost = why;
-                p.notifyAll();
-            }
+            p.lost = why;
+            LockSupport.unpark(p.waiter);
         }
     }
 

@@ -3,6 +3,8 @@ package org.mapperfs.core.nbd;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.mapperfs.core.BlockDevice;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,6 +16,10 @@ import org.slf4j.LoggerFactory;
  * Failure policy, as qemu's reconnect-delay: a request whose connection is lost, or whose reply
  * does not come, is retried on a new connection (with back-off) until its time is up; then it
  * fails with an I/O error. An error the server answers fails at once.
+ *
+ * <p>Where the server allows several connections to one export (multi-conn: a flush on one
+ * covers the writes done on all), requests may be spread over several, each made when first
+ * needed; else all go through one.
  */
 public final class NbdDevice implements BlockDevice, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NbdDevice.class);
@@ -25,25 +31,39 @@ public final class NbdDevice implements BlockDevice, AutoCloseable {
     private final NbdUri uri;
     private final long timeoutNanos;
     private final NbdConnection.Export export;
-    private volatile NbdConnection connection;
+    /** The connections; null where none is made yet; a lost one stays until it is replaced. */
+    private final AtomicReferenceArray<NbdConnection> connections;
+    private final AtomicInteger next = new AtomicInteger();
     private volatile boolean closed;
     /** Connections made so far: 1 after open, one more on each reconnection. */
     private volatile long generation = 1;
 
-    private NbdDevice(NbdUri uri, NbdConnection first, long timeoutMillis) {
+    private NbdDevice(NbdUri uri, NbdConnection first, long timeoutMillis, int connectionCount) {
         this.uri = uri;
-        this.connection = first;
         this.export = first.export();
+        this.connections = new AtomicReferenceArray<>(
+                export.has(NbdConnection.TF_CAN_MULTI_CONN) ? connectionCount : 1);
+        connections.set(0, first);
         this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     }
 
-    /** Connects to {@code uri}; fails at once (no retry) if the server cannot be reached now. */
+    /** Connects to {@code uri} with one connection; fails at once (no retry) if the server cannot be reached now. */
     public static NbdDevice open(NbdUri uri, long timeoutMillis) throws IOException {
+        return open(uri, new RemoteOptions(timeoutMillis, 1));
+    }
+
+    /**
+     * Connects to {@code uri}; fails at once (no retry) if the server cannot be reached now.
+     * Requests are spread over {@code options.connections()} connections if the server allows
+     * several.
+     */
+    public static NbdDevice open(NbdUri uri, RemoteOptions options) throws IOException {
+        long timeoutMillis = options.timeoutMillis();
         NbdConnection c = NbdConnection.open(uri, timeoutMillis);
         log.info("{}: {} bytes, {}{}, requests up to {} bytes", uri.text(), c.export().size(),
                 c.export().has(NbdConnection.TF_READ_ONLY) ? "read-only" : "read-write",
                 c.export().structured() ? ", structured replies" : "", c.export().maxBlock());
-        return new NbdDevice(uri, c, timeoutMillis);
+        return new NbdDevice(uri, c, timeoutMillis, options.connections());
     }
 
     @Override
@@ -65,10 +85,24 @@ public final class NbdDevice implements BlockDevice, AutoCloseable {
         return export.has(NbdConnection.TF_READ_ONLY);
     }
 
-    /** Whether the connection is up (false after it was lost, until a request reconnects). */
+    /** Whether the device is connected (false after a connection was lost, until a request reconnects). */
     public boolean connected() {
-        NbdConnection c = connection;
-        return c != null && !c.isBroken();
+        NbdConnection first = connections.get(0);
+        if (first == null || first.isBroken()) {
+            return false;
+        }
+        for (int i = 1; i < connections.length(); i++) {
+            NbdConnection c = connections.get(i);
+            if (c != null && c.isBroken()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** How many connections requests are spread over: more than one where the server allows it. */
+    public int connectionCount() {
+        return connections.length();
     }
 
     /** How many connections were made: it grows when a lost connection is made anew. */
@@ -86,7 +120,7 @@ public final class NbdDevice implements BlockDevice, AutoCloseable {
             return false;
         }
         try {
-            connection(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis));
+            connection(0, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis));
             return true;
         } catch (IOException e) {
             return false;
@@ -166,7 +200,8 @@ public final class NbdDevice implements BlockDevice, AutoCloseable {
         while (!closed) {
             NbdConnection c;
             try {
-                c = connection(deadline);
+                c = connection(connections.length() == 1 ? 0
+                        : Math.floorMod(next.getAndIncrement(), connections.length()), deadline);
                 if (data != null) {
                     data.position(at);
                 }
@@ -188,21 +223,21 @@ public final class NbdDevice implements BlockDevice, AutoCloseable {
                         + (last == null ? "" : " (" + last.getMessage() + ")")), last);
     }
 
-    /** The live connection, or a new one if it broke. */
-    private NbdConnection connection(long deadline) throws IOException {
-        NbdConnection c = connection;
+    /** Connection {@code slot}, made anew if it broke or was never made. */
+    private NbdConnection connection(int slot, long deadline) throws IOException {
+        NbdConnection c = connections.get(slot);
         if (c != null && !c.isBroken()) {
             return c;
         }
         synchronized (this) {
-            c = connection;
+            c = connections.get(slot);
             if (c != null && !c.isBroken()) {
                 return c;
             }
-            if (c != null) {
+            boolean lost = c != null; // else this slot's first connection
+            if (lost) {
                 log.warn("{}: connection lost; reconnecting", uri.text());
-                c.close();
-                connection = null;
+                c.close(); // stays in its slot, broken, until a new one replaces it
             }
             NbdConnection fresh = NbdConnection.open(uri,
                     Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
@@ -211,9 +246,11 @@ public final class NbdDevice implements BlockDevice, AutoCloseable {
                 throw new IOException(uri.text() + ": the export is now " + fresh.export().size() + " bytes, was "
                         + export.size());
             }
-            log.info("{}: reconnected", uri.text());
-            connection = fresh;
-            generation++;
+            if (lost) {
+                log.info("{}: reconnected", uri.text());
+                generation++;
+            }
+            connections.set(slot, fresh);
             return fresh;
         }
     }
@@ -230,9 +267,11 @@ public final class NbdDevice implements BlockDevice, AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        NbdConnection c = connection;
-        if (c != null) {
-            c.close();
+        for (int i = 0; i < connections.length(); i++) {
+            NbdConnection c = connections.get(i);
+            if (c != null) {
+                c.close();
+            }
         }
     }
 

@@ -94,6 +94,41 @@ class NbdDeviceTest {
         assertThat(read(d, 4096, data.length)).isEqualTo(data);
     }
 
+    /**
+     * Several connections only where the server allows them (multi-conn), counted in nbdkit's
+     * log; data written through one is read back through another, and one flush covers all.
+     */
+    @Test
+    void requestsSpreadOverSeveralConnectionsOnlyWhereTheServerAllowsMultiConn() throws Exception {
+        Path multiLog = dir.resolve("multi.txt");
+        Path multi = serve("multi.sock", "--filter=log", "memory", "16M", "logfile=" + multiLog);
+        NbdDevice d = NbdDevice.open(NbdUri.parse("nbd+unix:///?socket=" + multi), new RemoteOptions(10_000, 3));
+        devices.add(d);
+        assertThat(d.connectionCount()).isEqualTo(3);
+        for (int i = 0; i < 12; i++) {
+            d.write(ByteBuffer.wrap(random(4096, 10 + i)), i * 4096L);
+        }
+        d.flush();
+        for (int i = 0; i < 12; i++) {
+            assertThat(read(d, i * 4096L, 4096)).as("block " + i).isEqualTo(random(4096, 10 + i));
+        }
+        assertThat(Files.readAllLines(multiLog).stream().filter(l -> l.contains(" Connect ")).count())
+                .as("connections made").isEqualTo(3);
+
+        Path singleLog = dir.resolve("single.txt");
+        Path single = serve("single.sock", "--filter=log", "--filter=multi-conn", "memory", "16M",
+                "logfile=" + singleLog, "multi-conn-mode=disable");
+        NbdDevice one = NbdDevice.open(NbdUri.parse("nbd+unix:///?socket=" + single), new RemoteOptions(10_000, 3));
+        devices.add(one);
+        assertThat(one.connectionCount()).isEqualTo(1);
+        for (int i = 0; i < 12; i++) {
+            one.write(ByteBuffer.wrap(random(4096, 30 + i)), i * 4096L);
+        }
+        one.flush();
+        assertThat(Files.readAllLines(singleLog).stream().filter(l -> l.contains(" Connect ")).count())
+                .as("connections made without multi-conn").isEqualTo(1);
+    }
+
     @Test
     void aReadOnlyExportRefusesWritesAndAServerErrorFailsAtOnce() throws Exception {
         NbdDevice ro = open(serve("ro.sock", "-r", "memory", "1M"), 10_000);
