@@ -20,42 +20,20 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * One connection to an NBD server, after the fixed-newstyle handshake ({@code NBD_OPT_GO} with
- * the block-size information, structured replies when the server has them, else
- * {@code NBD_OPT_EXPORT_NAME}). Many requests are in flight at once: each caller sends its
- * request under a lock (header and data in one system call) and waits for its reply, which one
- * reader thread matches by cookie and puts into the caller's buffer. The reader reads the socket
- * in large pieces, so that a burst of small replies costs one system call, not several each;
- * a large read's data go from the socket straight into the caller's buffer. A lost connection fails every request in flight
- * with {@link Lost}; the caller may retry on a new connection. A watchdog closes a connection
- * whose handshake or requests outlive their deadlines, so that nothing waits past them, not even
- * a request stuck in a send to a server that stopped reading. See the NBD project's doc/proto.md.
+ * One connection to an NBD server, after the handshake ({@link NbdHandshake}). Many requests are
+ * in flight at once: each caller sends its request under a lock (header and data in one system
+ * call) and waits for its reply, which one reader thread matches by cookie and puts into the
+ * caller's buffer. The reader reads the socket in large pieces, so that a burst of small replies
+ * costs one system call, not several each; a large read's data go from the socket straight into
+ * the caller's buffer. A lost connection fails every request in flight with {@link Lost}; the
+ * caller may retry on a new connection. A watchdog closes a connection whose handshake or
+ * requests outlive their deadlines, so that nothing waits past them, not even a request stuck in
+ * a send to a server that stopped reading. See the NBD project's doc/proto.md.
  */
 final class NbdConnection implements AutoCloseable {
-    static final long NBDMAGIC = 0x4e42444d41474943L;
-    static final long IHAVEOPT = 0x49484156454F5054L;
-    static final long REPLY_MAGIC = 0x3e889045565a9L;
     static final int REQUEST_MAGIC = 0x25609513;
     static final int SIMPLE_REPLY_MAGIC = 0x67446698;
     static final int STRUCTURED_REPLY_MAGIC = 0x668e33ef;
-
-    static final int FLAG_FIXED_NEWSTYLE = 1;
-    static final int FLAG_NO_ZEROES = 2;
-    static final int OPT_EXPORT_NAME = 1;
-    static final int OPT_GO = 7;
-    static final int OPT_STRUCTURED_REPLY = 8;
-    static final int REP_ACK = 1;
-    static final int REP_INFO = 3;
-    static final int REP_ERR_UNSUP = 0x80000001;
-    static final int INFO_EXPORT = 0;
-    static final int INFO_BLOCK_SIZE = 3;
-
-    static final int TF_READ_ONLY = 1 << 1;
-    static final int TF_SEND_FLUSH = 1 << 2;
-    static final int TF_SEND_FUA = 1 << 3;
-    static final int TF_SEND_TRIM = 1 << 5;
-    static final int TF_SEND_WRITE_ZEROES = 1 << 6;
-    static final int TF_CAN_MULTI_CONN = 1 << 8;
 
     static final int CMD_READ = 0;
     static final int CMD_WRITE = 1;
@@ -76,13 +54,6 @@ final class NbdConnection implements AutoCloseable {
     static final class Lost extends IOException {
         Lost(String message, Throwable cause) {
             super(message, cause);
-        }
-    }
-
-    /** What the server said of its export. */
-    record Export(long size, int flags, int minBlock, int preferredBlock, int maxBlock, boolean structured) {
-        boolean has(int flag) {
-            return (flags & flag) != 0;
         }
     }
 
@@ -108,6 +79,8 @@ final class NbdConnection implements AutoCloseable {
         }
     }
 
+    /** A Unix socket's send and receive buffers (the kernel caps them at net.core.[wr]mem_max). */
+    private static final int UNIX_SOCKET_BUFFER = 4 << 20;
     /** Bytes the reader takes from the socket at once. */
     private static final int IN_BYTES = 128 * 1024;
     /** Data at least this long go from the socket straight into the caller's buffer. */
@@ -123,7 +96,7 @@ final class NbdConnection implements AutoCloseable {
 
     private final String name;
     private final SocketChannel channel;
-    private final Export export;
+    private final NbdExport export;
     private final Object sending = new Object();
     private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicLong cookies = new AtomicLong();
@@ -140,7 +113,7 @@ final class NbdConnection implements AutoCloseable {
     private final ScheduledFuture<?> watch;
     private volatile IOException broken;
 
-    private NbdConnection(String name, SocketChannel channel, Export export) {
+    private NbdConnection(String name, SocketChannel channel, NbdExport export) {
         this.name = name;
         this.channel = channel;
         this.export = export;
@@ -171,6 +144,10 @@ final class NbdConnection implements AutoCloseable {
         try {
             if (uri.socket().isPresent()) {
                 ch = SocketChannel.open(UnixDomainSocketAddress.of(uri.socket().get()));
+                // Room for whole requests in flight: the default ~200 KiB made a 256 KiB write wait
+                // for the server to drain it piece by piece. TCP tunes its own buffers.
+                ch.setOption(StandardSocketOptions.SO_SNDBUF, UNIX_SOCKET_BUFFER);
+                ch.setOption(StandardSocketOptions.SO_RCVBUF, UNIX_SOCKET_BUFFER);
             } else {
                 ch = SocketChannel.open();
                 try {
@@ -189,7 +166,7 @@ final class NbdConnection implements AutoCloseable {
         ScheduledFuture<?> timeout = WATCHDOG.schedule(() -> closeQuietly(connected),
                 Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         try {
-            Export export = handshake(ch, uri);
+            NbdExport export = NbdHandshake.shake(ch, uri);
             if (!timeout.cancel(false)) {
                 throw new AsynchronousCloseException();
             }
@@ -213,100 +190,8 @@ final class NbdConnection implements AutoCloseable {
         }
     }
 
-    Export export() {
+    NbdExport export() {
         return export;
-    }
-
-    private static Export handshake(SocketChannel ch, NbdUri uri) throws IOException {
-        ByteBuffer greeting = read(ch, 18);
-        if (greeting.getLong() != NBDMAGIC || greeting.getLong() != IHAVEOPT) {
-            throw new IOException(uri.text() + ": not a newstyle NBD server");
-        }
-        int serverFlags = Short.toUnsignedInt(greeting.getShort());
-        if ((serverFlags & FLAG_FIXED_NEWSTYLE) == 0) {
-            throw new IOException(uri.text() + ": the server does not speak fixed newstyle");
-        }
-        boolean noZeroes = (serverFlags & FLAG_NO_ZEROES) != 0;
-        write(ch, ByteBuffer.allocate(4).putInt(FLAG_FIXED_NEWSTYLE | (noZeroes ? FLAG_NO_ZEROES : 0)).flip());
-
-        option(ch, OPT_STRUCTURED_REPLY, new byte[0]);
-        int type = optionReply(ch, OPT_STRUCTURED_REPLY, null);
-        boolean structured = type == REP_ACK;
-
-        byte[] name = uri.export().getBytes(StandardCharsets.UTF_8);
-        ByteBuffer go = ByteBuffer.allocate(4 + name.length + 2 + 2).putInt(name.length).put(name)
-                .putShort((short) 1).putShort((short) INFO_BLOCK_SIZE);
-        option(ch, OPT_GO, go.array());
-        long[] info = {-1, 0, 1, 4096, 32 << 20}; // size, flags, min, preferred, max
-        while (true) {
-            type = optionReply(ch, OPT_GO, info);
-            if (type == REP_ACK) {
-                break;
-            }
-            if (type == REP_ERR_UNSUP) {
-                return exportName(ch, uri, name, noZeroes, structured);
-            }
-            if (type < 0) {
-                throw new IOException(uri.text() + ": the server refused export '" + uri.export() + "' (NBD error "
-                        + (type & 0x7fffffff) + ")");
-            }
-        }
-        if (info[0] < 0) {
-            throw new IOException(uri.text() + ": the server sent no export size");
-        }
-        return new Export(info[0], (int) info[1], (int) info[2], (int) info[3], (int) Math.min(info[4], 32 << 20),
-                structured);
-    }
-
-    private static Export exportName(SocketChannel ch, NbdUri uri, byte[] name, boolean noZeroes, boolean structured)
-            throws IOException {
-        option(ch, OPT_EXPORT_NAME, name);
-        ByteBuffer r = read(ch, 10 + (noZeroes ? 0 : 124));
-        return new Export(r.getLong(), Short.toUnsignedInt(r.getShort()), 1, 4096, 32 << 20, structured);
-    }
-
-    private static void option(SocketChannel ch, int option, byte[] data) throws IOException {
-        write(ch, ByteBuffer.allocate(16 + data.length).putLong(IHAVEOPT).putInt(option).putInt(data.length).put(data)
-                .flip());
-    }
-
-    /** Reads one option reply; returns its type, filling {@code info} from NBD_REP_INFO. */
-    private static int optionReply(SocketChannel ch, int option, long[] info) throws IOException {
-        ByteBuffer h = read(ch, 20);
-        if (h.getLong() != REPLY_MAGIC || h.getInt() != option) {
-            throw new IOException("bad option reply from the NBD server");
-        }
-        int type = h.getInt();
-        int length = h.getInt();
-        ByteBuffer data = read(ch, length);
-        if (type == REP_INFO && info != null && length >= 2) {
-            int kind = Short.toUnsignedInt(data.getShort());
-            if (kind == INFO_EXPORT && length >= 12) {
-                info[0] = data.getLong();
-                info[1] = Short.toUnsignedInt(data.getShort());
-            } else if (kind == INFO_BLOCK_SIZE && length >= 14) {
-                info[2] = Integer.toUnsignedLong(data.getInt());
-                info[3] = Integer.toUnsignedLong(data.getInt());
-                info[4] = Integer.toUnsignedLong(data.getInt());
-            }
-        }
-        return type;
-    }
-
-    private static ByteBuffer read(SocketChannel ch, int n) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(n);
-        while (b.hasRemaining()) {
-            if (ch.read(b) < 0) {
-                throw new EOFException();
-            }
-        }
-        return b.flip();
-    }
-
-    private static void write(SocketChannel ch, ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) {
-            ch.write(b);
-        }
     }
 
     /**
@@ -339,7 +224,7 @@ final class NbdConnection implements AutoCloseable {
                         requestAndData[1] = null;
                     }
                 } else {
-                    write(channel, request);
+                    NbdHandshake.write(channel, request);
                 }
             }
             while (!p.done && p.lost == null) {
@@ -545,7 +430,7 @@ final class NbdConnection implements AutoCloseable {
         if (broken == null) {
             try {
                 synchronized (sending) {
-                    write(channel, request.clear().putInt(REQUEST_MAGIC).putShort((short) 0)
+                    NbdHandshake.write(channel, request.clear().putInt(REQUEST_MAGIC).putShort((short) 0)
                             .putShort((short) CMD_DISC).putLong(0).putLong(0).putInt(0).flip());
                 }
             } catch (IOException e) {

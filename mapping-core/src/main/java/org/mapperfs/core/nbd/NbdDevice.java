@@ -30,7 +30,7 @@ public final class NbdDevice implements BlockDevice, AutoCloseable {
 
     private final NbdUri uri;
     private final long timeoutNanos;
-    private final NbdConnection.Export export;
+    private final NbdExport export;
     /** The connections; null where none is made yet; a lost one stays until it is replaced. */
     private final AtomicReferenceArray<NbdConnection> connections;
     private final AtomicInteger next = new AtomicInteger();
@@ -42,7 +42,7 @@ public final class NbdDevice implements BlockDevice, AutoCloseable {
         this.uri = uri;
         this.export = first.export();
         this.connections = new AtomicReferenceArray<>(
-                export.has(NbdConnection.TF_CAN_MULTI_CONN) ? connectionCount : 1);
+                export.has(NbdExport.TF_CAN_MULTI_CONN) ? connectionCount : 1);
         connections.set(0, first);
         this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     }
@@ -61,7 +61,7 @@ public final class NbdDevice implements BlockDevice, AutoCloseable {
         long timeoutMillis = options.timeoutMillis();
         NbdConnection c = NbdConnection.open(uri, timeoutMillis);
         log.info("{}: {} bytes, {}{}, requests up to {} bytes", uri.text(), c.export().size(),
-                c.export().has(NbdConnection.TF_READ_ONLY) ? "read-only" : "read-write",
+                c.export().has(NbdExport.TF_READ_ONLY) ? "read-only" : "read-write",
                 c.export().structured() ? ", structured replies" : "", c.export().maxBlock());
         return new NbdDevice(uri, c, timeoutMillis, options.connections());
     }
@@ -78,11 +78,11 @@ public final class NbdDevice implements BlockDevice, AutoCloseable {
 
     /** Whether the server takes flushes: without, acknowledged writes are not known to be durable. */
     public boolean flushes() {
-        return export.has(NbdConnection.TF_SEND_FLUSH);
+        return export.has(NbdExport.TF_SEND_FLUSH);
     }
 
     public boolean readOnly() {
-        return export.has(NbdConnection.TF_READ_ONLY);
+        return export.has(NbdExport.TF_READ_ONLY);
     }
 
     /** Whether the device is connected (false after a connection was lost, until a request reconnects). */
@@ -176,7 +176,7 @@ public final class NbdDevice implements BlockDevice, AutoCloseable {
         }
         for (long done = 0; done < length; ) {
             int n = (int) Math.min(length - done, Math.min(export.maxBlock(), ZEROS.capacity()));
-            if (export.has(NbdConnection.TF_SEND_WRITE_ZEROES)) {
+            if (export.has(NbdExport.TF_SEND_WRITE_ZEROES)) {
                 request(NbdConnection.CMD_WRITE_ZEROES, 0, offset + done, n, null);
             } else {
                 request(NbdConnection.CMD_WRITE, 0, offset + done, n, ZEROS.duplicate().limit(n));
