@@ -1,0 +1,345 @@
+package org.mapperfs.core.thin;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.mapperfs.core.BlockDevice;
+
+/**
+ * A thin pool's metadata in the kernel's format: the devices (their details tree), each device's
+ * mappings from virtual to data blocks (a two-level tree: device id, then virtual block; a value
+ * is the data block shifted left 24 bits and the time it was written), and both space maps.
+ * Changes build a transaction that {@link #commit} makes durable at once; until then the last
+ * commit is what a crash leaves. Not thread-safe: the pool serializes its calls.
+ */
+public final class ThinMetadata {
+    /** The largest device id (24 bits). */
+    public static final long MAX_DEVICE_ID = (1 << 24) - 1;
+    private static final int DETAILS_SIZE = 24;
+
+    /** What the pool keeps of a thin device. */
+    public record Details(long mappedBlocks, long transactionId, int creationTime, int snapshottedTime) {
+        byte[] bytes() {
+            byte[] v = new byte[DETAILS_SIZE];
+            Blocks.le(v).putLong(0, mappedBlocks).putLong(8, transactionId).putInt(16, creationTime)
+                    .putInt(20, snapshottedTime);
+            return v;
+        }
+
+        static Details of(byte[] v) {
+            ByteBuffer b = Blocks.le(v);
+            return new Details(b.getLong(0), b.getLong(8), b.getInt(16), b.getInt(20));
+        }
+    }
+
+    /**
+     * A virtual block's data block, and the time it was mapped: shared with a snapshot when the
+     * device was snapshotted since.
+     */
+    public record Mapping(long dataBlock, int time) {
+        long value() {
+            return dataBlock << 24 | (time & 0xFFFFFFL);
+        }
+
+        static Mapping of(long value) {
+            return new Mapping(value >>> 24, (int) (value & 0xFFFFFF));
+        }
+    }
+
+    private final MetaSpace meta;
+    private final DataSpace data;
+    private final SpaceMaps spaceMaps;
+    private final Btree details;
+    private final Btree top;
+    private final Btree mappings;
+    private final int dataBlockSectors;
+    private final Map<Long, Details> devices = new TreeMap<>();
+    private final Set<Long> changed = new TreeSet<>();
+    private SpaceMaps.Layout layout;
+    private int flags;
+    private int time;
+    private long transactionId;
+    private long heldRoot;
+    private long mappingRoot;
+    private long detailsRoot;
+
+    private ThinMetadata(BlockDevice device, long metadataBlocks, int dataBlockSectors, long dataBlocks) {
+        this.meta = new MetaSpace(device, metadataBlocks);
+        this.data = new DataSpace(dataBlocks);
+        this.spaceMaps = new SpaceMaps(meta);
+        this.dataBlockSectors = dataBlockSectors;
+        this.details = new Btree(meta, Btree.plain(DETAILS_SIZE));
+        this.mappings = new Btree(meta, new Btree.Values() {
+            @Override
+            public int size() {
+                return 8;
+            }
+
+            @Override
+            public void inc(byte[] value) {
+                data.inc(Mapping.of(Blocks.le(value).getLong(0)).dataBlock());
+            }
+
+            @Override
+            public void dec(byte[] value) {
+                data.dec(Mapping.of(Blocks.le(value).getLong(0)).dataBlock());
+            }
+        });
+        this.top = new Btree(meta, new Btree.Values() {
+            @Override
+            public int size() {
+                return 8;
+            }
+
+            @Override
+            public void inc(byte[] value) {
+                meta.inc(Blocks.le(value).getLong(0));
+            }
+
+            @Override
+            public void dec(byte[] value) throws IOException {
+                mappings.delete(Blocks.le(value).getLong(0));
+            }
+        });
+    }
+
+    /**
+     * Opens the pool metadata on {@code device}, formatting it first if its first block is all
+     * zeros (as the kernel does), and grows the data space map to {@code dataBlocks}.
+     *
+     * @param device the metadata device
+     * @param dataBlockSectors the data block size in sectors; must match the metadata's
+     * @param dataBlocks the data device's size in data blocks
+     * @return the metadata, at its last commit
+     * @throws IOException if the device cannot be read, its metadata is damaged, or its block
+     *     size differs
+     */
+    public static ThinMetadata open(BlockDevice device, int dataBlockSectors, long dataBlocks) throws IOException {
+        long metadataBlocks = Math.min(device.size() / Blocks.SIZE, SpaceMaps.MAX_METADATA_BLOCKS);
+        byte[] first = new byte[Blocks.SIZE];
+        device.read(ByteBuffer.wrap(first), 0);
+        ThinMetadata m;
+        if (Superblock.blank(first)) {
+            m = new ThinMetadata(device, metadataBlocks, dataBlockSectors, dataBlocks);
+            m.format();
+        } else {
+            Superblock sb = Superblock.decode(first);
+            if (sb.dataBlockSectors() != dataBlockSectors) {
+                throw new IOException("thin metadata: the pool's data block size is " + sb.dataBlockSectors()
+                        + " sectors, not " + dataBlockSectors);
+            }
+            m = new ThinMetadata(device, sb.metadataSpace().blocks(), dataBlockSectors,
+                    Math.max(dataBlocks, sb.dataSpace().blocks()));
+            m.load(sb);
+            if (dataBlocks > sb.dataSpace().blocks()) {
+                m.commit();
+            }
+        }
+        return m;
+    }
+
+    private void format() throws IOException {
+        mappingRoot = top.empty();
+        detailsRoot = details.empty();
+        commit();
+    }
+
+    private void load(Superblock sb) throws IOException {
+        flags = sb.flags();
+        time = sb.time();
+        transactionId = sb.transactionId();
+        heldRoot = sb.heldRoot();
+        mappingRoot = sb.mappingRoot();
+        detailsRoot = sb.detailsRoot();
+        long[] bitmaps = spaceMaps.readMetadata(sb.metadataSpace());
+        spaceMaps.readData(sb.dataSpace(), data);
+        data.committed();
+        meta.commitLoaded();
+        layout = new SpaceMaps.Layout(sb.metadataSpace().bitmapRoot(), bitmaps, sb.metadataSpace().refCountRoot(),
+                sb.dataSpace().bitmapRoot(), sb.dataSpace().refCountRoot());
+        details.walk(detailsRoot, (key, value) -> devices.put(key, Details.of(value)));
+    }
+
+    /** Makes the transaction durable: the details, both space maps, then the superblock. */
+    public void commit() throws IOException {
+        for (long id : changed) {
+            Details d = devices.get(id);
+            detailsRoot = d == null ? details.remove(detailsRoot, id) : details.insert(detailsRoot, id, d.bytes());
+        }
+        changed.clear();
+        spaceMaps.release(layout);
+        Superblock.SpaceMapRoot[] roots = new Superblock.SpaceMapRoot[2];
+        layout = spaceMaps.write(data, roots);
+        Superblock sb = new Superblock(flags, time, transactionId, heldRoot, roots[0], roots[1], mappingRoot,
+                detailsRoot, dataBlockSectors, meta.blocks());
+        meta.commit(sb.encode());
+        data.committed();
+    }
+
+    public Set<Long> devices() {
+        return java.util.Collections.unmodifiableSet(devices.keySet());
+    }
+
+    public Details details(long id) {
+        return devices.get(id);
+    }
+
+    public long transactionId() {
+        return transactionId;
+    }
+
+    public int time() {
+        return time;
+    }
+
+    public int dataBlockSectors() {
+        return dataBlockSectors;
+    }
+
+    public long dataBlocks() {
+        return data.blocks();
+    }
+
+    public long usedDataBlocks() {
+        return data.allocated();
+    }
+
+    public long metadataBlocks() {
+        return meta.blocks();
+    }
+
+    public long usedMetadataBlocks() {
+        return meta.allocated();
+    }
+
+    /** {@code set_transaction_id}: compare and swap. */
+    public void setTransactionId(long current, long next) throws IOException {
+        if (current != transactionId) {
+            throw new IOException("thin metadata: the transaction id is " + transactionId + ", not " + current);
+        }
+        transactionId = next;
+    }
+
+    private void checkNew(long id) throws IOException {
+        if (id < 0 || id > MAX_DEVICE_ID) {
+            throw new IOException("thin metadata: device id " + id + " is out of range (0 to " + MAX_DEVICE_ID + ")");
+        }
+        if (devices.containsKey(id)) {
+            throw new IOException("thin metadata: device " + id + " already exists");
+        }
+    }
+
+    private long subtree(long id) throws IOException {
+        byte[] v = top.lookup(mappingRoot, id);
+        if (v == null || !devices.containsKey(id)) {
+            throw new IOException("thin metadata: no device " + id);
+        }
+        return Blocks.le(v).getLong(0);
+    }
+
+    /** {@code create_thin}: an empty device. */
+    public void createThin(long id) throws IOException {
+        checkNew(id);
+        mappingRoot = top.insert(mappingRoot, id, Node.le64(mappings.empty()));
+        devices.put(id, new Details(0, transactionId, time, time));
+        changed.add(id);
+    }
+
+    /** {@code create_snap}: a device sharing every block of {@code origin}'s, which is marked snapshotted. */
+    public void createSnap(long id, long origin) throws IOException {
+        checkNew(id);
+        long root = subtree(origin);
+        meta.inc(root); // the whole tree is shared: one more reference to its root
+        mappingRoot = top.insert(mappingRoot, id, Node.le64(root));
+        time++;
+        Details o = devices.get(origin);
+        devices.put(id, new Details(o.mappedBlocks(), transactionId, time, time));
+        devices.put(origin, new Details(o.mappedBlocks(), o.transactionId(), o.creationTime(), time));
+        changed.add(id);
+        changed.add(origin);
+    }
+
+    /** {@code delete}: the device's mappings go; blocks no one else maps become free. */
+    public void delete(long id) throws IOException {
+        subtree(id);
+        mappingRoot = top.remove(mappingRoot, id);
+        devices.remove(id);
+        changed.add(id);
+    }
+
+    /** The mapping of {@code block} of device {@code id}, or null. */
+    public Mapping lookup(long id, long block) throws IOException {
+        byte[] v = mappings.lookup(subtree(id), block);
+        return v == null ? null : Mapping.of(Blocks.le(v).getLong(0));
+    }
+
+    /** Whether a mapping is shared: its device was snapshotted since it was made. */
+    public boolean shared(long id, Mapping m) {
+        return devices.get(id).snapshottedTime() > m.time();
+    }
+
+    /** A free data block for a new mapping (count 1, handed to {@link #map}); -1 when none is left. */
+    public long allocateData() {
+        return data.allocate();
+    }
+
+    /** Releases a data block taken with {@link #allocateData} but never mapped. */
+    public void releaseData(long block) {
+        data.dec(block);
+    }
+
+    /**
+     * Maps {@code block} of device {@code id} to {@code dataBlock} (from {@link #allocateData}),
+     * at the current time; a mapping it replaces is released.
+     */
+    public void map(long id, long block, long dataBlock) throws IOException {
+        long root = subtree(id);
+        boolean fresh = mappings.lookup(root, block) == null;
+        long newRoot = mappings.insert(root, block, Node.le64(new Mapping(dataBlock, time).value()));
+        if (newRoot != root) {
+            mappingRoot = top.insert(mappingRoot, id, Node.le64(newRoot), false);
+        }
+        if (fresh) {
+            Details d = devices.get(id);
+            devices.put(id, new Details(d.mappedBlocks() + 1, d.transactionId(), d.creationTime(),
+                    d.snapshottedTime()));
+            changed.add(id);
+        }
+    }
+
+    /** Removes {@code block}'s mapping, if any (a discard); returns the data block it had, or -1. */
+    public long unmap(long id, long block) throws IOException {
+        long root = subtree(id);
+        byte[] v = mappings.lookup(root, block);
+        if (v == null) {
+            return -1;
+        }
+        long newRoot = mappings.remove(root, block);
+        if (newRoot != root) {
+            mappingRoot = top.insert(mappingRoot, id, Node.le64(newRoot), false);
+        }
+        Details d = devices.get(id);
+        devices.put(id, new Details(d.mappedBlocks() - 1, d.transactionId(), d.creationTime(), d.snapshottedTime()));
+        changed.add(id);
+        return Mapping.of(Blocks.le(v).getLong(0)).dataBlock();
+    }
+
+    /** How many mappings point at data block {@code b} (0 = free). */
+    public int dataReferences(long b) {
+        return data.count(b);
+    }
+
+    /** Every mapping of device {@code id}, in block order (for dumps and tests). */
+    public void forEachMapping(long id, MappingVisitor visitor) throws IOException {
+        mappings.walk(subtree(id), (key, value) -> visitor.visit(key, Mapping.of(Blocks.le(value).getLong(0))));
+    }
+
+    /** Receives a device's mappings. */
+    @FunctionalInterface
+    public interface MappingVisitor {
+        void visit(long block, Mapping mapping) throws IOException;
+    }
+}
