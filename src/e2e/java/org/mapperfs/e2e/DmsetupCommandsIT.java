@@ -180,7 +180,8 @@ class DmsetupCommandsIT {
         String targets = s.dmsetup("targets").orFail().out();
 
         assertThat(targets).contains("linear           v1.4.0\n", "flakey           v1.5.0\n",
-                "snapshot         v1.16.0\n", "zero             v1.2.0\n", "crypt            v1.27.0\n").doesNotContain("thin");
+                "snapshot         v1.16.0\n", "zero             v1.2.0\n", "crypt            v1.27.0\n",
+                "thin-pool        v1.23.0\n", "thin             v1.23.0\n").doesNotContain("cache");
         assertThat(s.dmsetup("version").orFail().out()).matches("Library version: +\\S+.*\nDriver version: +4\\.\\d+\\.\\d+\n");
     }
 

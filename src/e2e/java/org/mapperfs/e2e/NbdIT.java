@@ -52,6 +52,39 @@ class NbdIT {
         }
     }
 
+    /**
+     * The server killed (SIGKILL) under a writer and started again within the remote timeout:
+     * the writer's requests wait, go to the new server, and the writer ends without an error,
+     * every byte in place.
+     */
+    @Test
+    void aServerKilledAndRestartedWithinTheTimeoutLosesNothingUnderAWriter() throws Exception {
+        Sandbox.requireKernel();
+        try (Nbdkit servers = new Nbdkit(); Sandbox s = new Sandbox("nbd-restart")) {
+            Path disk = s.file("export.img", 128L << 20);
+            Path socket = s.dir.resolve("nbd.sock");
+            Process server = servers.serve(socket, s.dir.resolve("nbdkit.log"), "file", disk.toString());
+            s.mount("--remote-timeout", "30");
+            s.create("remote", "0 262144 linear nbd+unix:///?socket=" + socket + " 0");
+            Path source = s.dir.resolve("source");
+            Shell.run("dd", "if=/dev/urandom", "of=" + source, "bs=1M", "count=96", "status=none").orFail();
+            // 64 KiB synchronous writes, each flushed: seconds of writing, so the kill lands in it.
+            Process writer = new ProcessBuilder("dd", "if=" + source, "of=" + s.mnt.resolve("remote"), "bs=64k",
+                    "oflag=direct,dsync", "conv=notrunc", "status=none").redirectErrorStream(true).start();
+            Thread.sleep(300);
+            assertThat(writer.isAlive()).as("the writer is still writing").isTrue();
+            Nbdkit.kill(server);
+            Thread.sleep(1_000); // requests wait for the server meanwhile
+            servers.serve(socket, s.dir.resolve("nbdkit2.log"), "file", disk.toString());
+            assertThat(writer.waitFor(120, TimeUnit.SECONDS)).as("the writer finished").isTrue();
+            assertThat(writer.exitValue()).as(new String(writer.getInputStream().readAllBytes())).isZero();
+            Shell.run("cmp", "-n", String.valueOf(96 << 20), source.toString(), s.mnt.resolve("remote").toString())
+                    .orFail();
+            Shell.run("cmp", "-n", String.valueOf(96 << 20), source.toString(), disk.toString()).orFail();
+            assertThat(Files.readString(s.state.resolve("daemon.log"))).contains("reconnected");
+        }
+    }
+
     @Test
     void aServerThatFailsRequestsGivesTheWriterEioAndNothingElseSuffers() throws Exception {
         Sandbox.requireKernel();

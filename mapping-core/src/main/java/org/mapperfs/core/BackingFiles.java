@@ -40,6 +40,8 @@ final class BackingFiles {
         if (entry == null) {
             entry = new Entry(FileDevice.open(key, holes, vectors));
             open.put(key, entry);
+        } else {
+            entry.device.refreshSize(); // a file grown since: a new table may use the rest
         }
         entry.users++;
         return entry.device;

@@ -9,8 +9,10 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * A backing file or block device, read and written with positional {@link FileChannel} I/O
- * (no lock: pread/pwrite are independent). Its size is fixed when it is opened: a table is
- * checked against it once, and later requests stay inside the mapped range. Pieces of a buffer
+ * (no lock: pread/pwrite are independent). Its size is read when it is opened, and again when
+ * a new table takes it ({@link #refreshSize}: a file grown meanwhile serves a larger table; it
+ * never shrinks under live tables); a table is checked against it once, and later requests stay
+ * inside the mapped range. Pieces of a buffer
  * (a striped request's chunks on this file) move with one vectored call where the host gives
  * {@link VectorIo}, on a second descriptor of the same file.
  */
@@ -19,7 +21,7 @@ public final class FileDevice implements BlockDevice, AutoCloseable {
 
     private final Path path;
     private final FileChannel channel;
-    private final long size;
+    private volatile long size;
     private final HolePuncher holes;
     /** Null where the host has no vectored I/O. */
     private final VectorIo.Vectored vectored;
@@ -68,6 +70,14 @@ public final class FileDevice implements BlockDevice, AutoCloseable {
     @Override
     public long size() {
         return size;
+    }
+
+    /** Reads the size again: a file or device grown since it was opened. Never shrinks. */
+    public void refreshSize() throws IOException {
+        long now = BlockDevices.isBlockDevice(path) ? BlockDevices.size(path) : channel.size();
+        if (now > size) {
+            size = now;
+        }
     }
 
     @Override

@@ -17,6 +17,8 @@ import org.mapperfs.core.targets.mirror.MirrorTarget;
 import org.mapperfs.core.targets.snapshot.SnapshotMergeTarget;
 import org.mapperfs.core.targets.snapshot.SnapshotOriginTarget;
 import org.mapperfs.core.targets.snapshot.SnapshotTarget;
+import org.mapperfs.core.targets.thin.ThinPoolTarget;
+import org.mapperfs.core.targets.thin.ThinTarget;
 
 /**
  * The target types a mapper knows, by table name. Immutable, so safe to share between threads:
@@ -55,6 +57,8 @@ public final class TargetRegistry {
                 .put("snapshot-merge", SnapshotMergeTarget::create)
                 .put("snapshot-origin", SnapshotOriginTarget::create)
                 .put("striped", StripedTarget::create)
+                .put("thin", ThinTarget::create)
+                .put("thin-pool", ThinPoolTarget::create)
                 .put("verity", VerityTarget::create)
                 .put("zero", ZeroTarget::create)
                 .build());
@@ -98,6 +102,7 @@ public final class TargetRegistry {
             case "snapshot-merge" -> "1.5.0";
             case "snapshot-origin" -> "1.9.0";
             case "striped" -> "1.6.0";
+            case "thin", "thin-pool" -> "1.23.0";
             case "verity" -> "1.10.0";
             case "zero" -> "1.2.0";
             default -> null;

@@ -12,6 +12,7 @@ class TargetRegistryTest {
                     .matches("\\d+\\.\\d+\\.\\d+"));
         }
         assertThat(TargetRegistry.kernelVersion("linear")).hasValue("1.4.0");
-        assertThat(TargetRegistry.kernelVersion("thin-pool")).isEmpty();
+        assertThat(TargetRegistry.kernelVersion("thin-pool")).hasValue("1.23.0");
+        assertThat(TargetRegistry.kernelVersion("cache")).isEmpty();
     }
 }

@@ -243,6 +243,15 @@ final class Btree {
         }
     }
 
+    /** The largest key, or -1 in an empty tree. */
+    long lastKey(long root) throws IOException {
+        Node n = node(root);
+        while (!n.leaf()) {
+            n = node(n.value(n.nr() - 1));
+        }
+        return n.nr() == 0 ? -1 : n.key(n.nr() - 1);
+    }
+
     /** Every leaf entry, in key order. */
     void walk(long root, Visitor visitor) throws IOException {
         Node n = node(root);

@@ -327,6 +327,19 @@ public final class ThinMetadata {
         return Mapping.of(Blocks.le(v).getLong(0)).dataBlock();
     }
 
+    /** The highest mapped block of device {@code id}, or -1. */
+    public long highestMapped(long id) throws IOException {
+        return mappings.lastKey(subtree(id));
+    }
+
+    /** Grows the data space map to {@code blocks} (a larger data device) and commits. */
+    public void growData(long blocks) throws IOException {
+        if (blocks > data.blocks()) {
+            data.grow(blocks);
+            commit();
+        }
+    }
+
     /** How many mappings point at data block {@code b} (0 = free). */
     public int dataReferences(long b) {
         return data.count(b);

@@ -1,0 +1,35 @@
+package org.mapperfs.core.targets.thin;
+
+import java.io.InterruptedIOException;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * One request at a time per virtual block of a thin device (dm-thin's bio prison cells): a block
+ * is provisioned once, and sharing is broken once, however many requests race for it. Requests
+ * for other blocks never wait.
+ */
+final class Cells {
+    private record Key(long device, long block) {
+    }
+
+    private final Set<Key> held = new HashSet<>();
+
+    synchronized void lock(long device, long block) throws InterruptedIOException {
+        Key k = new Key(device, block);
+        while (held.contains(k)) {
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting for thin block " + block);
+            }
+        }
+        held.add(k);
+    }
+
+    synchronized void unlock(long device, long block) {
+        held.remove(new Key(device, block));
+        notifyAll();
+    }
+}

@@ -1,0 +1,223 @@
+package org.mapperfs.core.targets.thin;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.mapperfs.core.BlockDevice;
+import org.mapperfs.core.Fields;
+import org.mapperfs.core.MappedDevice;
+import org.mapperfs.core.TableException;
+import org.mapperfs.core.Target;
+import org.mapperfs.core.TargetArgs;
+import org.mapperfs.core.thin.ThinMetadata;
+
+/**
+ * {@code thin <pool dev> <dev id> [<external origin dev>]}, as dm-thin's: a device of the pool
+ * whose blocks are given out as they are first written (zeroed first where a write covers only
+ * part, unless the pool skips zeroing), read as zeros while unmapped (or from the external
+ * origin), and shared with its snapshots until one of them writes: that write copies the block
+ * first. A discard unmaps whole blocks and gives the ones no other device maps back to the pool
+ * (and punches them out of the data device, with discard passdown). The pool keeps no size: the
+ * table's length is the device's. Status: {@code <mapped sectors> <highest mapped sector|->}.
+ */
+public final class ThinTarget implements Target {
+    static final String SYNTAX = "thin <pool dev> <dev id> [<external origin dev>]";
+
+    private final BlockDevice poolDevice;
+    private final long id;
+    private final BlockDevice origin;
+    private final Pool pool;
+    private final long lengthBytes;
+
+    private ThinTarget(TargetArgs args) throws TableException {
+        if (args.remaining() < 2 || args.remaining() > 3) {
+            throw args.error("expected 2 or 3 arguments (" + SYNTAX + "), got " + args.remaining());
+        }
+        this.poolDevice = args.nextDevice("pool dev");
+        this.id = args.nextLong("dev id", 0, ThinMetadata.MAX_DEVICE_ID);
+        this.origin = args.remaining() > 0 ? args.nextDevice("external origin dev") : null;
+        args.expectEnd(SYNTAX);
+        this.lengthBytes = args.lengthBytes();
+        if (!(poolDevice instanceof MappedDevice m) || m.liveTable().segments().size() != 1
+                || !(m.liveTable().segments().get(0).target() instanceof ThinPoolTarget p)) {
+            throw args.error("thin: '" + poolDevice.name() + "' is not a live thin-pool device");
+        }
+        this.pool = p.pool();
+        try {
+            pool.checkDevice(id);
+        } catch (IOException e) {
+            throw args.error("thin: " + e.getMessage() + " (create it with the message 'create_thin " + id + "')");
+        }
+        pool.retain();
+    }
+
+    public static Target create(TargetArgs args) throws TableException {
+        return new ThinTarget(args);
+    }
+
+    @Override
+    public String type() {
+        return "thin";
+    }
+
+    @Override
+    public String params() {
+        return poolDevice.name() + " " + id + (origin == null ? "" : " " + origin.name());
+    }
+
+    @Override
+    public String status() {
+        ThinMetadata.Details d = pool.details(id);
+        if (d == null) {
+            return "Fail";
+        }
+        long highest;
+        try {
+            highest = pool.highestMapped(id);
+        } catch (IOException e) {
+            return "Fail";
+        }
+        return d.mappedBlocks() * pool.blockSectors + " "
+                + (highest < 0 ? "-" : Long.toString((highest + 1) * pool.blockSectors - 1));
+    }
+
+    @Override
+    public Map<String, Object> statusFields() {
+        ThinMetadata.Details d = pool.details(id);
+        return Fields.of("mapped_sectors", d == null ? null : d.mappedBlocks() * pool.blockSectors);
+    }
+
+    @Override
+    public void read(ByteBuffer dst, long offset) throws IOException {
+        long bs = pool.blockBytes;
+        while (dst.hasRemaining()) {
+            long block = offset / bs;
+            int within = (int) (offset % bs);
+            int n = (int) Math.min(dst.remaining(), bs - within);
+            ByteBuffer piece = dst.duplicate().limit(dst.position() + n);
+            pool.cells.lock(id, block);
+            try {
+                ThinMetadata.Mapping m = pool.lookup(id, block);
+                if (m != null) {
+                    pool.data().read(piece, m.dataBlock() * bs + within);
+                } else {
+                    unmapped(piece, offset);
+                }
+            } finally {
+                pool.cells.unlock(id, block);
+            }
+            dst.position(dst.position() + n);
+            offset += n;
+        }
+    }
+
+    /** An unmapped range reads from the external origin (zeros past its end), else zeros. */
+    private void unmapped(ByteBuffer piece, long offset) throws IOException {
+        if (origin != null && offset < origin.size()) {
+            int fromOrigin = (int) Math.min(piece.remaining(), origin.size() - offset);
+            origin.read(piece.duplicate().limit(piece.position() + fromOrigin), offset);
+            piece.position(piece.position() + fromOrigin);
+        }
+        while (piece.hasRemaining()) {
+            piece.put((byte) 0);
+        }
+    }
+
+    @Override
+    public void write(ByteBuffer src, long offset) throws IOException {
+        long bs = pool.blockBytes;
+        while (src.hasRemaining()) {
+            long block = offset / bs;
+            int within = (int) (offset % bs);
+            int n = (int) Math.min(src.remaining(), bs - within);
+            ByteBuffer piece = src.duplicate().limit(src.position() + n);
+            pool.cells.lock(id, block);
+            try {
+                writeBlock(block, within, piece);
+            } finally {
+                pool.cells.unlock(id, block);
+            }
+            src.position(src.position() + n);
+            offset += n;
+        }
+    }
+
+    /** Writes within one block, its cell held: in place, or into a new block (provisioning, breaking sharing). */
+    private void writeBlock(long block, int within, ByteBuffer piece) throws IOException {
+        long bs = pool.blockBytes;
+        ThinMetadata.Mapping m = pool.lookup(id, block);
+        if (m != null && !pool.shared(id, m)) {
+            pool.data().write(piece, m.dataBlock() * bs + within);
+            return;
+        }
+        long d = pool.allocate();
+        try {
+            if (piece.remaining() == bs) {
+                pool.data().write(piece, d * bs);
+            } else if (m == null && origin == null && pool.options().skipZeroing()) {
+                pool.data().write(piece, d * bs + within);
+            } else {
+                ByteBuffer whole = ByteBuffer.allocate((int) bs);
+                if (m != null) {
+                    pool.data().read(whole, m.dataBlock() * bs); // the shared block's bytes, copied
+                } else {
+                    unmapped(whole, block * bs); // zeros, or the external origin's
+                }
+                whole.clear().position(within);
+                whole.put(piece.duplicate());
+                pool.data().write(whole.clear(), d * bs);
+            }
+            pool.map(id, block, d);
+        } catch (IOException | RuntimeException e) {
+            pool.releaseBlock(d);
+            throw e;
+        }
+    }
+
+    @Override
+    public void flush() throws IOException {
+        pool.commit(); // the data device first, then the metadata
+    }
+
+    @Override
+    public List<BlockDevice> flushedByTable() {
+        return List.of(); // flush() flushes the data device and commits
+    }
+
+    @Override
+    public void discard(long offset, long length) throws IOException {
+        PoolOptions o = pool.options();
+        if (o != null && o.ignoreDiscard()) {
+            return;
+        }
+        long bs = pool.blockBytes;
+        long end = offset + length;
+        for (long block = (offset + bs - 1) / bs; (block + 1) * bs <= end; block++) {
+            pool.cells.lock(id, block);
+            try {
+                long freed = pool.unmap(id, block);
+                if (freed >= 0 && (o == null || o.discardPassdown())) {
+                    pool.data().discard(freed * bs, bs);
+                }
+            } finally {
+                pool.cells.unlock(id, block);
+            }
+        }
+    }
+
+    @Override
+    public List<BlockDevice> devices() {
+        List<BlockDevice> all = new ArrayList<>(List.of(poolDevice));
+        if (origin != null) {
+            all.add(origin);
+        }
+        return all;
+    }
+
+    @Override
+    public void close() {
+        pool.release();
+    }
+}

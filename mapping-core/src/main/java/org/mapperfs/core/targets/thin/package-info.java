@@ -1,0 +1,7 @@
+/**
+ * dm-thin's targets: {@code thin-pool} (a metadata device in the kernel's format, {@link
+ * org.mapperfs.core.thin.ThinMetadata}, and a data device cut into blocks) and {@code thin} (a
+ * device whose blocks are given out by the pool as they are first written, and shared with its
+ * snapshots until one of them writes).
+ */
+package org.mapperfs.core.targets.thin;

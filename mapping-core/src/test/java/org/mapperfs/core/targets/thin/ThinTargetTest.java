@@ -1,0 +1,237 @@
+package org.mapperfs.core.targets.thin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mapperfs.core.MappedDevice;
+import org.mapperfs.core.Mapper;
+import org.mapperfs.core.thin.ThinCheck;
+
+/** thin-pool and thin through the mapper, with thin_check on the metadata after each change. */
+class ThinTargetTest {
+    private static final int BLOCK = 64 * 1024; // 128 sectors
+
+    @TempDir
+    Path dir;
+
+    private Mapper mapper;
+    private Path meta;
+    private Path data;
+
+    @BeforeEach
+    void files() throws IOException {
+        meta = sized("meta", 4 << 20);
+        data = sized("data", 64 << 20);
+        mapper = Mapper.standalone();
+    }
+
+    @AfterEach
+    void close() {
+        mapper.close();
+    }
+
+    private Path sized(String name, long bytes) throws IOException {
+        Path p = dir.resolve(name);
+        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
+            f.setLength(bytes);
+        }
+        return p;
+    }
+
+    private MappedDevice pool(String features) throws Exception {
+        return mapper.create("pool", "0 " + (64 << 11) + " thin-pool " + meta + " " + data + " 128 16" + features,
+                dir);
+    }
+
+    private static byte[] random(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private static byte[] read(MappedDevice d, long offset, int n) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(n);
+        d.read(b, offset);
+        return b.array();
+    }
+
+    private void checkMetadata() throws Exception {
+        ThinCheck.passes(meta);
+    }
+
+    @Test
+    void aThinDeviceReadsZerosUntilWrittenAndProvisionsEachBlockOnce() throws Exception {
+        ThinCheck.require();
+        MappedDevice pool = pool("");
+        mapper.message("pool", 0, List.of("create_thin", "0"));
+        MappedDevice thin = mapper.create("t", "0 2097152 thin pool 0", dir); // 1 GiB on a 64 MiB pool
+        assertThat(read(thin, 5 << 20, 4096)).containsOnly(0);
+        assertThat(thin.liveTable().statusText().trim()).endsWith("thin 0 -");
+
+        byte[] a = random(3000, 1);
+        thin.write(ByteBuffer.wrap(a), BLOCK * 10L + 100); // part of a block: the rest zeroed
+        byte[] full = random(BLOCK * 2, 2);
+        thin.write(ByteBuffer.wrap(full), BLOCK * 1000L);
+        thin.write(ByteBuffer.wrap(random(100, 3)), BLOCK * 10L + 5000); // the same block: in place
+
+        assertThat(read(thin, BLOCK * 10L + 100, a.length)).isEqualTo(a);
+        assertThat(read(thin, BLOCK * 10L, 100)).containsOnly(0);
+        assertThat(read(thin, BLOCK * 1000L, full.length)).isEqualTo(full);
+        assertThat(thin.liveTable().statusText().trim()).endsWith("thin " + 3 * 128 + " " + (1002 * 128 - 1));
+        thin.flush();
+        assertThat(pool.liveTable().statusText()).contains(" 3/1024 ").contains(" rw discard_passdown queue_if_no_space ");
+        checkMetadata();
+    }
+
+    @Test
+    void aSnapshotSharesBlocksUntilEitherSideWrites() throws Exception {
+        ThinCheck.require();
+        pool("");
+        mapper.message("pool", 0, List.of("create_thin", "0"));
+        MappedDevice origin = mapper.create("origin", "0 32768 thin pool 0", dir);
+        byte[] before = random(BLOCK * 4, 4);
+        origin.write(ByteBuffer.wrap(before), 0);
+
+        mapper.suspend("origin", true);
+        mapper.message("pool", 0, List.of("create_snap", "1", "0"));
+        mapper.resume("origin");
+        MappedDevice snap = mapper.create("snap", "0 32768 thin pool 1", dir);
+        assertThat(read(snap, 0, before.length)).isEqualTo(before);
+
+        byte[] after = random(1000, 5);
+        origin.write(ByteBuffer.wrap(after), BLOCK + 10); // breaks sharing of block 1 only
+        assertThat(read(origin, BLOCK + 10, after.length)).isEqualTo(after);
+        assertThat(read(origin, BLOCK, 10)).isEqualTo(java.util.Arrays.copyOfRange(before, BLOCK, BLOCK + 10));
+        assertThat(read(snap, 0, before.length)).as("the snapshot keeps the old bytes").isEqualTo(before);
+
+        mapper.suspend("snap", true);
+        mapper.message("pool", 0, List.of("create_snap", "2", "1")); // a snapshot of the snapshot
+        mapper.resume("snap");
+        MappedDevice snap2 = mapper.create("snap2", "0 32768 thin pool 2", dir);
+        snap.write(ByteBuffer.wrap(random(BLOCK, 6)), 2L * BLOCK);
+        assertThat(read(snap2, 0, before.length)).isEqualTo(before);
+        mapper.find("pool").orElseThrow().flush();
+        origin.flush();
+        checkMetadata();
+
+        mapper.remove("snap", false);
+        mapper.message("pool", 0, List.of("delete", "1"));
+        checkMetadata();
+        assertThat(read(snap2, 0, before.length)).isEqualTo(before);
+        assertThatThrownBy(() -> mapper.message("pool", 0, List.of("delete", "1")))
+                .hasMessageContaining("no device 1");
+        assertThatThrownBy(() -> mapper.message("pool", 0, List.of("create_thin", "2")))
+                .hasMessageContaining("device 2 already exists");
+        assertThatThrownBy(() -> mapper.create("bad", "0 8 thin pool 9", dir)).hasMessageContaining("no device 9");
+    }
+
+    @Test
+    void aDiscardGivesBlocksBackAndTheDataSurvivesAReopen() throws Exception {
+        ThinCheck.require();
+        MappedDevice pool = pool("");
+        mapper.message("pool", 0, List.of("create_thin", "7"));
+        MappedDevice thin = mapper.create("t", "0 65536 thin pool 7", dir);
+        byte[] kept = random(BLOCK * 8, 7);
+        thin.write(ByteBuffer.wrap(kept), 0);
+        thin.write(ByteBuffer.wrap(random(BLOCK * 8, 8)), BLOCK * 100L);
+        thin.flush();
+        assertThat(pool.liveTable().statusText()).contains(" 16/1024 ");
+        thin.discard(BLOCK * 100L, BLOCK * 8L);
+        thin.flush();
+        assertThat(pool.liveTable().statusText()).contains(" 8/1024 ");
+        assertThat(read(thin, BLOCK * 100L, BLOCK)).containsOnly(0);
+        checkMetadata();
+
+        mapper.close();
+        mapper = Mapper.standalone();
+        pool("");
+        MappedDevice again = mapper.create("t", "0 65536 thin pool 7", dir);
+        assertThat(read(again, 0, kept.length)).isEqualTo(kept);
+        assertThat(again.liveTable().statusText().trim()).endsWith("thin " + 8 * 128 + " " + (8 * 128 - 1));
+    }
+
+    @Test
+    void aFullPoolFailsWritesWithErrorIfNoSpaceAndTakesThemAfterItsDataGrows() throws Exception {
+        ThinCheck.require();
+        data = sized("small", 1 << 20); // 16 blocks
+        mapper.create("pool", "0 2048 thin-pool " + meta + " " + data + " 128 4 1 error_if_no_space", dir);
+        mapper.message("pool", 0, List.of("create_thin", "0"));
+        MappedDevice thin = mapper.create("t", "0 65536 thin pool 0", dir);
+        thin.write(ByteBuffer.wrap(random(BLOCK * 16, 9)), 0);
+        assertThatThrownBy(() -> thin.write(ByteBuffer.wrap(random(4096, 10)), BLOCK * 20L))
+                .hasMessageContaining("out of data space");
+        assertThat(mapper.find("pool").orElseThrow().liveTable().statusText()).contains(" out_of_data_space ");
+
+        try (RandomAccessFile f = new RandomAccessFile(data.toFile(), "rw")) {
+            f.setLength(4 << 20);
+        }
+        mapper.load("pool", "0 8192 thin-pool " + meta + " " + data + " 128 4 1 error_if_no_space", dir);
+        mapper.suspend("pool", true);
+        mapper.resume("pool");
+        thin.write(ByteBuffer.wrap(random(4096, 10)), BLOCK * 20L);
+        thin.flush();
+        assertThat(mapper.find("pool").orElseThrow().liveTable().statusText()).contains(" 17/64 ").contains(" rw ");
+        checkMetadata();
+    }
+
+    @Test
+    void manyWritersOnManyDevicesProvisionEveryBlockOnce() throws Exception {
+        ThinCheck.require();
+        MappedDevice pool = pool(" 1 skip_block_zeroing");
+        List<MappedDevice> devices = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            mapper.message("pool", 0, List.of("create_thin", Integer.toString(i)));
+            devices.add(mapper.create("t" + i, "0 16384 thin pool " + i, dir)); // 8 MiB each
+        }
+        ExecutorService threads = Executors.newFixedThreadPool(8);
+        List<Future<?>> done = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            int thread = t;
+            done.add(threads.submit(() -> {
+                MappedDevice d = devices.get(thread % 4);
+                Random r = new Random(thread);
+                for (int i = 0; i < 300; i++) { // 4 KiB writes at random 4 KiB slots: many race for a block
+                    int slot = r.nextInt(2048);
+                    byte[] b = new byte[4096];
+                    java.util.Arrays.fill(b, (byte) (slot * 31 + thread % 4));
+                    d.write(ByteBuffer.wrap(b), slot * 4096L);
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : done) {
+            f.get(60, TimeUnit.SECONDS);
+        }
+        threads.shutdown();
+        long mapped = 0;
+        for (int i = 0; i < 4; i++) {
+            MappedDevice d = devices.get(i);
+            for (int slot = 0; slot < 2048; slot++) {
+                byte[] b = read(d, slot * 4096L, 4096);
+                if (b[0] != 0 || b[4095] != 0) {
+                    assertThat(b).as("device " + i + " slot " + slot).containsOnly((byte) (slot * 31 + i));
+                }
+            }
+            mapped += Long.parseLong(d.liveTable().statusText().split(" ")[3]) / 128;
+            d.flush();
+        }
+        String status = pool.liveTable().statusText();
+        assertThat(status).as("data blocks in use: one per mapped block").contains(" " + mapped + "/1024 ");
+        checkMetadata();
+    }
+}
