@@ -33,7 +33,10 @@ final class Pool {
     private volatile PoolOptions options;
     private Runnable lowWaterEvent = () -> {};
     private boolean lowWaterTriggered;
+    /** Metadata changed since the last commit. */
     private boolean dirty;
+    /** Data written since the data device's last flush (set after each write lands). */
+    private volatile boolean dataWritten;
     private boolean outOfSpace;
     private String failure;
     private int users;
@@ -254,12 +257,23 @@ final class Pool {
         }
     }
 
+    /** A thin device's write reached the data device: the next commit flushes it. */
+    void wrote() {
+        dataWritten = true;
+    }
+
     private void commitLocked() throws IOException {
-        if (!dirty || failure != null) {
+        if (failure != null) {
             return;
         }
         try {
-            dataDevice.flush();
+            if (dataWritten) { // before the mappings that point at it: a provisioning write sets it first
+                dataWritten = false; // before the flush: a write landing after it sets it again
+                dataDevice.flush();
+            }
+            if (!dirty) {
+                return;
+            }
             md.commit();
             dirty = false;
         } catch (IOException | RuntimeException e) {

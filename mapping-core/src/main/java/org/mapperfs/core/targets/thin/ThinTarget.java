@@ -150,6 +150,7 @@ public final class ThinTarget implements Target {
         ThinMetadata.Mapping m = pool.lookup(id, block);
         if (m != null && !pool.shared(id, m)) {
             pool.data().write(piece, m.dataBlock() * bs + within);
+            pool.wrote();
             return;
         }
         long d = pool.allocate();
@@ -169,6 +170,7 @@ public final class ThinTarget implements Target {
                 whole.put(piece.duplicate());
                 pool.data().write(whole.clear(), d * bs);
             }
+            pool.wrote();
             pool.map(id, block, d);
         } catch (IOException | RuntimeException e) {
             pool.releaseBlock(d);
@@ -200,6 +202,7 @@ public final class ThinTarget implements Target {
                 long freed = pool.unmap(id, block);
                 if (freed >= 0 && (o == null || o.discardPassdown())) {
                     pool.data().discard(freed * bs, bs);
+                    pool.wrote();
                 }
             } finally {
                 pool.cells.unlock(id, block);
