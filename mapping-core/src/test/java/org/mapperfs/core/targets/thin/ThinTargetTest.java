@@ -141,6 +141,29 @@ class ThinTargetTest {
     }
 
     @Test
+    void anExternalOriginServesUnprovisionedBlocksAndIsNeverWritten() throws Exception {
+        ThinCheck.require();
+        pool("");
+        Path originFile = sized("origin", 3L * BLOCK + 1000); // ends inside block 3
+        byte[] image = random(3 * BLOCK + 1000, 11);
+        java.nio.file.Files.write(originFile, image);
+        mapper.message("pool", 0, List.of("create_thin", "4"));
+        MappedDevice thin = mapper.create("t", "0 1024 thin pool 4 " + originFile, dir);
+
+        assertThat(read(thin, 0, image.length)).as("unprovisioned blocks read from the origin").isEqualTo(image);
+        assertThat(read(thin, image.length, 4096)).as("past the origin's end: zeros").containsOnly(0);
+        byte[] patch = random(500, 12);
+        thin.write(ByteBuffer.wrap(patch), BLOCK + 100); // provisions block 1 with the origin's bytes around
+        byte[] want = image.clone();
+        System.arraycopy(patch, 0, want, BLOCK + 100, patch.length);
+        assertThat(read(thin, 0, image.length)).isEqualTo(want);
+        assertThat(java.nio.file.Files.readAllBytes(originFile)).as("the origin is never written").isEqualTo(image);
+        assertThat(thin.liveTable().text()).contains("thin pool 4 " + originFile);
+        thin.flush();
+        checkMetadata();
+    }
+
+    @Test
     void aDiscardGivesBlocksBackAndTheDataSurvivesAReopen() throws Exception {
         ThinCheck.require();
         MappedDevice pool = pool("");
