@@ -173,7 +173,7 @@ final class Pool {
             checkWritable();
             long d = md.allocateData();
             if (d < 0 && dirty) {
-                commitLocked();
+                commitLocked(false);
                 d = md.allocateData();
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(NO_SPACE_TIMEOUT_SECONDS);
@@ -250,10 +250,10 @@ final class Pool {
         }
     }
 
-    /** Makes every change so far durable: the data device first, then the metadata. */
+    /** Makes every change so far durable (a flush from above): the data device first, then the metadata. */
     void commit() throws IOException {
         synchronized (md) {
-            commitLocked();
+            commitLocked(true);
         }
     }
 
@@ -262,8 +262,14 @@ final class Pool {
         dataWritten = true;
     }
 
-    private void commitLocked() throws IOException {
-        if (failure != null) {
+    /**
+     * Commits changed metadata, flushing the data written since the last flush first (the new
+     * mappings point at it). Without metadata changes, only a flush from above ({@code
+     * requested}) flushes the data: the periodic commit leaves rewrites of mapped blocks to the
+     * page cache, as writes to any file stay there until a flush asks for them.
+     */
+    private void commitLocked(boolean requested) throws IOException {
+        if (failure != null || !dirty && !requested) {
             return;
         }
         try {
@@ -290,7 +296,7 @@ final class Pool {
             checkWritable();
             change.apply(md);
             dirty = true;
-            commitLocked();
+            commitLocked(false);
         }
     }
 
@@ -321,7 +327,9 @@ final class Pool {
         while (!Thread.currentThread().isInterrupted()) {
             try {
                 Thread.sleep(COMMIT_EVERY_MILLIS);
-                commit();
+                synchronized (md) {
+                    commitLocked(false);
+                }
             } catch (InterruptedException e) {
                 return;
             } catch (IOException e) {
