@@ -7,7 +7,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.mapperfs.core.nbd.NbdDevice;
@@ -40,18 +39,6 @@ class RemoteDevicesTest {
         return servers;
     }
 
-    private static byte[] random(int n, long seed) {
-        byte[] b = new byte[n];
-        new Random(seed).nextBytes(b);
-        return b;
-    }
-
-    private static byte[] read(BlockDevice d, long offset, int n) throws Exception {
-        ByteBuffer b = ByteBuffer.allocate(n);
-        d.read(b, offset);
-        return b.array();
-    }
-
     @Test
     void aTableNamesAnExportByItsUriWhereverItNamesADevice() throws Exception {
         servers().serve("table.sock", "memory", "8M");
@@ -62,14 +49,14 @@ class RemoteDevicesTest {
             MappedDevice lin = mapper.create("lin", "0 8192 linear " + uri + " 4096", dir);
             MappedDevice mir = mapper.create("mir", "0 4096 mirror core 2 1024 nosync 2 " + file + " 0 " + uri + " 0",
                     dir);
-            byte[] data = random(65536, 5);
+            byte[] data = TestFiles.seeded(65536, 5);
 
             lin.write(ByteBuffer.wrap(data), 0);
             mir.write(ByteBuffer.wrap(data), 1 << 20);
             mir.flush();
 
-            assertThat(read(direct, 4096L * 512, data.length)).as("linear at its offset").isEqualTo(data);
-            assertThat(read(direct, 1 << 20, data.length)).as("the mirror's remote leg").isEqualTo(data);
+            assertThat(TestFiles.read(direct, 4096L * 512, data.length)).as("linear at its offset").isEqualTo(data);
+            assertThat(TestFiles.read(direct, 1 << 20, data.length)).as("the mirror's remote leg").isEqualTo(data);
             assertThat(lin.liveTable().text()).contains(uri);
             assertThatThrownBy(() -> mapper.create("bad", "0 8 linear nbd+unix:///?socket=" + dir.resolve("none")
                     + " 0", dir)).hasMessageContaining("cannot connect");

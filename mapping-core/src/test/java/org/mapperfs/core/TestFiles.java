@@ -23,6 +23,15 @@ public final class TestFiles {
         return noise(dir, name, Sectors.toBytes(sectors), seed);
     }
 
+    /** Creates {@code dir/name}, {@code bytes} long and sparse (reads as zeros); returns its path. */
+    public static Path sized(Path dir, String name, long bytes) throws IOException {
+        Path p = dir.resolve(name);
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(p.toFile(), "rw")) {
+            f.setLength(bytes);
+        }
+        return p;
+    }
+
     public static byte[] bytes(Path file) {
         try {
             return Files.readAllBytes(file);

@@ -1,6 +1,5 @@
 package org.mapperfs.core.thin;
 
-import java.io.IOException;
 import java.util.BitSet;
 
 /**
@@ -62,17 +61,6 @@ final class DataSpace {
         return allocated;
     }
 
-    /** Blocks that can be handed out in this transaction. */
-    long free() {
-        long n = 0;
-        for (int b = 0; b < counts.length; b++) {
-            if (counts[b] == 0 && !committed.get(b)) {
-                n++;
-            }
-        }
-        return n;
-    }
-
     /** A free block, its count set to 1; empty (-1) when none is left in this transaction. */
     long allocate() {
         for (long tried = 0; tried < counts.length; tried++) {
@@ -99,11 +87,5 @@ final class DataSpace {
     /** Every count, for writing the space map. */
     int[] counts() {
         return counts;
-    }
-
-    static void checkIndex(long b, long blocks) throws IOException {
-        if (b < 0 || b >= blocks) {
-            throw new IOException("thin metadata: data block " + b + " is beyond the " + blocks + " blocks");
-        }
     }
 }

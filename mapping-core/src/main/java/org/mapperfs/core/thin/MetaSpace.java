@@ -137,17 +137,6 @@ final class MetaSpace {
         return d;
     }
 
-    /** Blocks free now and at the last commit: what a transaction can still allocate. */
-    long free() {
-        long n = 0;
-        for (int b = 1; b < blocks; b++) {
-            if (counts[b] == 0 && !committed.get(b)) {
-                n++;
-            }
-        }
-        return n;
-    }
-
     /**
      * Commits: seals and writes every block of this transaction still in use, makes them
      * durable, then writes the superblock and makes it durable. Afterwards the blocks in use are

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mapperfs.core.FileDevice;
 import org.mapperfs.core.HolePuncher;
+import org.mapperfs.core.TestFiles;
 
 /**
  * Pool metadata written here is the kernel's format: thin_check passes it, thin_dump lists what
@@ -40,11 +40,7 @@ class ThinMetadataTest {
     }
 
     private Path file(String name, long bytes) throws IOException {
-        Path p = dir.resolve(name);
-        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
-            f.setLength(bytes);
-        }
-        return p;
+        return TestFiles.sized(dir, name, bytes);
     }
 
     private ThinMetadata open(Path metadata, long dataBlocks) throws IOException {

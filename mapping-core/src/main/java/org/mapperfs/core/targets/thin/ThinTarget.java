@@ -24,6 +24,9 @@ import org.mapperfs.core.thin.ThinMetadata;
  */
 public final class ThinTarget implements Target {
     static final String SYNTAX = "thin <pool dev> <dev id> [<external origin dev>]";
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 * 1024).asReadOnlyBuffer();
+    /** Per thread: a whole block for a partial write that provisions or copies one. */
+    private static final ThreadLocal<ByteBuffer> WHOLE = new ThreadLocal<>();
 
     private final BlockDevice poolDevice;
     private final long id;
@@ -121,8 +124,26 @@ public final class ThinTarget implements Target {
             piece.position(piece.position() + fromOrigin);
         }
         while (piece.hasRemaining()) {
-            piece.put((byte) 0);
+            int n = Math.min(piece.remaining(), ZEROS.capacity());
+            piece.put(piece.position(), ZEROS, 0, n);
+            piece.position(piece.position() + n);
         }
+    }
+
+    /**
+     * This thread's whole-block buffer, cleared: allocated once per thread for blocks up to 1 MiB
+     * (the sizes in use); a larger block gets one of its own each time rather than pinning it.
+     */
+    private static ByteBuffer whole(long blockBytes) {
+        if (blockBytes > 1 << 20) {
+            return ByteBuffer.allocate((int) blockBytes);
+        }
+        ByteBuffer b = WHOLE.get();
+        if (b == null || b.capacity() != blockBytes) {
+            b = ByteBuffer.allocateDirect((int) blockBytes);
+            WHOLE.set(b);
+        }
+        return b.clear();
     }
 
     @Override
@@ -160,7 +181,7 @@ public final class ThinTarget implements Target {
             } else if (m == null && origin == null && pool.options().skipZeroing()) {
                 pool.data().write(piece, d * bs + within);
             } else {
-                ByteBuffer whole = ByteBuffer.allocate((int) bs);
+                ByteBuffer whole = whole(bs);
                 if (m != null) {
                     pool.data().read(whole, m.dataBlock() * bs); // the shared block's bytes, copied
                 } else {

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mapperfs.core.MappedDevice;
 import org.mapperfs.core.Mapper;
+import org.mapperfs.core.TestFiles;
 import org.mapperfs.core.thin.ThinCheck;
 
 /** thin-pool and thin through the mapper, with thin_check on the metadata after each change. */
@@ -46,28 +47,12 @@ class ThinTargetTest {
     }
 
     private Path sized(String name, long bytes) throws IOException {
-        Path p = dir.resolve(name);
-        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
-            f.setLength(bytes);
-        }
-        return p;
+        return TestFiles.sized(dir, name, bytes);
     }
 
     private MappedDevice pool(String features) throws Exception {
         return mapper.create("pool", "0 " + (64 << 11) + " thin-pool " + meta + " " + data + " 128 16" + features,
                 dir);
-    }
-
-    private static byte[] random(int n, long seed) {
-        byte[] b = new byte[n];
-        new Random(seed).nextBytes(b);
-        return b;
-    }
-
-    private static byte[] read(MappedDevice d, long offset, int n) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(n);
-        d.read(b, offset);
-        return b.array();
     }
 
     private void checkMetadata() throws Exception {
@@ -80,18 +65,18 @@ class ThinTargetTest {
         MappedDevice pool = pool("");
         mapper.message("pool", 0, List.of("create_thin", "0"));
         MappedDevice thin = mapper.create("t", "0 2097152 thin pool 0", dir); // 1 GiB on a 64 MiB pool
-        assertThat(read(thin, 5 << 20, 4096)).containsOnly(0);
+        assertThat(TestFiles.read(thin, 5 << 20, 4096)).containsOnly(0);
         assertThat(thin.liveTable().statusText().trim()).endsWith("thin 0 -");
 
-        byte[] a = random(3000, 1);
+        byte[] a = TestFiles.seeded(3000, 1);
         thin.write(ByteBuffer.wrap(a), BLOCK * 10L + 100); // part of a block: the rest zeroed
-        byte[] full = random(BLOCK * 2, 2);
+        byte[] full = TestFiles.seeded(BLOCK * 2, 2);
         thin.write(ByteBuffer.wrap(full), BLOCK * 1000L);
-        thin.write(ByteBuffer.wrap(random(100, 3)), BLOCK * 10L + 5000); // the same block: in place
+        thin.write(ByteBuffer.wrap(TestFiles.seeded(100, 3)), BLOCK * 10L + 5000); // the same block: in place
 
-        assertThat(read(thin, BLOCK * 10L + 100, a.length)).isEqualTo(a);
-        assertThat(read(thin, BLOCK * 10L, 100)).containsOnly(0);
-        assertThat(read(thin, BLOCK * 1000L, full.length)).isEqualTo(full);
+        assertThat(TestFiles.read(thin, BLOCK * 10L + 100, a.length)).isEqualTo(a);
+        assertThat(TestFiles.read(thin, BLOCK * 10L, 100)).containsOnly(0);
+        assertThat(TestFiles.read(thin, BLOCK * 1000L, full.length)).isEqualTo(full);
         assertThat(thin.liveTable().statusText().trim()).endsWith("thin " + 3 * 128 + " " + (1002 * 128 - 1));
         thin.flush();
         assertThat(pool.liveTable().statusText()).contains(" 3/1024 ").contains(" rw discard_passdown queue_if_no_space ");
@@ -104,27 +89,27 @@ class ThinTargetTest {
         pool("");
         mapper.message("pool", 0, List.of("create_thin", "0"));
         MappedDevice origin = mapper.create("origin", "0 32768 thin pool 0", dir);
-        byte[] before = random(BLOCK * 4, 4);
+        byte[] before = TestFiles.seeded(BLOCK * 4, 4);
         origin.write(ByteBuffer.wrap(before), 0);
 
         mapper.suspend("origin", true);
         mapper.message("pool", 0, List.of("create_snap", "1", "0"));
         mapper.resume("origin");
         MappedDevice snap = mapper.create("snap", "0 32768 thin pool 1", dir);
-        assertThat(read(snap, 0, before.length)).isEqualTo(before);
+        assertThat(TestFiles.read(snap, 0, before.length)).isEqualTo(before);
 
-        byte[] after = random(1000, 5);
+        byte[] after = TestFiles.seeded(1000, 5);
         origin.write(ByteBuffer.wrap(after), BLOCK + 10); // breaks sharing of block 1 only
-        assertThat(read(origin, BLOCK + 10, after.length)).isEqualTo(after);
-        assertThat(read(origin, BLOCK, 10)).isEqualTo(java.util.Arrays.copyOfRange(before, BLOCK, BLOCK + 10));
-        assertThat(read(snap, 0, before.length)).as("the snapshot keeps the old bytes").isEqualTo(before);
+        assertThat(TestFiles.read(origin, BLOCK + 10, after.length)).isEqualTo(after);
+        assertThat(TestFiles.read(origin, BLOCK, 10)).isEqualTo(java.util.Arrays.copyOfRange(before, BLOCK, BLOCK + 10));
+        assertThat(TestFiles.read(snap, 0, before.length)).as("the snapshot keeps the old bytes").isEqualTo(before);
 
         mapper.suspend("snap", true);
         mapper.message("pool", 0, List.of("create_snap", "2", "1")); // a snapshot of the snapshot
         mapper.resume("snap");
         MappedDevice snap2 = mapper.create("snap2", "0 32768 thin pool 2", dir);
-        snap.write(ByteBuffer.wrap(random(BLOCK, 6)), 2L * BLOCK);
-        assertThat(read(snap2, 0, before.length)).isEqualTo(before);
+        snap.write(ByteBuffer.wrap(TestFiles.seeded(BLOCK, 6)), 2L * BLOCK);
+        assertThat(TestFiles.read(snap2, 0, before.length)).isEqualTo(before);
         mapper.find("pool").orElseThrow().flush();
         origin.flush();
         checkMetadata();
@@ -132,7 +117,7 @@ class ThinTargetTest {
         mapper.remove("snap", false);
         mapper.message("pool", 0, List.of("delete", "1"));
         checkMetadata();
-        assertThat(read(snap2, 0, before.length)).isEqualTo(before);
+        assertThat(TestFiles.read(snap2, 0, before.length)).isEqualTo(before);
         assertThatThrownBy(() -> mapper.message("pool", 0, List.of("delete", "1")))
                 .hasMessageContaining("no device 1");
         assertThatThrownBy(() -> mapper.message("pool", 0, List.of("create_thin", "2")))
@@ -145,18 +130,18 @@ class ThinTargetTest {
         ThinCheck.require();
         pool("");
         Path originFile = sized("origin", 3L * BLOCK + 1000); // ends inside block 3
-        byte[] image = random(3 * BLOCK + 1000, 11);
+        byte[] image = TestFiles.seeded(3 * BLOCK + 1000, 11);
         java.nio.file.Files.write(originFile, image);
         mapper.message("pool", 0, List.of("create_thin", "4"));
         MappedDevice thin = mapper.create("t", "0 1024 thin pool 4 " + originFile, dir);
 
-        assertThat(read(thin, 0, image.length)).as("unprovisioned blocks read from the origin").isEqualTo(image);
-        assertThat(read(thin, image.length, 4096)).as("past the origin's end: zeros").containsOnly(0);
-        byte[] patch = random(500, 12);
+        assertThat(TestFiles.read(thin, 0, image.length)).as("unprovisioned blocks read from the origin").isEqualTo(image);
+        assertThat(TestFiles.read(thin, image.length, 4096)).as("past the origin's end: zeros").containsOnly(0);
+        byte[] patch = TestFiles.seeded(500, 12);
         thin.write(ByteBuffer.wrap(patch), BLOCK + 100); // provisions block 1 with the origin's bytes around
         byte[] want = image.clone();
         System.arraycopy(patch, 0, want, BLOCK + 100, patch.length);
-        assertThat(read(thin, 0, image.length)).isEqualTo(want);
+        assertThat(TestFiles.read(thin, 0, image.length)).isEqualTo(want);
         assertThat(java.nio.file.Files.readAllBytes(originFile)).as("the origin is never written").isEqualTo(image);
         assertThat(thin.liveTable().text()).contains("thin pool 4 " + originFile);
         thin.flush();
@@ -169,22 +154,22 @@ class ThinTargetTest {
         MappedDevice pool = pool("");
         mapper.message("pool", 0, List.of("create_thin", "7"));
         MappedDevice thin = mapper.create("t", "0 65536 thin pool 7", dir);
-        byte[] kept = random(BLOCK * 8, 7);
+        byte[] kept = TestFiles.seeded(BLOCK * 8, 7);
         thin.write(ByteBuffer.wrap(kept), 0);
-        thin.write(ByteBuffer.wrap(random(BLOCK * 8, 8)), BLOCK * 100L);
+        thin.write(ByteBuffer.wrap(TestFiles.seeded(BLOCK * 8, 8)), BLOCK * 100L);
         thin.flush();
         assertThat(pool.liveTable().statusText()).contains(" 16/1024 ");
         thin.discard(BLOCK * 100L, BLOCK * 8L);
         thin.flush();
         assertThat(pool.liveTable().statusText()).contains(" 8/1024 ");
-        assertThat(read(thin, BLOCK * 100L, BLOCK)).containsOnly(0);
+        assertThat(TestFiles.read(thin, BLOCK * 100L, BLOCK)).containsOnly(0);
         checkMetadata();
 
         mapper.close();
         mapper = Mapper.standalone();
         pool("");
         MappedDevice again = mapper.create("t", "0 65536 thin pool 7", dir);
-        assertThat(read(again, 0, kept.length)).isEqualTo(kept);
+        assertThat(TestFiles.read(again, 0, kept.length)).isEqualTo(kept);
         assertThat(again.liveTable().statusText().trim()).endsWith("thin " + 8 * 128 + " " + (8 * 128 - 1));
     }
 
@@ -195,8 +180,8 @@ class ThinTargetTest {
         mapper.create("pool", "0 2048 thin-pool " + meta + " " + data + " 128 4 1 error_if_no_space", dir);
         mapper.message("pool", 0, List.of("create_thin", "0"));
         MappedDevice thin = mapper.create("t", "0 65536 thin pool 0", dir);
-        thin.write(ByteBuffer.wrap(random(BLOCK * 16, 9)), 0);
-        assertThatThrownBy(() -> thin.write(ByteBuffer.wrap(random(4096, 10)), BLOCK * 20L))
+        thin.write(ByteBuffer.wrap(TestFiles.seeded(BLOCK * 16, 9)), 0);
+        assertThatThrownBy(() -> thin.write(ByteBuffer.wrap(TestFiles.seeded(4096, 10)), BLOCK * 20L))
                 .hasMessageContaining("out of data space");
         assertThat(mapper.find("pool").orElseThrow().liveTable().statusText()).contains(" out_of_data_space ");
 
@@ -206,7 +191,7 @@ class ThinTargetTest {
         mapper.load("pool", "0 8192 thin-pool " + meta + " " + data + " 128 4 1 error_if_no_space", dir);
         mapper.suspend("pool", true);
         mapper.resume("pool");
-        thin.write(ByteBuffer.wrap(random(4096, 10)), BLOCK * 20L);
+        thin.write(ByteBuffer.wrap(TestFiles.seeded(4096, 10)), BLOCK * 20L);
         thin.flush();
         assertThat(mapper.find("pool").orElseThrow().liveTable().statusText()).contains(" 17/64 ").contains(" rw ");
         checkMetadata();
@@ -245,7 +230,7 @@ class ThinTargetTest {
         for (int i = 0; i < 4; i++) {
             MappedDevice d = devices.get(i);
             for (int slot = 0; slot < 2048; slot++) {
-                byte[] b = read(d, slot * 4096L, 4096);
+                byte[] b = TestFiles.read(d, slot * 4096L, 4096);
                 if (b[0] != 0 || b[4095] != 0) {
                     assertThat(b).as("device " + i + " slot " + slot).containsOnly((byte) (slot * 31 + i));
                 }
