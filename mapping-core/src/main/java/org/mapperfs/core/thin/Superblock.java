@@ -28,9 +28,14 @@ record Superblock(int flags, int time, long transactionId, long heldRoot, SpaceM
     }
 
     byte[] encode() {
+        return encode(0);
+    }
+
+    /** The block to write at {@code at}: 0, or a metadata snapshot's copy. */
+    byte[] encode(long at) {
         byte[] block = new byte[Blocks.SIZE];
         ByteBuffer b = Blocks.le(block);
-        b.putInt(4, flags).putLong(8, 0).putLong(32, MAGIC).putInt(40, VERSION).putInt(44, time)
+        b.putInt(4, flags).putLong(8, at).putLong(32, MAGIC).putInt(40, VERSION).putInt(44, time)
                 .putLong(48, transactionId).putLong(56, heldRoot);
         dataSpace.put(b, 64);
         metadataSpace.put(b, 192);
@@ -41,7 +46,12 @@ record Superblock(int flags, int time, long transactionId, long heldRoot, SpaceM
     }
 
     static Superblock decode(byte[] block) throws IOException {
-        Blocks.check(block, 0, Blocks.SUPERBLOCK_SALT, "super");
+        return decode(block, 0);
+    }
+
+    /** The superblock at {@code at}: 0, or a metadata snapshot's copy. */
+    static Superblock decode(byte[] block, long at) throws IOException {
+        Blocks.check(block, at, Blocks.SUPERBLOCK_SALT, "super");
         ByteBuffer b = Blocks.le(block);
         if (b.getLong(32) != MAGIC) {
             throw new IOException("thin metadata: not a thin-pool superblock (magic " + b.getLong(32) + ")");

@@ -215,6 +215,45 @@ public final class ThinMetadata {
         return meta.allocated();
     }
 
+    /** The metadata snapshot's block ({@code held_root}), or 0 when none is held. */
+    public long heldRoot() {
+        return heldRoot;
+    }
+
+    /**
+     * {@code reserve_metadata_snap}: commits, then keeps a copy of the superblock (its space-map
+     * roots zeroed) that holds the mapping and details trees as they are now, and records it as
+     * the held root, for tools reading live metadata ({@code thin_check -m}, {@code thin_dump -m}).
+     * Later changes copy the nodes they touch, as for a device snapshot.
+     */
+    public void reserveMetadataSnap() throws IOException {
+        if (heldRoot != 0) {
+            throw new IOException("thin metadata: a metadata snapshot is already held at block " + heldRoot
+                    + " (release it first)");
+        }
+        commit();
+        long copy = meta.allocate(Blocks.SUPERBLOCK_SALT);
+        Superblock.SpaceMapRoot none = new Superblock.SpaceMapRoot(0, 0, 0, 0);
+        byte[] bytes = new Superblock(flags, time, transactionId, 0, none, none, mappingRoot, detailsRoot,
+                dataBlockSectors, meta.blocks()).encode(copy);
+        System.arraycopy(bytes, 0, meta.writable(copy), 0, Blocks.SIZE);
+        meta.inc(mappingRoot);
+        meta.inc(detailsRoot);
+        heldRoot = copy;
+    }
+
+    /** {@code release_metadata_snap}: lets go of the held root and the nodes only it held. */
+    public void releaseMetadataSnap() throws IOException {
+        if (heldRoot == 0) {
+            throw new IOException("thin metadata: no metadata snapshot is held");
+        }
+        Superblock held = Superblock.decode(meta.read(heldRoot), heldRoot);
+        top.delete(held.mappingRoot());
+        details.delete(held.detailsRoot());
+        meta.dec(heldRoot);
+        heldRoot = 0;
+    }
+
     /** {@code set_transaction_id}: compare and swap. */
     public void setTransactionId(long current, long next) throws IOException {
         if (current != transactionId) {
@@ -238,6 +277,19 @@ public final class ThinMetadata {
             throw new IOException("thin metadata: no device " + id);
         }
         return Blocks.le(v).getLong(0);
+    }
+
+    /**
+     * Device {@code id}'s subtree root, about to change. While a metadata snapshot holds the top
+     * tree, the path to the device is copied first, so that the copy counts the subtree root as
+     * shared (as a single two-level tree would) and changing it copies it too.
+     */
+    private long ownPath(long id) throws IOException {
+        long root = subtree(id);
+        if (heldRoot != 0) {
+            mappingRoot = top.insert(mappingRoot, id, Node.le64(root), false);
+        }
+        return root;
     }
 
     /** {@code create_thin}: an empty device. */
@@ -286,7 +338,12 @@ public final class ThinMetadata {
         return data.allocate();
     }
 
-    /** Releases a data block taken with {@link #allocateData} but never mapped. */
+    /** One more reference to a data block: it stays out of reach of {@link #allocateData} until released. */
+    public void holdData(long block) {
+        data.inc(block);
+    }
+
+    /** Releases a data block taken with {@link #allocateData} or {@link #holdData} and not mapped. */
     public void releaseData(long block) {
         data.dec(block);
     }
@@ -296,7 +353,7 @@ public final class ThinMetadata {
      * at the current time; a mapping it replaces is released.
      */
     public void map(long id, long block, long dataBlock) throws IOException {
-        long root = subtree(id);
+        long root = ownPath(id);
         boolean fresh = mappings.lookup(root, block) == null;
         long newRoot = mappings.insert(root, block, Node.le64(new Mapping(dataBlock, time).value()));
         if (newRoot != root) {
@@ -312,11 +369,11 @@ public final class ThinMetadata {
 
     /** Removes {@code block}'s mapping, if any (a discard); returns the data block it had, or -1. */
     public long unmap(long id, long block) throws IOException {
-        long root = subtree(id);
-        byte[] v = mappings.lookup(root, block);
+        byte[] v = mappings.lookup(subtree(id), block);
         if (v == null) {
             return -1;
         }
+        long root = ownPath(id);
         long newRoot = mappings.remove(root, block);
         if (newRoot != root) {
             mappingRoot = top.insert(mappingRoot, id, Node.le64(newRoot), false);

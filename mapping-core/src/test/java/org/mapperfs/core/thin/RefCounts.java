@@ -102,11 +102,18 @@ final class RefCounts {
     /** Checks the metadata file at {@code path}: every count, every device's mapped_blocks. */
     static void check(Path path) throws Exception {
         RefCounts c = new RefCounts(Files.readAllBytes(path));
-        Superblock sb = Superblock.decode(c.block(0));
+        Superblock sb = Superblock.decode(c.block(0), 0);
         c.ref(0);
         Map<Long, Long> mapped = new TreeMap<>();
         c.tree(sb.mappingRoot(), Kind.TOP, mapped, -1);
         c.tree(sb.detailsRoot(), Kind.DETAILS, mapped, -1);
+        if (sb.heldRoot() != 0) { // a metadata snapshot: its superblock copy and the trees it holds
+            c.ref(sb.heldRoot());
+            Superblock held = Superblock.decode(c.block(sb.heldRoot()), sb.heldRoot());
+            assertThat(held.heldRoot()).as("a metadata snapshot holds none").isZero();
+            c.tree(held.mappingRoot(), Kind.TOP, new TreeMap<>(), -1);
+            c.tree(held.detailsRoot(), Kind.DETAILS, new TreeMap<>(), -1);
+        }
         c.ref(sb.metadataSpace().bitmapRoot());
         ByteBuffer index = Blocks.le(c.block(sb.metadataSpace().bitmapRoot()));
         for (int i = 0; i < SpaceMaps.bitmaps(sb.metadataSpace().blocks()); i++) {

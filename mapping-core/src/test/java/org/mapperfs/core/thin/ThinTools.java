@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
@@ -48,8 +50,33 @@ final class ThinTools {
         assertThat(r.exit()).as("thin_check " + metadata + ":\n" + r.out() + r.err()).isZero();
     }
 
-    static String dump(Path metadata) throws Exception {
-        Result r = run("thin_dump", metadata.toString());
+    /** Checks the file with thin_check, the own counter, and thin_dump against {@code expected}. */
+    static void verify(Path metadata, Map<Long, Map<Long, Long>> expected) throws Exception {
+        check(metadata);
+        RefCounts.check(metadata);
+        matches(dump(metadata), expected);
+    }
+
+    /** A thin_dump lists exactly {@code expected}: per device, virtual block to data block. */
+    static void matches(String dump, Map<Long, Map<Long, Long>> expected) {
+        for (Map.Entry<Long, Map<Long, Long>> device : expected.entrySet()) {
+            List<String> blocks = new ArrayList<>();
+            for (String m : mappings(dump, device.getKey())) {
+                String[] f = m.split(" ");
+                blocks.add(f[0] + " " + f[1]);
+            }
+            List<String> want = new ArrayList<>();
+            new TreeMap<>(device.getValue()).forEach((v, d) -> want.add(v + " " + d));
+            assertThat(blocks).as("device " + device.getKey() + "'s mappings in thin_dump").isEqualTo(want);
+        }
+        assertThat(dump.split("<device ").length - 1).as("devices in thin_dump").isEqualTo(expected.size());
+    }
+
+    static String dump(Path metadata, String... options) throws Exception {
+        List<String> command = new ArrayList<>(List.of("thin_dump"));
+        command.addAll(List.of(options));
+        command.add(metadata.toString());
+        Result r = run(command.toArray(String[]::new));
         assertThat(r.exit()).as("thin_dump:\n" + r.err()).isZero();
         return r.out();
     }

@@ -208,6 +208,7 @@ final class Pool {
     void releaseBlock(long d) {
         synchronized (md) {
             md.releaseData(d);
+            dirty = true; // its count may have been committed while held
         }
     }
 
@@ -218,7 +219,11 @@ final class Pool {
         }
     }
 
-    /** Unmaps a block (a discard); returns its data block if no mapping holds it any more, else -1. */
+    /**
+     * Unmaps a block (a discard). Returns its data block if no mapping holds it any more, else
+     * -1; a block returned is held until {@link #releaseBlock}, so that it is not handed out
+     * again while the discard passed down to it is under way.
+     */
     long unmap(long dev, long block) throws IOException {
         synchronized (md) {
             checkWritable();
@@ -227,7 +232,11 @@ final class Pool {
                 return -1;
             }
             dirty = true;
-            return md.dataReferences(d) == 0 ? d : -1;
+            if (md.dataReferences(d) > 0) {
+                return -1;
+            }
+            md.holdData(d);
+            return d;
         }
     }
 
@@ -316,7 +325,8 @@ final class Pool {
             PoolOptions o = options;
             String mode = o != null && o.readOnly() ? "ro" : outOfSpace ? "out_of_data_space" : "rw";
             return md.transactionId() + " " + Math.min(metaTotal, md.usedMetadataBlocks() + reserve) + "/" + metaTotal
-                    + " " + md.usedDataBlocks() + "/" + md.dataBlocks() + " - " + mode + " "
+                    + " " + md.usedDataBlocks() + "/" + md.dataBlocks() + " "
+                    + (md.heldRoot() == 0 ? "-" : Long.toString(md.heldRoot())) + " " + mode + " "
                     + (o == null ? "discard_passdown" : o.discardWord()) + " "
                     + (o != null && o.errorIfNoSpace() ? "error_if_no_space" : "queue_if_no_space") + " - "
                     + Math.min(1024, metaTotal / 4);

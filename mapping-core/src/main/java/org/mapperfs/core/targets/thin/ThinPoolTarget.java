@@ -21,7 +21,10 @@ import org.mapperfs.core.thin.ThinMetadata;
  * first 4 KiB are zeros is formatted. The pool device's own I/O goes to the data device.
  *
  * <p>Messages: {@code create_thin <id>}, {@code create_snap <id> <origin id>} (suspend an active
- * origin first), {@code delete <id>}, {@code set_transaction_id <current> <new>}. Each commits.
+ * origin first), {@code delete <id>}, {@code set_transaction_id <current> <new>}, {@code
+ * reserve_metadata_snap} (a copy of the metadata as it is now, its block shown in the status as
+ * the held root, for {@code thin_check -m} and {@code thin_dump -m} on live metadata; one at a
+ * time) and {@code release_metadata_snap}. Each commits.
  *
  * <p>Status: {@code <transaction id> <used>/<total metadata blocks> <used>/<total data blocks>
  * <held root|-> rw|ro|out_of_data_space discard_passdown|no_discard_passdown|ignore_discard
@@ -129,10 +132,17 @@ public final class ThinPoolTarget implements Target {
                     long next = number(args, 2, 3, "new transaction id");
                     pool.message(md -> md.setTransactionId(current, next));
                 }
-                case "reserve_metadata_snap", "release_metadata_snap" -> throw invalid(verb
-                        + " is not supported by mapperfs yet");
+                case "reserve_metadata_snap" -> {
+                    none(args);
+                    pool.message(ThinMetadata::reserveMetadataSnap);
+                }
+                case "release_metadata_snap" -> {
+                    none(args);
+                    pool.message(ThinMetadata::releaseMetadataSnap);
+                }
                 default -> throw invalid("unknown message '" + String.join(" ", args) + "' (create_thin,"
-                        + " create_snap, delete, set_transaction_id)");
+                        + " create_snap, delete, set_transaction_id, reserve_metadata_snap,"
+                        + " release_metadata_snap)");
             }
         } catch (IOException e) {
             throw invalid(e.getMessage().replace("thin metadata: ", ""));
@@ -142,6 +152,12 @@ public final class ThinPoolTarget implements Target {
 
     private static MapperException invalid(String message) {
         return new MapperException(MapperException.Reason.INVALID, "thin-pool: " + message);
+    }
+
+    private static void none(List<String> args) throws MapperException {
+        if (args.size() != 1) {
+            throw invalid("'" + String.join(" ", args) + "': " + args.get(0) + " takes no arguments");
+        }
     }
 
     private static long number(List<String> args, int at, int words, String what) throws MapperException {

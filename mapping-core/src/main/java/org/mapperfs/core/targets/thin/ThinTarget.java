@@ -221,9 +221,15 @@ public final class ThinTarget implements Target {
             pool.cells.lock(id, block);
             try {
                 long freed = pool.unmap(id, block);
-                if (freed >= 0 && (o == null || o.discardPassdown())) {
-                    pool.data().discard(freed * bs, bs);
-                    pool.wrote();
+                if (freed >= 0) {
+                    try {
+                        if (o == null || o.discardPassdown()) {
+                            pool.data().discard(freed * bs, bs);
+                            pool.wrote();
+                        }
+                    } finally {
+                        pool.releaseBlock(freed);
+                    }
                 }
             } finally {
                 pool.cells.unlock(id, block);

@@ -7,13 +7,7 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -198,48 +192,39 @@ class ThinTargetTest {
     }
 
     @Test
-    void manyWritersOnManyDevicesProvisionEveryBlockOnce() throws Exception {
+    void aMetadataSnapshotShowsInTheStatusAndKeepsItsMomentForTheTools() throws Exception {
         ThinCheck.require();
-        MappedDevice pool = pool(" 1 skip_block_zeroing");
-        List<MappedDevice> devices = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-            mapper.message("pool", 0, List.of("create_thin", Integer.toString(i)));
-            devices.add(mapper.create("t" + i, "0 16384 thin pool " + i, dir)); // 8 MiB each
-        }
-        ExecutorService threads = Executors.newFixedThreadPool(8);
-        List<Future<?>> done = new ArrayList<>();
-        for (int t = 0; t < 8; t++) {
-            int thread = t;
-            done.add(threads.submit(() -> {
-                MappedDevice d = devices.get(thread % 4);
-                Random r = new Random(thread);
-                for (int i = 0; i < 300; i++) { // 4 KiB writes at random 4 KiB slots: many race for a block
-                    int slot = r.nextInt(2048);
-                    byte[] b = new byte[4096];
-                    java.util.Arrays.fill(b, (byte) (slot * 31 + thread % 4));
-                    d.write(ByteBuffer.wrap(b), slot * 4096L);
-                }
-                return null;
-            }));
-        }
-        for (Future<?> f : done) {
-            f.get(60, TimeUnit.SECONDS);
-        }
-        threads.shutdown();
-        long mapped = 0;
-        for (int i = 0; i < 4; i++) {
-            MappedDevice d = devices.get(i);
-            for (int slot = 0; slot < 2048; slot++) {
-                byte[] b = TestFiles.read(d, slot * 4096L, 4096);
-                if (b[0] != 0 || b[4095] != 0) {
-                    assertThat(b).as("device " + i + " slot " + slot).containsOnly((byte) (slot * 31 + i));
-                }
-            }
-            mapped += Long.parseLong(d.liveTable().statusText().split(" ")[3]) / 128;
-            d.flush();
-        }
-        String status = pool.liveTable().statusText();
-        assertThat(status).as("data blocks in use: one per mapped block").contains(" " + mapped + "/1024 ");
+        MappedDevice pool = pool("");
+        mapper.message("pool", 0, List.of("create_thin", "0"));
+        MappedDevice thin = mapper.create("t", "0 65536 thin pool 0", dir);
+        thin.write(ByteBuffer.wrap(TestFiles.seeded(BLOCK * 4, 13)), 0);
+        thin.flush();
+        assertThat(field(pool, 3)).as("no held root").isEqualTo("-");
+
+        mapper.message("pool", 0, List.of("reserve_metadata_snap"));
+        assertThat(Long.parseLong(field(pool, 3))).as("the held root's block").isPositive();
+        assertThatThrownBy(() -> mapper.message("pool", 0, List.of("reserve_metadata_snap")))
+                .hasMessageContaining("already held");
+        thin.write(ByteBuffer.wrap(TestFiles.seeded(BLOCK * 2, 14)), BLOCK * 50L); // after the snapshot
+        thin.discard(0, BLOCK);
+        thin.flush();
+        ThinCheck.heldPasses(meta);
+        assertThat(ThinCheck.heldMappings(meta, 0)).as("the mappings at the reserve").hasSize(4)
+                .allMatch(m -> Long.parseLong(m.split(" ")[0]) < 4);
         checkMetadata();
+
+        assertThatThrownBy(() -> mapper.message("pool", 0, List.of("release_metadata_snap", "now")))
+                .hasMessageContaining("takes no arguments");
+        mapper.message("pool", 0, List.of("release_metadata_snap"));
+        assertThat(field(pool, 3)).isEqualTo("-");
+        assertThat(field(pool, 2)).as("the discarded block is free once the snapshot lets go").isEqualTo("5/1024");
+        assertThatThrownBy(() -> mapper.message("pool", 0, List.of("release_metadata_snap")))
+                .hasMessageContaining("no metadata snapshot is held");
+        checkMetadata();
+    }
+
+    /** A pool status field, counted after the table's "start length thin-pool". */
+    private static String field(MappedDevice pool, int n) {
+        return pool.liveTable().statusText().trim().split(" ")[3 + n];
     }
 }
