@@ -19,8 +19,10 @@ final class MetaSpace {
     private static final int CACHE_BLOCKS = 16384; // 64 MiB
 
     private final BlockDevice device;
-    private final long blocks;
-    private final int[] counts;
+    private long blocks;
+    private int[] counts;
+    /** Blocks with a count above 0. */
+    private long inUse = 1;
     /** Blocks in use at the last commit: not to be written nor handed out in this transaction. */
     private final BitSet committed = new BitSet();
     /** Blocks handed out in this transaction: writable in place while only one reference holds them. */
@@ -51,8 +53,19 @@ final class MetaSpace {
         return counts[(int) b];
     }
 
+    /** Grows to {@code more} blocks (a larger metadata device); never shrinks. */
+    void grow(long more) {
+        if (more > blocks) {
+            counts = java.util.Arrays.copyOf(counts, Math.toIntExact(more));
+            blocks = more;
+        }
+    }
+
     /** Sets a count read from the on-disk space map at open. */
     void load(long b, int count) {
+        if ((counts[(int) b] > 0) != (count > 0)) {
+            inUse += count > 0 ? 1 : -1;
+        }
         counts[(int) b] = count;
     }
 
@@ -67,24 +80,22 @@ final class MetaSpace {
     }
 
     void inc(long b) {
-        counts[(int) b]++;
+        if (counts[(int) b]++ == 0) {
+            inUse++;
+        }
     }
 
     void dec(long b) {
         if (counts[(int) b] <= 0) {
             throw new IllegalStateException("thin metadata: block " + b + " released more often than held");
         }
-        counts[(int) b]--;
+        if (--counts[(int) b] == 0) {
+            inUse--;
+        }
     }
 
     long allocated() {
-        long n = 0;
-        for (int c : counts) {
-            if (c > 0) {
-                n++;
-            }
-        }
-        return n;
+        return inUse;
     }
 
     boolean isFresh(long b) {
@@ -119,6 +130,7 @@ final class MetaSpace {
             cursor = cursor + 1 >= blocks ? 1 : cursor + 1;
             if (counts[(int) b] == 0 && !committed.get((int) b)) {
                 counts[(int) b] = 1;
+                inUse++;
                 fresh.set((int) b);
                 dirty.put(b, new byte[Blocks.SIZE]);
                 salts.put(b, salt);
@@ -135,6 +147,13 @@ final class MetaSpace {
             throw new IllegalStateException("thin metadata: block " + b + " is not this transaction's");
         }
         return d;
+    }
+
+    /** Rewrites the superblock of the last commit in place (a flag changed), and makes it durable. */
+    void rewriteSuperblock(byte[] superblock) throws IOException {
+        device.write(ByteBuffer.wrap(superblock), 0);
+        device.flush();
+        cache.put(0L, superblock);
     }
 
     /**

@@ -49,6 +49,16 @@ public final class ThinMetadata {
         }
     }
 
+    /**
+     * A request the metadata turns down as it stands (a device that exists or does not, a
+     * transaction id that differs, a metadata snapshot held or not); nothing was changed.
+     */
+    public static final class Refused extends IOException {
+        Refused(String message) {
+            super("thin metadata: " + message);
+        }
+    }
+
     private final MetaSpace meta;
     private final DataSpace data;
     private final SpaceMaps spaceMaps;
@@ -65,6 +75,8 @@ public final class ThinMetadata {
     private long heldRoot;
     private long mappingRoot;
     private long detailsRoot;
+    /** The superblock of the last commit. */
+    private Superblock committed;
 
     private ThinMetadata(BlockDevice device, long metadataBlocks, int dataBlockSectors, long dataBlocks) {
         this.meta = new MetaSpace(device, metadataBlocks);
@@ -148,6 +160,7 @@ public final class ThinMetadata {
     }
 
     private void load(Superblock sb) throws IOException {
+        committed = sb;
         flags = sb.flags();
         time = sb.time();
         transactionId = sb.transactionId();
@@ -177,6 +190,7 @@ public final class ThinMetadata {
                 detailsRoot, dataBlockSectors, meta.blocks());
         meta.commit(sb.encode());
         data.committed();
+        committed = sb;
     }
 
     public Set<Long> devices() {
@@ -215,6 +229,33 @@ public final class ThinMetadata {
         return meta.allocated();
     }
 
+    /** Whether the superblock says the metadata needs checking (a failed operation was aborted). */
+    public boolean needsCheck() {
+        return (flags & Superblock.NEEDS_CHECK) != 0;
+    }
+
+    /**
+     * Sets {@code needs_check} in the superblock of the last commit, rewritten in place as the
+     * kernel does after aborting a transaction; the tools' {@code --clear-needs-check-flag} clears it.
+     */
+    public void markNeedsCheck() throws IOException {
+        flags |= Superblock.NEEDS_CHECK;
+        committed = new Superblock(committed.flags() | Superblock.NEEDS_CHECK, committed.time(),
+                committed.transactionId(), committed.heldRoot(), committed.dataSpace(), committed.metadataSpace(),
+                committed.mappingRoot(), committed.detailsRoot(), committed.dataBlockSectors(),
+                committed.metadataBlocks());
+        meta.rewriteSuperblock(committed.encode());
+    }
+
+    /** Grows the metadata space map to {@code blocks} (a larger metadata device, up to the format's limit) and commits. */
+    public void growMetadata(long blocks) throws IOException {
+        long to = Math.min(blocks, SpaceMaps.MAX_METADATA_BLOCKS);
+        if (to > meta.blocks()) {
+            meta.grow(to);
+            commit();
+        }
+    }
+
     /** The metadata snapshot's block ({@code held_root}), or 0 when none is held. */
     public long heldRoot() {
         return heldRoot;
@@ -228,8 +269,7 @@ public final class ThinMetadata {
      */
     public void reserveMetadataSnap() throws IOException {
         if (heldRoot != 0) {
-            throw new IOException("thin metadata: a metadata snapshot is already held at block " + heldRoot
-                    + " (release it first)");
+            throw new Refused("a metadata snapshot is already held at block " + heldRoot + " (release it first)");
         }
         commit();
         long copy = meta.allocate(Blocks.SUPERBLOCK_SALT);
@@ -245,7 +285,7 @@ public final class ThinMetadata {
     /** {@code release_metadata_snap}: lets go of the held root and the nodes only it held. */
     public void releaseMetadataSnap() throws IOException {
         if (heldRoot == 0) {
-            throw new IOException("thin metadata: no metadata snapshot is held");
+            throw new Refused("no metadata snapshot is held");
         }
         Superblock held = Superblock.decode(meta.read(heldRoot), heldRoot);
         top.delete(held.mappingRoot());
@@ -257,24 +297,24 @@ public final class ThinMetadata {
     /** {@code set_transaction_id}: compare and swap. */
     public void setTransactionId(long current, long next) throws IOException {
         if (current != transactionId) {
-            throw new IOException("thin metadata: the transaction id is " + transactionId + ", not " + current);
+            throw new Refused("the transaction id is " + transactionId + ", not " + current);
         }
         transactionId = next;
     }
 
     private void checkNew(long id) throws IOException {
         if (id < 0 || id > MAX_DEVICE_ID) {
-            throw new IOException("thin metadata: device id " + id + " is out of range (0 to " + MAX_DEVICE_ID + ")");
+            throw new Refused("device id " + id + " is out of range (0 to " + MAX_DEVICE_ID + ")");
         }
         if (devices.containsKey(id)) {
-            throw new IOException("thin metadata: device " + id + " already exists");
+            throw new Refused("device " + id + " already exists");
         }
     }
 
     private long subtree(long id) throws IOException {
         byte[] v = top.lookup(mappingRoot, id);
         if (v == null || !devices.containsKey(id)) {
-            throw new IOException("thin metadata: no device " + id);
+            throw new Refused("no device " + id);
         }
         return Blocks.le(v).getLong(0);
     }

@@ -1,8 +1,6 @@
 package org.mapperfs.core.targets.thin;
 
 import java.io.IOException;
-import java.util.IdentityHashMap;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.mapperfs.core.BlockDevice;
 import org.mapperfs.core.thin.ThinMetadata;
@@ -12,13 +10,19 @@ import org.slf4j.LoggerFactory;
 /**
  * A thin pool: its metadata, its data device cut into blocks, and the thin devices' shared
  * state. One per metadata device, however many pool tables (a reload) and thin tables use it;
- * it goes when the last lets go. Metadata calls are serialized on the metadata; data I/O runs
- * outside that lock. Changes are committed at a flush, a message, a suspend, and once a second,
- * as the kernel commits them.
+ * it goes when the last lets go. Metadata calls are serialized on one lock; data I/O runs
+ * outside it. Changes are committed at a flush, a message, a suspend, and once a second, as the
+ * kernel commits them.
+ *
+ * <p>Modes as the kernel's ({@link PoolMode}): a metadata operation that fails (an I/O error, a
+ * damaged block, a commit that cannot be written) aborts the transaction, reopens the metadata
+ * at the last commit, marks it {@code needs_check} and leaves the pool read-only: reads go on,
+ * and so do writes to mapped, unshared blocks. A pool opened with {@code needs_check} set stays
+ * read-only until the tools clear the flag. When free metadata blocks fall below the reserve,
+ * no new blocks are given out until a reload grows the metadata device.
  */
 final class Pool {
     private static final Logger log = LoggerFactory.getLogger(Pool.class);
-    private static final Map<BlockDevice, Pool> POOLS = new IdentityHashMap<>();
     /** How long a write waits for data space before it fails (the kernel's no_space_timeout). */
     static final long NO_SPACE_TIMEOUT_SECONDS = 60;
     private static final long COMMIT_EVERY_MILLIS = 1_000;
@@ -27,19 +31,21 @@ final class Pool {
     final int blockSectors;
     final long blockBytes;
     final Cells cells = new Cells();
-    private final ThinMetadata md;
+    private final Object lock = new Object();
     private final Thread committer;
+    private ThinMetadata md;
+    private PoolMode mode = PoolMode.WRITE;
+    /** Why the pool left write mode, for errors and the log. */
+    private String reason;
+    /** The transaction was aborted: blocks handed out before belong to metadata that is gone. */
+    private boolean aborted;
     private volatile BlockDevice dataDevice;
     private volatile PoolOptions options;
-    private Runnable lowWaterEvent = () -> {};
-    private boolean lowWaterTriggered;
+    private final SpaceWatch space;
     /** Metadata changed since the last commit. */
     private boolean dirty;
     /** Data written since the data device's last flush (set after each write lands). */
     private volatile boolean dataWritten;
-    private boolean outOfSpace;
-    private String failure;
-    private int users;
 
     private Pool(BlockDevice metadata, BlockDevice data, int blockSectors, ThinMetadata md) {
         this.metadataDevice = metadata;
@@ -47,45 +53,29 @@ final class Pool {
         this.blockSectors = blockSectors;
         this.blockBytes = blockSectors * 512L;
         this.md = md;
+        this.space = new SpaceWatch(metadata.name());
+        if (md.needsCheck()) {
+            mode = PoolMode.READ_ONLY;
+            reason = "its metadata needs checking (thin_check --clear-needs-check-flag once repaired)";
+            log.warn("thin-pool {}: read-only: {}", metadata.name(), reason);
+        }
         this.committer = new Thread(this::commitPeriodically, "thin-pool-commit");
         committer.setDaemon(true);
         committer.start();
     }
 
-    /** The pool on {@code metadata}, opened (and formatted if blank) by the first caller. */
-    static Pool acquire(BlockDevice metadata, BlockDevice data, int blockSectors) throws IOException {
-        synchronized (POOLS) {
-            Pool p = POOLS.get(metadata);
-            if (p == null) {
-                p = new Pool(metadata, data, blockSectors,
-                        ThinMetadata.open(metadata, blockSectors, data.size() / (blockSectors * 512L)));
-                POOLS.put(metadata, p);
-                log.info("thin-pool {}: {} of {} data blocks and {} of {} metadata blocks in use, {} devices",
-                        metadata.name(), p.md.usedDataBlocks(), p.md.dataBlocks(), p.md.usedMetadataBlocks(),
-                        p.md.metadataBlocks(), p.md.devices().size());
-            } else if (p.blockSectors != blockSectors) {
-                throw new IOException("the pool's data block size is " + p.blockSectors + " sectors, not "
-                        + blockSectors);
-            }
-            p.users++;
-            return p;
-        }
+    /** Opens the pool metadata on {@code metadata} (formatting it if blank); {@link Pools} keeps one per device. */
+    static Pool open(BlockDevice metadata, BlockDevice data, int blockSectors) throws IOException {
+        Pool p = new Pool(metadata, data, blockSectors,
+                ThinMetadata.open(metadata, blockSectors, data.size() / (blockSectors * 512L)));
+        log.info("thin-pool {}: {} of {} data blocks and {} of {} metadata blocks in use, {} devices",
+                metadata.name(), p.md.usedDataBlocks(), p.md.dataBlocks(), p.md.usedMetadataBlocks(),
+                p.md.metadataBlocks(), p.md.devices().size());
+        return p;
     }
 
-    /** One more user (a thin table); each needs one {@link #release}. */
-    void retain() {
-        synchronized (POOLS) {
-            users++;
-        }
-    }
-
-    void release() {
-        synchronized (POOLS) {
-            if (--users > 0) {
-                return;
-            }
-            POOLS.remove(metadataDevice);
-        }
+    /** The last user let go: the committer stops and a last commit is made. */
+    void close() {
         committer.interrupt();
         try {
             commit();
@@ -104,47 +94,67 @@ final class Pool {
 
     /**
      * A pool table goes live with these options and data device (the latest reload's); a larger
-     * data device grows the pool (a failure to record it fails the pool).
+     * data or metadata device grows the pool, and takes it out of the mode running out of that
+     * space had put it in. Neither grows while the metadata needs checking.
      */
-    void configure(PoolOptions o, BlockDevice data, Runnable lowWater) {
-        synchronized (md) {
+    void configure(PoolOptions o, BlockDevice data, Runnable events) {
+        synchronized (lock) {
             options = o;
             dataDevice = data;
-            lowWaterEvent = lowWater;
-            lowWaterTriggered = false; // re-armed at every resume
-            long blocks = data.size() / blockBytes;
-            if (blocks > md.dataBlocks()) {
-                try {
+            space.rearm(events);
+            if (mode == PoolMode.FAIL || md.needsCheck()) {
+                return;
+            }
+            try {
+                long blocks = data.size() / blockBytes;
+                if (blocks > md.dataBlocks()) {
                     dataDevice.flush();
                     md.growData(blocks);
                     dirty = false;
                     log.info("thin-pool {}: data grown to {} blocks", metadataDevice.name(), blocks);
-                    outOfSpace = false;
-                    md.notifyAll();
-                } catch (IOException e) {
-                    failure = e.getMessage();
-                    log.error("thin-pool {}: cannot grow the data space: {}", metadataDevice.name(), e.toString());
+                    if (mode == PoolMode.OUT_OF_DATA_SPACE) {
+                        mode = PoolMode.WRITE;
+                    }
+                    lock.notifyAll();
                 }
+                long metaBlocks = metadataDevice.size() / 4096;
+                if (metaBlocks > md.metadataBlocks()) {
+                    md.growMetadata(metaBlocks);
+                    dirty = false;
+                    log.info("thin-pool {}: metadata grown to {} blocks", metadataDevice.name(), md.metadataBlocks());
+                    if (mode == PoolMode.OUT_OF_METADATA_SPACE && !space.metadataShort(md)) {
+                        mode = PoolMode.WRITE;
+                        reason = null;
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                metadataFailed(e);
             }
-            checkLowWater();
+            space.checkData(md, options);
         }
     }
 
+    /** A block's mapping, or null; a metadata failure fails the request (and the transaction). */
     ThinMetadata.Mapping lookup(long dev, long block) throws IOException {
-        synchronized (md) {
-            return md.lookup(dev, block);
+        synchronized (lock) {
+            checkUsable();
+            try {
+                return md.lookup(dev, block);
+            } catch (IOException | RuntimeException e) {
+                throw metadataFailed(e);
+            }
         }
     }
 
     boolean shared(long dev, ThinMetadata.Mapping m) {
-        synchronized (md) {
+        synchronized (lock) {
             return md.shared(dev, m);
         }
     }
 
     /** Checks a device exists, for a thin table naming it. */
     void checkDevice(long dev) throws IOException {
-        synchronized (md) {
+        synchronized (lock) {
             if (md.details(dev) == null) {
                 throw new IOException("thin-pool " + metadataDevice.name() + " has no device " + dev);
             }
@@ -152,13 +162,14 @@ final class Pool {
     }
 
     ThinMetadata.Details details(long dev) {
-        synchronized (md) {
-            return md.details(dev);
+        synchronized (lock) {
+            return mode == PoolMode.FAIL ? null : md.details(dev);
         }
     }
 
     long highestMapped(long dev) throws IOException {
-        synchronized (md) {
+        synchronized (lock) {
+            checkUsable();
             return md.highestMapped(dev);
         }
     }
@@ -169,8 +180,8 @@ final class Pool {
      * the data device to grow (a reload) until the no-space timeout.
      */
     long allocate() throws IOException {
-        synchronized (md) {
-            checkWritable();
+        synchronized (lock) {
+            checkProvisioning();
             long d = md.allocateData();
             if (d < 0 && dirty) {
                 commitLocked(false);
@@ -178,10 +189,10 @@ final class Pool {
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(NO_SPACE_TIMEOUT_SECONDS);
             while (d < 0) {
-                if (!outOfSpace) {
-                    outOfSpace = true;
+                if (mode == PoolMode.WRITE) {
+                    mode = PoolMode.OUT_OF_DATA_SPACE;
                     log.warn("thin-pool {}: out of data space ({} blocks)", metadataDevice.name(), md.dataBlocks());
-                    lowWaterEvent.run();
+                    space.raise();
                 }
                 if (options.errorIfNoSpace()) {
                     throw new IOException("thin-pool " + metadataDevice.name() + ": out of data space");
@@ -192,29 +203,41 @@ final class Pool {
                             + NO_SPACE_TIMEOUT_SECONDS + " s");
                 }
                 try {
-                    TimeUnit.NANOSECONDS.timedWait(md, left);
+                    TimeUnit.NANOSECONDS.timedWait(lock, left);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new IOException("interrupted while waiting for data space", e);
                 }
+                checkProvisioning();
                 d = md.allocateData();
             }
             dirty = true;
-            checkLowWater();
+            space.checkData(md, options);
             return d;
         }
     }
 
+    /** Gives back a block from {@link #allocate} or {@link #unmap} that no mapping took. */
     void releaseBlock(long d) {
-        synchronized (md) {
+        synchronized (lock) {
+            if (aborted) {
+                return; // handed out by the metadata the abort threw away
+            }
             md.releaseData(d);
             dirty = true; // its count may have been committed while held
         }
     }
 
     void map(long dev, long block, long d) throws IOException {
-        synchronized (md) {
-            md.map(dev, block, d);
+        synchronized (lock) {
+            if (aborted) {
+                throw new IOException("thin-pool " + metadataDevice.name() + " is read-only: " + reason);
+            }
+            try {
+                md.map(dev, block, d);
+            } catch (IOException | RuntimeException e) {
+                throw metadataFailed(e);
+            }
             dirty = true;
         }
     }
@@ -222,46 +245,97 @@ final class Pool {
     /**
      * Unmaps a block (a discard). Returns its data block if no mapping holds it any more, else
      * -1; a block returned is held until {@link #releaseBlock}, so that it is not handed out
-     * again while the discard passed down to it is under way.
+     * again while the discard passed down to it is under way. A read-only pool takes discards
+     * and does nothing, as the kernel's does.
      */
     long unmap(long dev, long block) throws IOException {
-        synchronized (md) {
-            checkWritable();
-            long d = md.unmap(dev, block);
-            if (d < 0) {
+        synchronized (lock) {
+            checkUsable();
+            if (mode.compareTo(PoolMode.OUT_OF_METADATA_SPACE) >= 0 || options != null && options.readOnly()) {
                 return -1;
             }
-            dirty = true;
-            if (md.dataReferences(d) > 0) {
-                return -1;
+            try {
+                long d = md.unmap(dev, block);
+                if (d < 0) {
+                    return -1;
+                }
+                dirty = true;
+                if (md.dataReferences(d) > 0) {
+                    return -1;
+                }
+                md.holdData(d);
+                return d;
+            } catch (IOException | RuntimeException e) {
+                throw metadataFailed(e);
             }
-            md.holdData(d);
-            return d;
         }
     }
 
-    private void checkWritable() throws IOException {
-        if (failure != null) {
-            throw new IOException("thin-pool " + metadataDevice.name() + " failed: " + failure);
+    private void checkUsable() throws IOException {
+        if (mode == PoolMode.FAIL) {
+            throw new IOException("thin-pool " + metadataDevice.name() + " failed: " + reason);
         }
+    }
+
+    /** A new block may be given out: the pool is writable and has metadata space to spare. */
+    private void checkProvisioning() throws IOException {
+        checkUsable();
         if (options != null && options.readOnly()) {
-            throw new IOException("thin-pool " + metadataDevice.name() + " is read-only");
+            throw new IOException("thin-pool " + metadataDevice.name() + " is read-only (read_only)");
+        }
+        if (mode == PoolMode.WRITE || mode == PoolMode.OUT_OF_DATA_SPACE) {
+            checkMetadataSpace();
+        }
+        if (mode.compareTo(PoolMode.OUT_OF_METADATA_SPACE) >= 0) {
+            throw new IOException("thin-pool " + metadataDevice.name() + " is read-only: " + reason);
         }
     }
 
-    private void checkLowWater() {
-        long free = md.dataBlocks() - md.usedDataBlocks();
-        if (!lowWaterTriggered && options != null && free <= options.lowWater()) {
-            lowWaterTriggered = true;
-            log.info("thin-pool {}: {} free data blocks, at the low water mark {}", metadataDevice.name(), free,
-                    options.lowWater());
-            lowWaterEvent.run();
+    private void checkMetadataSpace() {
+        if (space.metadataShort(md) && mode.compareTo(PoolMode.OUT_OF_METADATA_SPACE) < 0) {
+            mode = PoolMode.OUT_OF_METADATA_SPACE;
+            reason = "out of metadata space (" + SpaceWatch.freeMetadata(md) + " of " + md.metadataBlocks()
+                    + " blocks free); grow the metadata device and reload the pool";
+            log.error("thin-pool {}: {}", metadataDevice.name(), reason);
+            space.raise();
         }
+    }
+
+    /**
+     * A metadata operation failed: aborts the transaction (the metadata reopened at the last
+     * commit), marks it needs_check, and leaves the pool read-only; if even that fails, the
+     * pool fails. Returns the error for the caller to throw.
+     */
+    private IOException metadataFailed(Throwable e) {
+        if (e instanceof ThinMetadata.Refused r) {
+            return r; // turned down, nothing changed
+        }
+        String what = e.getMessage() == null ? e.toString() : e.getMessage().replace("thin metadata: ", "");
+        if (mode == PoolMode.FAIL || aborted) {
+            return new IOException("thin-pool " + metadataDevice.name() + ": " + what, e);
+        }
+        log.error("thin-pool {}: a metadata operation failed ({}); aborting the transaction", metadataDevice.name(),
+                what);
+        aborted = true;
+        dirty = false;
+        lock.notifyAll();
+        try {
+            md = ThinMetadata.open(metadataDevice, blockSectors, 0);
+            md.markNeedsCheck();
+            mode = PoolMode.READ_ONLY;
+            reason = "a metadata operation failed (" + what + "); the metadata needs checking";
+            log.error("thin-pool {}: read-only, needs_check set", metadataDevice.name());
+        } catch (IOException | RuntimeException again) {
+            mode = PoolMode.FAIL;
+            reason = what + ", and the abort failed too: " + again.getMessage();
+            log.error("thin-pool {}: failed: {}", metadataDevice.name(), reason);
+        }
+        return new IOException("thin-pool " + metadataDevice.name() + ": " + what, e);
     }
 
     /** Makes every change so far durable (a flush from above): the data device first, then the metadata. */
     void commit() throws IOException {
-        synchronized (md) {
+        synchronized (lock) {
             commitLocked(true);
         }
     }
@@ -278,32 +352,41 @@ final class Pool {
      * page cache, as writes to any file stay there until a flush asks for them.
      */
     private void commitLocked(boolean requested) throws IOException {
-        if (failure != null || !dirty && !requested) {
+        checkUsable();
+        if (!dirty && !requested) {
+            return;
+        }
+        if (dataWritten) { // before the mappings that point at it: a provisioning write sets it first
+            dataWritten = false; // before the flush: a write landing after it sets it again
+            dataDevice.flush();
+        }
+        if (!dirty) {
             return;
         }
         try {
-            if (dataWritten) { // before the mappings that point at it: a provisioning write sets it first
-                dataWritten = false; // before the flush: a write landing after it sets it again
-                dataDevice.flush();
-            }
-            if (!dirty) {
-                return;
-            }
             md.commit();
-            dirty = false;
         } catch (IOException | RuntimeException e) {
-            failure = e.getMessage();
-            log.error("thin-pool {}: commit failed, the pool fails I/O from now on: {}", metadataDevice.name(),
-                    e.toString());
-            throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+            throw metadataFailed(e);
+        }
+        dirty = false;
+        if (mode == PoolMode.WRITE || mode == PoolMode.OUT_OF_DATA_SPACE) {
+            checkMetadataSpace();
         }
     }
 
     /** Runs a metadata message under the lock, and commits it. */
     void message(MetadataChange change) throws IOException {
-        synchronized (md) {
-            checkWritable();
-            change.apply(md);
+        synchronized (lock) {
+            checkUsable();
+            if (!mode.takesMessages() || options != null && options.readOnly()) {
+                throw new IOException("the pool is read-only and takes no messages"
+                        + (reason == null ? "" : ": " + reason));
+            }
+            try {
+                change.apply(md);
+            } catch (IOException | RuntimeException e) {
+                throw metadataFailed(e);
+            }
             dirty = true;
             commitLocked(false);
         }
@@ -316,20 +399,19 @@ final class Pool {
 
     /** The kernel's pool status line. */
     String status() {
-        synchronized (md) {
-            if (failure != null) {
+        synchronized (lock) {
+            if (mode == PoolMode.FAIL) {
                 return "Fail";
             }
             long metaTotal = md.metadataBlocks();
-            long reserve = Math.min(4096, metaTotal / 10);
             PoolOptions o = options;
-            String mode = o != null && o.readOnly() ? "ro" : outOfSpace ? "out_of_data_space" : "rw";
-            return md.transactionId() + " " + Math.min(metaTotal, md.usedMetadataBlocks() + reserve) + "/" + metaTotal
-                    + " " + md.usedDataBlocks() + "/" + md.dataBlocks() + " "
-                    + (md.heldRoot() == 0 ? "-" : Long.toString(md.heldRoot())) + " " + mode + " "
+            String word = o != null && o.readOnly() ? "ro" : mode.word;
+            return md.transactionId() + " " + Math.min(metaTotal, md.usedMetadataBlocks() + SpaceWatch.metadataReserve(md)) + "/"
+                    + metaTotal + " " + md.usedDataBlocks() + "/" + md.dataBlocks() + " "
+                    + (md.heldRoot() == 0 ? "-" : Long.toString(md.heldRoot())) + " " + word + " "
                     + (o == null ? "discard_passdown" : o.discardWord()) + " "
-                    + (o != null && o.errorIfNoSpace() ? "error_if_no_space" : "queue_if_no_space") + " - "
-                    + Math.min(1024, metaTotal / 4);
+                    + (o != null && o.errorIfNoSpace() ? "error_if_no_space" : "queue_if_no_space") + " "
+                    + (md.needsCheck() ? "needs_check" : "-") + " " + SpaceWatch.metadataLowWater(md);
         }
     }
 
@@ -337,13 +419,15 @@ final class Pool {
         while (!Thread.currentThread().isInterrupted()) {
             try {
                 Thread.sleep(COMMIT_EVERY_MILLIS);
-                synchronized (md) {
-                    commitLocked(false);
+                synchronized (lock) {
+                    if (mode != PoolMode.FAIL) {
+                        commitLocked(false);
+                    }
                 }
             } catch (InterruptedException e) {
                 return;
             } catch (IOException e) {
-                // logged where it failed; the pool now fails I/O
+                // logged where it failed; the pool is now read-only or failed
             }
         }
     }

@@ -63,7 +63,7 @@ public final class ThinPoolTarget implements Target {
         }
         this.events = args.events();
         try {
-            this.pool = Pool.acquire(metadata, data, blockSectors);
+            this.pool = Pools.acquire(metadata, data, blockSectors);
         } catch (IOException e) {
             throw args.error("thin-pool: " + e.getMessage());
         }
@@ -145,7 +145,8 @@ public final class ThinPoolTarget implements Target {
                         + " release_metadata_snap)");
             }
         } catch (IOException e) {
-            throw invalid(e.getMessage().replace("thin metadata: ", ""));
+            throw invalid(e.getMessage().replace("thin metadata: ", "")
+                    .replace("thin-pool " + metadata.name() + ": ", ""));
         }
         return "";
     }
@@ -206,6 +207,6 @@ public final class ThinPoolTarget implements Target {
 
     @Override
     public void close() {
-        pool.release();
+        Pools.release(pool);
     }
 }

@@ -53,7 +53,7 @@ public final class ThinTarget implements Target {
         } catch (IOException e) {
             throw args.error("thin: " + e.getMessage() + " (create it with the message 'create_thin " + id + "')");
         }
-        pool.retain();
+        Pools.retain(pool);
     }
 
     public static Target create(TargetArgs args) throws TableException {
@@ -248,6 +248,6 @@ public final class ThinTarget implements Target {
 
     @Override
     public void close() {
-        pool.release();
+        Pools.release(pool);
     }
 }

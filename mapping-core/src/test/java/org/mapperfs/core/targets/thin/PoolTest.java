@@ -16,13 +16,13 @@ class PoolTest {
     @AfterEach
     void release() {
         if (pool != null) {
-            pool.release();
+            Pools.release(pool);
         }
     }
 
     @Test
     void aCommitFlushesTheDataDeviceOnlyAfterWritesAndBeforeTheMetadata() throws Exception {
-        pool = Pool.acquire(meta, data, 128);
+        pool = Pools.acquire(meta, data, 128);
         pool.configure(new PoolOptions(0, false, false, true, false, false), data, () -> {});
         pool.message(md -> md.createThin(0));
         int dataFlushes = data.flushes();
