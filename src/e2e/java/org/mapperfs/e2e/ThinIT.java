@@ -134,4 +134,76 @@ class ThinIT {
                     .doesNotContain("dev_id=\"1\"");
         }
     }
+
+    private static int events(Sandbox s) {
+        Matcher m = Pattern.compile("Event number:\\s+(\\d+)").matcher(s.cli("info", "pool").orFail().out());
+        assertThat(m.find()).isTrue();
+        return Integer.parseInt(m.group(1));
+    }
+
+    private static void reloadPool(Sandbox s, String table) {
+        s.cli("load", "pool", "--table", table).orFail();
+        s.cli("suspend", "pool").orFail();
+        s.cli("resume", "pool").orFail();
+    }
+
+    /**
+     * Out of data space, as the kernel: with error_if_no_space a write fails at once; without
+     * it, writes wait, and go on when a reload grows the data device; every byte written is then
+     * there, and a metadata snapshot lets thin_check -m and thin_dump -m read the live metadata.
+     */
+    @Test
+    void aFullPoolFailsOrQueuesWritesAndRecoversWhenItsDataGrows() throws Exception {
+        Sandbox.requireKernel();
+        assertThat(Path.of("/usr/sbin/thin_check")).as("thin_check (src/bin/ensure-deps installs it)").exists();
+        try (Sandbox s = new Sandbox("thin-full")) {
+            Path meta = s.file("meta.img", 4L << 20);
+            Path data = s.file("data.img", 64L << 20); // 1024 blocks
+            Path source = s.file("source.img", 96L << 20);
+            Shell.run("dd", "if=/dev/urandom", "of=" + source, "bs=1M", "count=96", "conv=notrunc", "status=none")
+                    .orFail();
+            s.mount();
+            String small = "0 " + (64 << 11) + " thin-pool " + meta + " " + data + " 128 16";
+            s.create("pool", small + " 1 error_if_no_space");
+            s.cli("message", "pool", "0", "create_thin", "0").orFail();
+            s.create("thin", "0 " + (256 << 11) + " thin pool 0");
+            String loop = s.attach("thin");
+            int eventsBefore = events(s);
+
+            long start = System.nanoTime();
+            Shell.Result full = Shell.run("dd", "if=" + source, "of=" + loop, "bs=1M", "count=96", "oflag=direct",
+                    "status=none");
+            assertThat(full.exit()).as("a write past the pool's space fails").isNotZero();
+            assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start)).as("at once").isLessThan(30);
+            assertThat(s.cli("status", "pool").orFail().out()).contains(" 1024/1024 ", " out_of_data_space ");
+            assertThat(events(s)).as("the low water mark and out of space raise events").isGreaterThan(eventsBefore);
+
+            reloadPool(s, small); // queue_if_no_space: writes now wait for space
+            Process waiting = new ProcessBuilder("dd", "if=" + source, "of=" + loop, "bs=1M", "skip=60", "seek=60",
+                    "count=36", "oflag=direct", "status=none").redirectErrorStream(true).start();
+            assertThat(waiting.waitFor(3, TimeUnit.SECONDS)).as("the writer waits for space").isFalse();
+            Shell.run("fallocate", "-l", Long.toString(256L << 20), data.toString()).orFail();
+            reloadPool(s, "0 " + (256 << 11) + " thin-pool " + meta + " " + data + " 128 16");
+            assertThat(waiting.waitFor(60, TimeUnit.SECONDS)).as("the writer goes on once the data grew").isTrue();
+            assertThat(waiting.exitValue()).as(new String(waiting.getInputStream().readAllBytes())).isZero();
+            assertThat(s.cli("status", "pool").orFail().out()).contains(" 1536/4096 ", " rw ");
+            Shell.run("cmp", "-n", Long.toString(96L << 20), source.toString(), loop).orFail();
+
+            s.cli("message", "pool", "0", "reserve_metadata_snap").orFail();
+            Shell.run("dd", "if=/dev/zero", "of=" + loop, "bs=64k", "seek=2000", "count=4", "oflag=direct",
+                    "status=none").orFail(); // after the snapshot: not in it
+            Shell.Result held = Shell.run("thin_check", "-m", meta.toString());
+            assertThat(held.exit()).as("thin_check -m on live metadata:\n" + held.out() + held.err()).isZero();
+            assertThat(Shell.run("thin_dump", "-m", meta.toString()).orFail().out())
+                    .contains("<device dev_id=\"0\" mapped_blocks=\"1536\"");
+            s.cli("message", "pool", "0", "release_metadata_snap").orFail();
+
+            Shell.run("losetup", "-d", loop).orFail();
+            s.cli("unmount").orFail();
+            Shell.Result check = Shell.run("thin_check", meta.toString());
+            assertThat(check.exit()).as("thin_check:\n" + check.out() + check.err()).isZero();
+            assertThat(Shell.run("thin_dump", meta.toString()).orFail().out())
+                    .contains("<device dev_id=\"0\" mapped_blocks=\"1540\"");
+        }
+    }
 }

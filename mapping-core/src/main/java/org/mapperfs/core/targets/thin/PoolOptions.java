@@ -21,7 +21,7 @@ record PoolOptions(long lowWater, boolean skipZeroing, boolean ignoreDiscard, bo
                 case "no_discard_passdown" -> passdown = false;
                 case "read_only" -> ro = true;
                 case "error_if_no_space" -> error = true;
-                default -> throw args.error("thin-pool: unknown feature '" + f + "' (skip_block_zeroing, "
+                default -> throw args.error("unknown feature '" + f + "' (skip_block_zeroing, "
                         + "ignore_discard, no_discard_passdown, read_only, error_if_no_space)");
             }
         }

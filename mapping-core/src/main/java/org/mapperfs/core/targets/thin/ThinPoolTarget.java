@@ -49,23 +49,23 @@ public final class ThinPoolTarget implements Target {
         this.data = args.nextDevice("data dev");
         this.blockSectors = args.nextInt("data block size", 128, 2097152);
         if (blockSectors % 128 != 0) {
-            throw args.error("thin-pool: data block size " + blockSectors + " is not a multiple of 128 sectors");
+            throw args.error("data block size " + blockSectors + " is not a multiple of 128 sectors");
         }
         long lowWater = args.nextLong("low water mark", 0, Long.MAX_VALUE);
         this.options = PoolOptions.parse(lowWater, args.optionalParams(5), args);
         args.expectEnd(SYNTAX);
         if (args.lengthSectors() > data.size() / 512) {
-            throw args.error("thin-pool: the table is " + args.lengthSectors() + " sectors, the data device only "
+            throw args.error("the table is " + args.lengthSectors() + " sectors, the data device only "
                     + data.size() / 512);
         }
         if (metadata.size() < 2 * 4096) {
-            throw args.error("thin-pool: the metadata device is too small (" + metadata.size() + " bytes)");
+            throw args.error("the metadata device is too small (" + metadata.size() + " bytes)");
         }
         this.events = args.events();
         try {
             this.pool = Pools.acquire(metadata, data, blockSectors);
         } catch (IOException e) {
-            throw args.error("thin-pool: " + e.getMessage());
+            throw args.error(e.getMessage());
         }
     }
 

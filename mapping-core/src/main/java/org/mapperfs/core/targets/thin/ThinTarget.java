@@ -45,13 +45,13 @@ public final class ThinTarget implements Target {
         this.lengthBytes = args.lengthBytes();
         if (!(poolDevice instanceof MappedDevice m) || m.liveTable().segments().size() != 1
                 || !(m.liveTable().segments().get(0).target() instanceof ThinPoolTarget p)) {
-            throw args.error("thin: '" + poolDevice.name() + "' is not a live thin-pool device");
+            throw args.error("'" + poolDevice.name() + "' is not a live thin-pool device");
         }
         this.pool = p.pool();
         try {
             pool.checkDevice(id);
         } catch (IOException e) {
-            throw args.error("thin: " + e.getMessage() + " (create it with the message 'create_thin " + id + "')");
+            throw args.error(e.getMessage() + " (create it with the message 'create_thin " + id + "')");
         }
         Pools.retain(pool);
     }

@@ -223,6 +223,48 @@ class ThinTargetTest {
         checkMetadata();
     }
 
+    /**
+     * A block freed without passdown keeps its old bytes in the data file; given out again to a
+     * partial write, the rest of it reads zeros, whether the pool zeroes it by a hole (a file)
+     * or by writing zeros (a device that promises no zeros on discard).
+     */
+    @Test
+    void aReusedBlockReadsZerosAroundAPartialWrite() throws Exception {
+        ThinCheck.require();
+        for (boolean onFile : new boolean[] {true, false}) {
+            mapper.close();
+            mapper = Mapper.standalone();
+            Path small = sized("small-" + onFile, 1 << 20); // 16 blocks
+            sized("meta-" + onFile, 4 << 20);
+            String dataDev = small.toString();
+            if (!onFile) {
+                mapper.create("lin", "0 2048 linear " + small + " 0", dir);
+                dataDev = "lin";
+            }
+            mapper.create("pool", "0 2048 thin-pool " + dir.resolve("meta-" + onFile) + " " + dataDev
+                    + " 128 0 1 no_discard_passdown", dir);
+            mapper.message("pool", 0, List.of("create_thin", "0"));
+            MappedDevice thin = mapper.create("t", "0 65536 thin pool 0", dir);
+            thin.write(ByteBuffer.wrap(TestFiles.seeded(16 * BLOCK, 15)), 0);
+            thin.discard(0, 16L * BLOCK); // the data file keeps the bytes
+            thin.flush();
+            byte[] piece = TestFiles.seeded(512, 16);
+            for (int b = 0; b < 16; b++) {
+                thin.write(ByteBuffer.wrap(piece), (100L + b) * BLOCK + 1024);
+            }
+            for (int b = 0; b < 16; b++) {
+                byte[] got = TestFiles.read(thin, (100L + b) * BLOCK, BLOCK);
+                assertThat(java.util.Arrays.copyOfRange(got, 1024, 1536)).isEqualTo(piece);
+                got = java.util.Arrays.copyOf(got, BLOCK);
+                java.util.Arrays.fill(got, 1024, 1536, (byte) 0);
+                assertThat(got).as("block " + (100 + b) + " around the write, data on a file: " + onFile)
+                        .containsOnly(0);
+            }
+            thin.flush();
+            ThinCheck.passes(dir.resolve("meta-" + onFile));
+        }
+    }
+
     /** A pool status field, counted after the table's "start length thin-pool". */
     private static String field(MappedDevice pool, int n) {
         return pool.liveTable().statusText().trim().split(" ")[3 + n];
