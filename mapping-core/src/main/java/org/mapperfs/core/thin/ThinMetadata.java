@@ -247,7 +247,7 @@ public final class ThinMetadata {
         meta.rewriteSuperblock(committed.encode());
     }
 
-    /** Grows the metadata space map to {@code blocks} (a larger metadata device, up to the format's limit) and commits. */
+    /** Grows the metadata space map to {@code blocks} (a larger device; up to the format's limit) and commits. */
     public void growMetadata(long blocks) throws IOException {
         long to = Math.min(blocks, SpaceMaps.MAX_METADATA_BLOCKS);
         if (to > meta.blocks()) {

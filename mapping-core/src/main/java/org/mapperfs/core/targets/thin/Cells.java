@@ -32,4 +32,23 @@ final class Cells {
         held.remove(new Key(device, block));
         notifyAll();
     }
+
+    /** Locks {@code count} blocks from {@code first} on, in ascending order (as every multi-block holder does). */
+    void lock(long device, long first, int count) throws InterruptedIOException {
+        for (int i = 0; i < count; i++) {
+            try {
+                lock(device, first + i);
+            } catch (InterruptedIOException e) {
+                unlock(device, first, i);
+                throw e;
+            }
+        }
+    }
+
+    synchronized void unlock(long device, long first, int count) {
+        for (int i = 0; i < count; i++) {
+            held.remove(new Key(device, first + i));
+        }
+        notifyAll();
+    }
 }

@@ -217,6 +217,46 @@ final class Pool {
         }
     }
 
+    /**
+     * Up to {@code want} data blocks for new mappings into {@code out}, without waiting: fewer
+     * (maybe none) when the pool runs short; the caller takes the rest one by one.
+     */
+    int allocateUpTo(long[] out, int want) throws IOException {
+        synchronized (lock) {
+            checkProvisioning();
+            int got = 0;
+            while (got < want) {
+                long d = md.allocateData();
+                if (d < 0) {
+                    break;
+                }
+                out[got++] = d;
+            }
+            if (got > 0) {
+                dirty = true;
+                space.checkData(md, options);
+            }
+            return got;
+        }
+    }
+
+    /** Maps {@code count} blocks from {@code first} on to {@code data}'s blocks, under one lock. */
+    void mapRun(long dev, long first, long[] data, int count) throws IOException {
+        synchronized (lock) {
+            if (aborted) {
+                throw new IOException("thin-pool " + metadataDevice.name() + " is read-only: " + reason);
+            }
+            try {
+                for (int i = 0; i < count; i++) {
+                    md.map(dev, first + i, data[i]);
+                }
+            } catch (IOException | RuntimeException e) {
+                throw metadataFailed(e);
+            }
+            dirty = true;
+        }
+    }
+
     /** Gives back a block from {@link #allocate} or {@link #unmap} that no mapping took. */
     void releaseBlock(long d) {
         synchronized (lock) {
@@ -406,9 +446,9 @@ final class Pool {
             long metaTotal = md.metadataBlocks();
             PoolOptions o = options;
             String word = o != null && o.readOnly() ? "ro" : mode.word;
-            return md.transactionId() + " " + Math.min(metaTotal, md.usedMetadataBlocks() + SpaceWatch.metadataReserve(md)) + "/"
-                    + metaTotal + " " + md.usedDataBlocks() + "/" + md.dataBlocks() + " "
-                    + (md.heldRoot() == 0 ? "-" : Long.toString(md.heldRoot())) + " " + word + " "
+            long metaUsed = Math.min(metaTotal, md.usedMetadataBlocks() + SpaceWatch.metadataReserve(md));
+            return md.transactionId() + " " + metaUsed + "/" + metaTotal + " " + md.usedDataBlocks() + "/"
+                    + md.dataBlocks() + " " + (md.heldRoot() == 0 ? "-" : Long.toString(md.heldRoot())) + " " + word + " "
                     + (o == null ? "discard_passdown" : o.discardWord()) + " "
                     + (o != null && o.errorIfNoSpace() ? "error_if_no_space" : "queue_if_no_space") + " "
                     + (md.needsCheck() ? "needs_check" : "-") + " " + SpaceWatch.metadataLowWater(md);

@@ -27,6 +27,8 @@ public final class ThinTarget implements Target {
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 * 1024).asReadOnlyBuffer();
     /** Per thread: a whole block for a partial write that provisions or copies one. */
     private static final ThreadLocal<ByteBuffer> WHOLE = new ThreadLocal<>();
+    /** The most blocks a write provisions at once. */
+    private static final int RUN = 64;
 
     private final BlockDevice poolDevice;
     private final long id;
@@ -152,6 +154,14 @@ public final class ThinTarget implements Target {
         while (src.hasRemaining()) {
             long block = offset / bs;
             int within = (int) (offset % bs);
+            if (within == 0 && src.remaining() >= 2 * bs) {
+                long done = provisionRun(block, src);
+                if (done > 0) {
+                    src.position((int) (src.position() + done));
+                    offset += done;
+                    continue;
+                }
+            }
             int n = (int) Math.min(src.remaining(), bs - within);
             ByteBuffer piece = src.duplicate().limit(src.position() + n);
             pool.cells.lock(id, block);
@@ -162,6 +172,56 @@ public final class ThinTarget implements Target {
             }
             src.position(src.position() + n);
             offset += n;
+        }
+    }
+
+    /**
+     * Whole unmapped blocks from {@code block} on, as many as {@code src} covers (up to {@link
+     * #RUN}): provisioned together, their data written in one write per run of adjacent data
+     * blocks, and mapped under one lock. Returns the bytes written; 0 when fewer than two of the
+     * first blocks are unmapped (the caller goes block by block).
+     */
+    private long provisionRun(long block, ByteBuffer src) throws IOException {
+        long bs = pool.blockBytes;
+        int want = (int) Math.min(RUN, src.remaining() / bs);
+        pool.cells.lock(id, block, want);
+        try {
+            int count = 0;
+            while (count < want && pool.lookup(id, block + count) == null) {
+                count++;
+            }
+            if (count < 2) {
+                return 0;
+            }
+            long[] data = new long[count];
+            count = pool.allocateUpTo(data, count);
+            if (count < 2) {
+                for (int i = 0; i < count; i++) {
+                    pool.releaseBlock(data[i]);
+                }
+                return 0;
+            }
+            try {
+                for (int i = 0; i < count;) {
+                    int j = i + 1;
+                    while (j < count && data[j] == data[j - 1] + 1) {
+                        j++;
+                    }
+                    int from = (int) (src.position() + i * bs);
+                    pool.data().write(src.duplicate().limit((int) (from + (j - i) * bs)).position(from), data[i] * bs);
+                    i = j;
+                }
+                pool.wrote();
+                pool.mapRun(id, block, data, count);
+            } catch (IOException | RuntimeException e) {
+                for (int i = 0; i < count; i++) {
+                    pool.releaseBlock(data[i]);
+                }
+                throw e;
+            }
+            return count * bs;
+        } finally {
+            pool.cells.unlock(id, block, want);
         }
     }
 
