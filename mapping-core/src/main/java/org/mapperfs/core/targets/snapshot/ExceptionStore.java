@@ -3,6 +3,7 @@ package org.mapperfs.core.targets.snapshot;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.concurrent.ConcurrentHashMap;
 import org.mapperfs.core.BlockDevice;
 import org.mapperfs.core.Sectors;
@@ -15,9 +16,10 @@ import org.slf4j.LoggerFactory;
  * back; {@link TransientStore} keeps them in memory only, {@link PersistentStore} in the kernel's
  * on-disk layout.
  *
- * <p>Guarded by {@code this}: adding, removing and invalidating are serialized, so exceptions
- * reach the device in the order of their slots. Lookups read a concurrent map without a lock;
- * an exception is published there only once its data is written (and, if persistent, its data and
+ * <p>Guarded by {@code this}: slots are handed out, committed (in slot order, one commit at a
+ * time, for every request whose data is written: see {@link #add}), removed and invalidated under
+ * it; data chunks are written outside it. Lookups read a concurrent map without a lock; an
+ * exception is published there only once its data is written (and, if persistent, its data and
  * entry are durable).
  */
 abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
@@ -37,7 +39,16 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
     /** Origin chunk and COW chunk of each exception, by slot (allocation order); guarded by {@code this}. */
     private long[] olds = new long[64];
     private long[] news = new long[64];
+    /** Slots committed and published: {@code [0, count)}. */
     private int count;
+    /** Slots handed out: {@code [0, reserved)}; those past {@code count} are being written or committed. */
+    private int reserved;
+    /** Slots whose data chunk is written (not yet durable). */
+    private final BitSet written = new BitSet();
+    /** A commit is under way (one at a time, in slot order). */
+    private boolean committing;
+    /** A data write or commit failed: slots past {@code count} never become durable. */
+    private IOException failure;
     private volatile boolean valid = true;
     private volatile boolean overflowed;
 
@@ -88,46 +99,138 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
 
     /**
      * Copies {@code data[i]} (one whole chunk each) into new COW chunks for origin chunks
-     * {@code olds[i]}, {@code i < n}, makes them durable together and publishes them; chunks that
-     * already have an exception are skipped. Fails with {@link FullException} when the COW has no
-     * room for all of them (those that fit are still added).
+     * {@code olds[i]}, {@code i < n}, makes them durable and publishes them; chunks that already
+     * have an exception are skipped. Returns once they are durable. Fails with {@link
+     * FullException} when the COW has no room for all of them (those that fit are still added).
+     *
+     * <p>Group commit, as the kernel's persistent store: slots are handed out under the lock, the
+     * data chunks written outside it (concurrent requests in parallel), and one caller at a time
+     * commits every slot whose data is written, in slot order, for all who wait: concurrent
+     * requests share a data flush and an entry write. The caller holds the chunks' locks, so no
+     * other request adds the same origin chunk meanwhile.
      */
-    final synchronized void add(long[] olds, ByteBuffer[] data, int n) throws IOException {
-        if (!valid) {
-            throw new IOException(cow.name() + ": snapshot is invalid");
-        }
-        long[] batchOlds = new long[n];
-        long[] batchChunks = new long[n];
-        int first = count;
+    final void add(long[] olds, ByteBuffer[] data, int n) throws IOException {
+        int first;
         int added = 0;
+        long[] chunks = new long[n];
+        ByteBuffer[] toWrite = new ByteBuffer[n];
         boolean full = false;
-        for (int i = 0; i < n; i++) {
-            if (lookup(olds[i]) >= 0 || contains(batchOlds, added, olds[i])) {
-                continue;
+        synchronized (this) {
+            checkUsable();
+            first = reserved;
+            for (int i = 0; i < n; i++) {
+                if (lookup(olds[i]) >= 0 || contains(this.olds, first, first + added, olds[i])) {
+                    continue;
+                }
+                long chunk = cowChunk(first + added);
+                if ((chunk + 1) * chunkBytes > cow.size()) {
+                    full = true;
+                    break;
+                }
+                slot(first + added, olds[i], chunk);
+                chunks[added] = chunk;
+                toWrite[added++] = data[i];
             }
-            long chunk = cowChunk(first + added);
-            if ((chunk + 1) * chunkBytes > cow.size()) {
-                full = true;
-                break;
-            }
-            cow.write(data[i], chunk * chunkBytes);
-            batchOlds[added] = olds[i];
-            batchChunks[added] = chunk;
-            added++;
+            reserved += added;
         }
         if (added > 0) {
-            commit(first, batchOlds, batchChunks, added);
-            for (int i = 0; i < added; i++) {
-                remember(batchOlds[i], batchChunks[i]);
+            try {
+                for (int i = 0; i < added; i++) {
+                    cow.write(toWrite[i], chunks[i] * chunkBytes);
+                }
+            } catch (IOException | RuntimeException e) {
+                synchronized (this) {
+                    fail(e);
+                }
+                throw e;
             }
+            synchronized (this) {
+                written.set(first, first + added);
+            }
+            commitThrough(first + added);
         }
         if (full) {
-            throw new FullException(cow.name() + ": COW device is full (" + count + " exceptions)");
+            throw new FullException(cow.name() + ": COW device is full (" + count() + " exceptions)");
         }
     }
 
-    private static boolean contains(long[] values, int n, long value) {
-        for (int i = 0; i < n; i++) {
+    /** Returns once slots {@code [0, end)} are durable, committing them (and whatever else is written) if no one else is. */
+    private void commitThrough(int end) throws IOException {
+        while (true) {
+            int from;
+            int to;
+            synchronized (this) {
+                while (true) {
+                    if (count >= end) {
+                        return;
+                    }
+                    checkUsable();
+                    int ready = written.nextClearBit(count);
+                    if (!committing && ready > count) {
+                        committing = true;
+                        from = count;
+                        to = Math.min(ready, reserved);
+                        break;
+                    }
+                    try {
+                        wait();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new java.io.InterruptedIOException("interrupted while waiting for a snapshot commit");
+                    }
+                }
+            }
+            boolean done = false;
+            try {
+                commit(from, Arrays.copyOfRange(olds, from, to), Arrays.copyOfRange(news, from, to), to - from);
+                done = true;
+            } finally {
+                synchronized (this) {
+                    committing = false;
+                    if (done) {
+                        for (int slot = from; slot < to; slot++) {
+                            map.put(olds[slot], news[slot]);
+                        }
+                        count = to;
+                        written.clear(from, to);
+                    } else {
+                        fail(new IOException(cow.name() + ": the commit of exceptions " + from + " to " + to
+                                + " failed"));
+                    }
+                    notifyAll();
+                }
+            }
+        }
+    }
+
+    private void checkUsable() throws IOException {
+        if (failure != null) {
+            throw new IOException(cow.name() + ": an earlier write to the snapshot failed: " + failure.getMessage(),
+                    failure);
+        }
+        if (!valid) {
+            throw new IOException(cow.name() + ": snapshot is invalid");
+        }
+    }
+
+    private void fail(Throwable e) {
+        if (failure == null) {
+            failure = e instanceof IOException io ? io : new IOException(e.toString(), e);
+        }
+        notifyAll();
+    }
+
+    private void slot(int index, long old, long chunk) {
+        if (index >= olds.length) {
+            olds = Arrays.copyOf(olds, Math.max(index + 1, olds.length * 2));
+            news = Arrays.copyOf(news, olds.length);
+        }
+        olds[index] = old;
+        news[index] = chunk;
+    }
+
+    private static boolean contains(long[] values, int from, int to, long value) {
+        for (int i = from; i < to; i++) {
             if (values[i] == value) {
                 return true;
             }
@@ -137,13 +240,9 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
 
     /** Records an exception read back from the device. */
     final synchronized void remember(long old, long chunk) {
-        if (count == olds.length) {
-            olds = Arrays.copyOf(olds, count * 2);
-            news = Arrays.copyOf(news, count * 2);
-        }
-        olds[count] = old;
-        news[count] = chunk;
+        slot(count, old, chunk);
         count++;
+        reserved = count;
         map.put(old, chunk);
     }
 
@@ -162,11 +261,20 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
 
     /** Drops the {@code n} newest exceptions, whose data the origin now durably holds. */
     final synchronized void removeNewest(int n) throws IOException {
+        while (reserved > count && failure == null) { // exceptions still being added: they go first
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while waiting for a snapshot commit");
+            }
+        }
         uncommit(count - n, count);
         for (int i = 0; i < n; i++) {
             count--;
             map.remove(olds[count]);
         }
+        reserved = count;
     }
 
     /** Makes the snapshot unusable for good; the origin stops copying out to it. */
@@ -176,6 +284,7 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
         }
         valid = false;
         overflowed = full;
+        notifyAll(); // waiters for a commit give up
         try {
             writeInvalid();
         } catch (IOException e) {
