@@ -65,9 +65,11 @@ final class MountCommand implements Callable<Integer>, ContextAware {
     @Option(names = "--debug", description = "Print every FUSE request (libfuse -d; the wire transport logs them).")
     boolean debug;
 
-    @Option(names = "--transport", paramLabel = "wire|libfuse", defaultValue = "wire",
+    @Option(names = "--transport", paramLabel = "wire|uring|libfuse", defaultValue = "wire",
             description = "How the daemon speaks FUSE: 'wire' (the kernel's protocol on /dev/fuse, many requests in "
-                    + "flight, up to 1 MiB each) or 'libfuse' (libfuse 2 through jnr-fuse). Default: ${DEFAULT-VALUE}.")
+                    + "flight, up to 1 MiB each), 'uring' (the same protocol over io_uring queues, one per CPU, where "
+                    + "the kernel has FUSE over io_uring; else as wire) or 'libfuse' (libfuse 2 through jnr-fuse). "
+                    + "Default: ${DEFAULT-VALUE}.")
     String transport;
 
     @Option(names = "--metrics", paramLabel = "HOST:PORT",
@@ -104,8 +106,8 @@ final class MountCommand implements Callable<Integer>, ContextAware {
         remoteOptions(remoteTimeoutSeconds, remoteConnections); // refused here, not in the daemon's log
         int requestBytes = Daemon.DEFAULT_MAX_REQUEST;
         if (maxRequest != null) {
-            if (type != Daemon.TransportType.WIRE) {
-                throw new CliException("--max-request applies to the wire transport (libfuse 2 takes at most 128 KiB"
+            if (type == Daemon.TransportType.LIBFUSE) {
+                throw new CliException("--max-request applies to the wire and uring transports (libfuse 2 takes at most 128 KiB"
                         + " a request)");
             }
             requestBytes = parseRequestSize(maxRequest);
@@ -184,9 +186,10 @@ final class MountCommand implements Callable<Integer>, ContextAware {
     private Daemon.TransportType parseTransport() {
         return switch (transport) {
             case "wire" -> Daemon.TransportType.WIRE;
+            case "uring" -> Daemon.TransportType.URING;
             case "libfuse" -> Daemon.TransportType.LIBFUSE;
             default -> throw new ParameterException(spec.commandLine(),
-                    "invalid --transport '" + transport + "': expected wire or libfuse");
+                    "invalid --transport '" + transport + "': expected wire, uring or libfuse");
         };
     }
 

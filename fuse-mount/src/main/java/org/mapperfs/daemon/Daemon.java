@@ -77,7 +77,7 @@ public final class Daemon {
             RemoteOptions remote) {}
 
     /** How the daemon speaks FUSE: the kernel's protocol on /dev/fuse itself, or through libfuse 2. */
-    public enum TransportType { WIRE, LIBFUSE }
+    public enum TransportType { WIRE, URING, LIBFUSE }
 
     private Daemon() {}
 
@@ -117,9 +117,9 @@ public final class Daemon {
         ControlCommands commands = new ControlCommands(mapper, new Info(mountPoint, store));
         MapperFs core = new MapperFs(mapper, commands, new MapperFs.Options(Posix.uid(), Posix.gid(),
                 s.fileMode(), s.directIo()));
-        Transport fs = s.transport() == TransportType.WIRE
-                ? new WireSession(core, s.maxRequest(), mapper::abandonIo)
-                : new DeviceFs(core);
+        Transport fs = s.transport() == TransportType.LIBFUSE
+                ? new DeviceFs(core)
+                : new WireSession(core, s.maxRequest(), s.transport() == TransportType.URING, mapper::abandonIo);
         AtomicBoolean closed = new AtomicBoolean();
         Runnable close = () -> {
             if (closed.compareAndSet(false, true)) {

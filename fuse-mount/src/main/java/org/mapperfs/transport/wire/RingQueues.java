@@ -1,0 +1,147 @@
+package org.mapperfs.transport.wire;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Runtime;
+import org.mapperfs.libc.UringCalls;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * FUSE over io_uring for a wire session: one queue per possible CPU (the kernel's count), each
+ * served by several {@link RingWorker}s, one entry and one small ring each. The kernel offers it
+ * at INIT where the fuse module's enable_uring parameter is on; the daemon switches it on before
+ * mounting if it is off, and back off after unmounting. Everything that can fail is made before
+ * the INIT reply takes it up; the entries register once the kernel has that reply. /dev/fuse
+ * still carries INIT, FORGET, INTERRUPT and whatever came before the queues were ready.
+ */
+final class RingQueues {
+    private static final Logger log = LoggerFactory.getLogger(RingQueues.class);
+    static final long OVER_IO_URING = 1L << 41;
+    static final Path ENABLE = Path.of("/sys/module/fuse/parameters/enable_uring");
+    private static final Path POSSIBLE_CPUS = Path.of("/sys/devices/system/cpu/possible");
+    /** Entries per queue: the requests one CPU's callers can have in the daemon at once. */
+    static final int PER_QUEUE = 8;
+
+    private final WireSession s;
+    private final boolean wanted;
+    private final List<RingWorker> prepared = new ArrayList<>();
+    private UringCalls calls;
+    private Runtime runtime;
+    private volatile int payloadBytes;
+    private boolean switchedOn;
+
+    RingQueues(WireSession session, boolean wanted) {
+        this.s = session;
+        this.wanted = wanted;
+    }
+
+    /** Before the mount: the module parameter on, if it is not (remembered, to switch it back). */
+    void beforeMount() {
+        if (!wanted) {
+            return;
+        }
+        try {
+            if (Files.readString(ENABLE).trim().equals("N")) {
+                Files.writeString(ENABLE, "Y");
+                switchedOn = true;
+                log.info("fuse module: enable_uring switched on for this daemon");
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("FUSE over io_uring is not available ({}: {}); requests go through /dev/fuse", ENABLE, e.toString());
+        }
+    }
+
+    /** After the unmount: the module parameter back off if this daemon switched it on. */
+    void afterUnmount() {
+        if (switchedOn) {
+            try {
+                Files.writeString(ENABLE, "N");
+                log.info("fuse module: enable_uring switched back off");
+            } catch (IOException e) {
+                log.warn("could not switch enable_uring back off: {}", e.toString());
+            }
+        }
+    }
+
+    /**
+     * At INIT: if asked for and offered, makes every queue's entries and rings and returns the
+     * agreement with io_uring taken up; else (or if any of it fails) the agreement as it is.
+     */
+    FuseWire.InitOut offer(FuseWire.InitIn in, FuseWire.InitOut agreed) {
+        if (!wanted) {
+            return agreed;
+        }
+        if ((in.flags() & FuseWire.INIT_EXT) == 0 || (in.flags() & OVER_IO_URING) == 0) {
+            log.warn("the kernel does not offer FUSE over io_uring (enable_uring off, or too old); requests go"
+                    + " through /dev/fuse");
+            return agreed;
+        }
+        try {
+            calls = LibraryLoader.create(UringCalls.class).load("c");
+            runtime = Runtime.getRuntime(calls);
+            int queues = possibleCpus();
+            int pages = agreed.maxPages() > 0 ? agreed.maxPages() : 32;
+            payloadBytes = Math.max(8192, Math.max(agreed.maxWrite(), pages * 4096));
+            for (int q = 0; q < queues; q++) {
+                for (int i = 0; i < PER_QUEUE; i++) {
+                    prepared.add(worker(q));
+                }
+            }
+            log.info("FUSE over io_uring: {} queues of {} entries, {} KiB payload each", queues, PER_QUEUE,
+                    payloadBytes >> 10);
+        } catch (IOException | RuntimeException | LinkageError e) {
+            log.warn("FUSE over io_uring could not be set up ({}); requests go through /dev/fuse", e.toString());
+            for (RingWorker w : prepared) {
+                w.free();
+            }
+            prepared.clear();
+            return agreed;
+        }
+        return new FuseWire.InitOut(agreed.major(), agreed.minor(), agreed.maxReadahead(),
+                agreed.flags() | FuseWire.INIT_EXT | OVER_IO_URING, agreed.maxBackground(),
+                agreed.congestionThreshold(), agreed.maxWrite(), agreed.maxPages());
+    }
+
+    private RingWorker worker(int qid) throws IOException {
+        return new RingWorker(s, qid, payloadBytes, new IoUring(calls, runtime, 2));
+    }
+
+    /** Once the INIT reply is in: every prepared entry's worker starts and registers it. */
+    void start() {
+        for (RingWorker w : prepared) {
+            s.startWorker(w);
+        }
+        prepared.clear();
+    }
+
+    /** One more entry on queue {@code qid}, for a worker that is about to wait indefinitely. */
+    void add(int qid) {
+        try {
+            s.startWorker(worker(qid));
+        } catch (IOException e) {
+            log.warn("FUSE io_uring queue {}: no extra entry ({})", qid, e.getMessage());
+        }
+    }
+
+    /** The kernel's number of possible CPUs (/sys/devices/system/cpu/possible, such as "0-3,8-11"). */
+    static int possibleCpus() throws IOException {
+        return cpuCount(Files.readString(POSSIBLE_CPUS));
+    }
+
+    /** The CPUs a kernel CPU list names ("0-3,8-11" is 8). */
+    static int cpuCount(String list) {
+        int count = 0;
+        for (String range : list.trim().split(",")) {
+            String[] ends = range.split("-");
+            int from = Integer.parseInt(ends[0]);
+            int to = ends.length > 1 ? Integer.parseInt(ends[1]) : from;
+            count += to - from + 1;
+        }
+        return count;
+    }
+}
