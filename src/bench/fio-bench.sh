@@ -2,7 +2,7 @@
 # fio-bench.sh - mapperfs versus the raw backing file through loop, in one run.
 #
 # Usage (as root):
-#   src/bench/fio-bench.sh [--size 1G] [--runtime 5] [--repeat 3] [--transport wire|libfuse] [--peers]
+#   src/bench/fio-bench.sh [--size 1G] [--runtime 5] [--repeat 3] [--transport uring|wire|libfuse] [--peers]
 #                          [--out FILE.tsv]
 #
 #   --size     size of every device under test (IEC suffixes: 512M, 1G, ...; a multiple of 1 MiB)
