@@ -24,6 +24,10 @@
 #                every write goes to both files, reads alternate between them. M1 and M2 are
 #                fallocate'd, so they start identical and nosync is true (no resync runs).
 #   mfs-crypt    mapperfs "0 N crypt aes-xts-plain64 <random 512-bit key> 0 C 0" on its own file C
+#   mfs-thin     mapperfs thin device on a pool (64 KiB blocks, zeroing on) over its own data file T;
+#                the warm-up writes every block, so the passes measure provisioned blocks
+#   mfs-snap     mapperfs "0 N snapshot S COW P 8": a persistent snapshot (4 KiB chunks) of its own
+#                file S; the warm-up writes every chunk, so the passes go through its exceptions
 #   mfs-nbd      mapperfs "0 N linear nbd+unix:///?socket=S 0": linear over an NBD export, nbdkit's
 #                file plugin serving file A on a Unix socket (when nbdkit is installed): the NBD
 #                client's cost against mfs-linear on the same file
@@ -33,7 +37,7 @@
 #   nbdkit       (--peers) nbdfuse [ nbdkit file A ], attached like mapperfs
 #   qsd-null     (--peers) the same export of qemu's null-co driver (read-zeroes=on): the peer's floor
 #   nbdkit-null  (--peers) nbdfuse [ nbdkit null ]: that peer's floor
-#   Backing files live in a fresh directory under /var/tmp (must not be tmpfs); disk use = 5 x size.
+#   Backing files live in a fresh directory under /var/tmp (must not be tmpfs); disk use = 8.5 x size.
 #
 # Workloads (fio on the loop device, --direct=1 --ioengine=libaio --time_based):
 #   seq write 1 MiB QD4, seq read 1 MiB QD4 (MB/s = 10^6 bytes/s), rand read 4 KiB QD16,
@@ -271,6 +275,10 @@ FILE_B2="$WORK/b2.img"
 FILE_M1="$WORK/m1.img"
 FILE_M2="$WORK/m2.img"
 FILE_C="$WORK/c.img"
+FILE_T="$WORK/t.img"
+FILE_TM="$WORK/t-meta.img"
+FILE_S="$WORK/s.img"
+FILE_SC="$WORK/s-cow.img"
 log "allocating backing files in $WORK ($FSTYPE on ${src}): A, M1, M2, C $((SIZE / MIB)) MiB each, B1+B2 $((SIZE / 2 / MIB)) MiB each"
 fallocate -l "$SIZE" "$FILE_A"
 fallocate -l $((SIZE / 2)) "$FILE_B1"
@@ -278,8 +286,12 @@ fallocate -l $((SIZE / 2)) "$FILE_B2"
 fallocate -l "$SIZE" "$FILE_M1"
 fallocate -l "$SIZE" "$FILE_M2"
 fallocate -l "$SIZE" "$FILE_C"
+fallocate -l "$SIZE" "$FILE_T"
+fallocate -l 64M "$FILE_TM"
+fallocate -l "$SIZE" "$FILE_S"
+fallocate -l $((SIZE + SIZE / 4)) "$FILE_SC"
 
-CONFIGS=(raw-dio raw-buf mfs-linear mfs-striped mfs-mirror mfs-crypt mfs-null)
+CONFIGS=(raw-dio raw-buf mfs-linear mfs-striped mfs-mirror mfs-crypt mfs-thin mfs-snap mfs-null)
 declare -A DEV=()
 
 DEV[raw-dio]=$(losetup --find --show --direct-io=on "$FILE_A")
@@ -315,6 +327,12 @@ DEV[mfs-striped]=$("$MAPPERFS" -m "$MNT" attach str)
 DEV[mfs-mirror]=$("$MAPPERFS" -m "$MNT" attach mir)
 "$MAPPERFS" -m "$MNT" create cry --table "0 $SECTORS crypt aes-xts-plain64 $(head -c 64 /dev/urandom | od -An -tx1 | tr -d ' \n') 0 $FILE_C 0" >/dev/null
 DEV[mfs-crypt]=$("$MAPPERFS" -m "$MNT" attach cry)
+"$MAPPERFS" -m "$MNT" create pool --table "0 $SECTORS thin-pool $FILE_TM $FILE_T 128 0" >/dev/null
+"$MAPPERFS" -m "$MNT" message pool 0 create_thin 0 >/dev/null
+"$MAPPERFS" -m "$MNT" create thin --table "0 $SECTORS thin pool 0" >/dev/null
+DEV[mfs-thin]=$("$MAPPERFS" -m "$MNT" attach thin)
+"$MAPPERFS" -m "$MNT" create snap --table "0 $SECTORS snapshot $FILE_S $FILE_SC P 8" >/dev/null
+DEV[mfs-snap]=$("$MAPPERFS" -m "$MNT" attach snap)
 "$MAPPERFS" -m "$MNT" create null --table "0 $SECTORS zero" >/dev/null
 DEV[mfs-null]=$("$MAPPERFS" -m "$MNT" attach null)
 if command -v nbdkit >/dev/null 2>&1; then
@@ -323,7 +341,7 @@ if command -v nbdkit >/dev/null 2>&1; then
     for _ in $(seq 1 100); do [ -S "$WORK/nbd.sock" ] && break; sleep 0.05; done
     "$MAPPERFS" -m "$MNT" create nbd --table "0 $SECTORS linear nbd+unix:///?socket=$WORK/nbd.sock 0" >/dev/null
     DEV[mfs-nbd]=$("$MAPPERFS" -m "$MNT" attach nbd)
-    CONFIGS=(raw-dio raw-buf mfs-linear mfs-striped mfs-mirror mfs-crypt mfs-nbd mfs-null)
+    CONFIGS=(raw-dio raw-buf mfs-linear mfs-striped mfs-mirror mfs-crypt mfs-thin mfs-snap mfs-nbd mfs-null)
 else
     log "nbdkit is not installed: no mfs-nbd (linear over an NBD export)"
 fi

@@ -9,37 +9,12 @@
 #   First-write passes cover the device once (every write is a first write); the others are
 #   time-based. Disk use: about 7 x size.
 set -euo pipefail
-root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
-size=512M
-runtime=5
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --size) size="$2"; shift 2 ;;
-    --runtime) runtime="$2"; shift 2 ;;
-    *) echo "usage: $0 [--size 512M] [--runtime 5]" >&2; exit 2 ;;
-  esac
-done
-. "$root/src/bin/ensure-deps"
-mapperfs_ensure_deps
-mfs="$root/src/bin/mapperfs"
-[ -f "$root/fuse-mount/target/mapperfs.jar" ] || (cd "$root" && mvn -B -q -ntp -pl fuse-mount -am package -DskipTests)
-work="$(mktemp -d /var/tmp/mapperfs-snapshot-bench.XXXXXX)"
-mnt="$work/mnt"
-loops=()
-cleanup() {
-  set +e
-  for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null; done
-  mountpoint -q "$mnt" && "$mfs" -m "$mnt" unmount --force >/dev/null
-  rm -rf --one-file-system "$work"
-}
-trap cleanup EXIT
-bytes=$(numfmt --from=iec "$size")
-sectors=$((bytes / 512))
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/bench-lib.sh"
+bench_start snapshot-bench 512M "$@"
 cow_bytes=$((bytes + bytes / 4)) # room for every chunk and its entries
 for f in base origin lin; do fallocate -l "$bytes" "$work/$f"; done
 for f in cow1 cow2 cow3; do fallocate -l "$cow_bytes" "$work/$f"; done
-"$mfs" mount "$mnt" --state "$work/state" >/dev/null
-m() { "$mfs" -m "$mnt" "$@"; }
+bench_mount
 m create snap --table "0 $sectors snapshot $work/base $work/cow1 P 8" >/dev/null
 m create origin --table "0 $sectors snapshot-origin $work/origin" >/dev/null
 m create s2 --table "0 $sectors snapshot $work/origin $work/cow2 P 8" >/dev/null
@@ -49,18 +24,6 @@ snap=$(m attach snap); loops+=("$snap")
 origin=$(m attach origin); loops+=("$origin")
 lin=$(m attach lin); loops+=("$lin")
 
-# fio_pass DEV RW BS QD [extra...]: prints IOPS (4k) or MB/s (1M)
-fio_pass() {
-  local dev=$1 rw=$2 bs=$3 qd=$4; shift 4
-  sync; echo 3 > /proc/sys/vm/drop_caches
-  fio --name=t --filename="$dev" --direct=1 --ioengine=libaio --rw="$rw" --bs="$bs" --iodepth="$qd" \
-      --size="$size" "$@" --output-format=json 2>/dev/null | python3 -c '
-import json, sys
-j = json.load(sys.stdin)["jobs"][0]
-side = j["write"] if j["write"]["io_bytes"] else j["read"]
-print("%.0f" % (side["bw_bytes"] / 1e6) if sys.argv[1] == "1M" else "%.0f" % side["iops"])' "$bs" || echo 0
-}
-row() { printf '%-56s %10s %10s %7s\n' "$1" "$2" "$3" "$(python3 -c "print('%.2fx' % ($2 / max($3, 1)))")"; }
 half=$((bytes / 2))
 
 echo "snapshot-bench $(date -u '+%Y-%m-%d %H:%M') UTC: size $size, P snapshots, 4 KiB chunks, runtime $runtime s, $(nproc) CPUs"

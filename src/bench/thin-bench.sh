@@ -7,37 +7,12 @@
 #   The pool's data block is 64 KiB (128 sectors); zeroing on (the default). fio --direct=1
 #   --ioengine=libaio on loop devices attached the mapperfs way. Disk use: about 4 x size.
 set -euo pipefail
-root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
-size=1G
-runtime=5
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --size) size="$2"; shift 2 ;;
-    --runtime) runtime="$2"; shift 2 ;;
-    *) echo "usage: $0 [--size 1G] [--runtime 5]" >&2; exit 2 ;;
-  esac
-done
-. "$root/src/bin/ensure-deps"
-mapperfs_ensure_deps
-mfs="$root/src/bin/mapperfs"
-[ -f "$root/fuse-mount/target/mapperfs.jar" ] || (cd "$root" && mvn -B -q -ntp -pl fuse-mount -am package -DskipTests)
-work="$(mktemp -d /var/tmp/mapperfs-thin-bench.XXXXXX)"
-mnt="$work/mnt"
-loops=()
-cleanup() {
-  set +e
-  for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null; done
-  mountpoint -q "$mnt" && "$mfs" -m "$mnt" unmount --force >/dev/null
-  rm -rf --one-file-system "$work"
-}
-trap cleanup EXIT
-bytes=$(numfmt --from=iec "$size")
-sectors=$((bytes / 512))
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/bench-lib.sh"
+bench_start thin-bench 1G "$@"
 fallocate -l 64M "$work/meta"
 fallocate -l $((bytes * 5)) "$work/data"
 fallocate -l "$bytes" "$work/lin"
-"$mfs" mount "$mnt" --state "$work/state" >/dev/null
-m() { "$mfs" -m "$mnt" "$@"; }
+bench_mount
 # One command through the control file, as the CLI sends it, with no JVM start: prints ms.
 control_ms() {
   python3 - "$mnt/control" "$1" <<'PY'
@@ -61,21 +36,9 @@ thin=$(m attach thin); loops+=("$thin")
 fresh=$(m attach fresh); loops+=("$fresh")
 lin=$(m attach lin); loops+=("$lin")
 
-# fio_pass DEV RW BS QD [extra...]: prints IOPS (4k) or MB/s (1M)
-fio_pass() {
-  local dev=$1 rw=$2 bs=$3 qd=$4; shift 4
-  sync; echo 3 > /proc/sys/vm/drop_caches
-  fio --name=t --filename="$dev" --direct=1 --ioengine=libaio --rw="$rw" --bs="$bs" --iodepth="$qd" \
-      --size="$size" "$@" --output-format=json 2>/dev/null | python3 -c '
-import json, sys
-j = json.load(sys.stdin)["jobs"][0]
-side = j["write"] if j["write"]["io_bytes"] else j["read"]
-print("%.0f" % (side["bw_bytes"] / 1e6) if sys.argv[1] == "1M" else "%.0f" % side["iops"])' "$bs" || echo 0
-}
-row() { printf '%-52s %10s %10s %7s\n' "$1" "$2" "$3" "$(python3 -c "print('%.2fx' % ($2 / max($3, 1)))")"; }
 
 echo "thin-bench $(date -u '+%Y-%m-%d %H:%M') UTC: size $size, 64 KiB blocks, runtime $runtime s, $(nproc) CPUs"
-printf '%-52s %10s %10s %7s\n' "workload" "thin" "linear" "ratio"
+printf '%-56s %10s %10s %7s\n' "workload" "thin" "linear" "ratio"
 row "first writes, seq 1 MiB QD4 (MB/s)" "$(fio_pass "$thin" write 1M 4)" "$(fio_pass "$lin" write 1M 4)"
 # One 4 KiB write in each 64 KiB block, in random order: every write provisions (and zeroes) a block.
 blocks=$((bytes / 65536))

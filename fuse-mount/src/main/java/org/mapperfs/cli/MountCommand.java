@@ -65,11 +65,11 @@ final class MountCommand implements Callable<Integer>, ContextAware {
     @Option(names = "--debug", description = "Print every FUSE request (libfuse -d; the wire transport logs them).")
     boolean debug;
 
-    @Option(names = "--transport", paramLabel = "uring|wire|libfuse", defaultValue = "uring",
-            description = "How the daemon speaks FUSE: 'uring' (the kernel's protocol over io_uring queues, one per "
-                    + "CPU, where the kernel has FUSE over io_uring; else as wire), 'wire' (the same protocol on "
-                    + "/dev/fuse, many requests in flight, up to 1 MiB each) or 'libfuse' (libfuse 2 through "
-                    + "jnr-fuse). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--transport", paramLabel = "wire|uring|libfuse", defaultValue = "wire",
+            description = "How the daemon speaks FUSE: 'wire' (the kernel's protocol on /dev/fuse, many requests in "
+                    + "flight, up to 1 MiB each), 'uring' (the same protocol over io_uring queues, one per CPU, where "
+                    + "the kernel has FUSE over io_uring; else as wire) or 'libfuse' (libfuse 2 through jnr-fuse). "
+                    + "Default: ${DEFAULT-VALUE}.")
     String transport;
 
     @Option(names = "--metrics", paramLabel = "HOST:PORT",

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.mapperfs.core.BlockDevice;
+import org.mapperfs.core.ForwardingDevice;
 import org.mapperfs.core.MemoryDevice;
 
 /**
@@ -37,31 +37,21 @@ class GroupCommitTest {
     }
 
     /** A COW device whose first flush waits until every writer's data chunk has landed. */
-    private static final class HeldFirstFlush implements BlockDevice {
-        final MemoryDevice memory = new MemoryDevice("cow", 1 << 20);
+    private static final class HeldFirstFlush extends ForwardingDevice {
+        final MemoryDevice memory;
         final CountDownLatch dataWritten = new CountDownLatch(WRITERS);
         final AtomicInteger flushes = new AtomicInteger();
         volatile boolean holding;
 
-        @Override
-        public String name() {
-            return "cow";
-        }
-
-        @Override
-        public long size() {
-            return memory.size();
-        }
-
-        @Override
-        public void read(ByteBuffer dst, long offset) throws IOException {
-            memory.read(dst, offset);
+        HeldFirstFlush(MemoryDevice memory) {
+            super(memory);
+            this.memory = memory;
         }
 
         @Override
         public void write(ByteBuffer src, long offset) throws IOException {
             boolean data = src.remaining() == CHUNK && offset % CHUNK == 0 && offset >= 2L * CHUNK;
-            memory.write(src, offset);
+            super.write(src, offset);
             if (data) {
                 dataWritten.countDown();
             }
@@ -76,12 +66,7 @@ class GroupCommitTest {
                     throw new IOException(e);
                 }
             }
-            memory.flush();
-        }
-
-        @Override
-        public void discard(long offset, long length) throws IOException {
-            memory.discard(offset, length);
+            super.flush();
         }
     }
 
@@ -93,7 +78,7 @@ class GroupCommitTest {
 
     @Test
     void concurrentExceptionsShareCommitsAndAllReadBack() throws Exception {
-        HeldFirstFlush cow = new HeldFirstFlush();
+        HeldFirstFlush cow = new HeldFirstFlush(new MemoryDevice("cow", 1 << 20));
         PersistentStore store = PersistentStore.open(cow, CHUNK_SECTORS, false);
         int flushesBefore = cow.memory.flushes();
         cow.holding = true;

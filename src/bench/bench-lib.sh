@@ -1,0 +1,59 @@
+# bench-lib.sh - what thin-bench.sh and snapshot-bench.sh share; sourced, not run.
+#
+# bench_start NAME DEFAULT_SIZE "$@": parses --size and --runtime into $size, $bytes, $sectors and
+# $runtime, installs what is missing (src/bin/ensure-deps), builds the jar if it is missing,
+# makes the work folder $work under /var/tmp, mounts mapperfs at $mnt, and cleans up at exit
+# (the loop devices in $loops, the mount, the folder). m ARGS... runs mapperfs on that mount.
+# fio_pass DEV RW BS QD [fio options...]: one fio pass after dropped caches; prints MB/s for 1M
+# blocks, else IOPS. row LABEL A B: one line of a table, with A/B.
+
+bench_start() {
+  local name=$1
+  size=$2
+  shift 2
+  runtime=5
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --size) size="$2"; shift 2 ;;
+      --runtime) runtime="$2"; shift 2 ;;
+      *) echo "usage: $0 [--size $size] [--runtime 5]" >&2; exit 2 ;;
+    esac
+  done
+  root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
+  . "$root/src/bin/ensure-deps"
+  mapperfs_ensure_deps
+  mfs="$root/src/bin/mapperfs"
+  [ -f "$root/fuse-mount/target/mapperfs.jar" ] || (cd "$root" && mvn -B -q -ntp -pl fuse-mount -am package -DskipTests)
+  work="$(mktemp -d "/var/tmp/mapperfs-$name.XXXXXX")"
+  mnt="$work/mnt"
+  loops=()
+  trap bench_cleanup EXIT
+  bytes=$(numfmt --from=iec "$size")
+  sectors=$((bytes / 512))
+}
+
+bench_mount() {
+  "$mfs" mount "$mnt" --state "$work/state" >/dev/null
+}
+
+bench_cleanup() {
+  set +e
+  for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null; done
+  mountpoint -q "$mnt" && "$mfs" -m "$mnt" unmount --force >/dev/null
+  rm -rf --one-file-system "$work"
+}
+
+m() { "$mfs" -m "$mnt" "$@"; }
+
+fio_pass() {
+  local dev=$1 rw=$2 bs=$3 qd=$4; shift 4
+  sync; echo 3 > /proc/sys/vm/drop_caches
+  fio --name=t --filename="$dev" --direct=1 --ioengine=libaio --rw="$rw" --bs="$bs" --iodepth="$qd" \
+      --size="$size" "$@" --output-format=json 2>/dev/null | python3 -c '
+import json, sys
+j = json.load(sys.stdin)["jobs"][0]
+side = j["write"] if j["write"]["io_bytes"] else j["read"]
+print("%.0f" % (side["bw_bytes"] / 1e6) if sys.argv[1] == "1M" else "%.0f" % side["iops"])' "$bs" || echo 0
+}
+
+row() { printf '%-56s %10s %10s %7s\n' "$1" "$2" "$3" "$(python3 -c "print('%.2fx' % ($2 / max($3, 1)))")"; }
