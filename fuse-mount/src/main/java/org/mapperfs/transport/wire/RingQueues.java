@@ -52,7 +52,8 @@ final class RingQueues {
                 log.info("fuse module: enable_uring switched on for this daemon");
             }
         } catch (IOException | RuntimeException e) {
-            log.warn("FUSE over io_uring is not available ({}: {}); requests go through /dev/fuse", ENABLE, e.toString());
+            log.warn("FUSE over io_uring is not available ({}: {}); requests go through /dev/fuse", ENABLE,
+                    e.toString());
         }
     }
 

@@ -96,6 +96,7 @@ final class RingWorker extends Worker {
             while (res == 0) {
                 long commitId = entry.getLong(COMMIT_ID_AT);
                 take();
+                replaced = false; // its extra entry stays: a ring worker never retires (its exit cancels its entry)
                 res = command(CMD_COMMIT_AND_FETCH, commitId);
             }
             if (res != -ENOTCONN && res != -ECONNABORTED && res != -ECANCELED) {
