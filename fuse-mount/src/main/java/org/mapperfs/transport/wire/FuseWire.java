@@ -153,6 +153,12 @@ final class FuseWire {
             return (flags & flag) != 0;
         }
 
+        /** The same agreement with {@code more} flags taken up. */
+        InitOut withFlags(long more) {
+            return new InitOut(major, minor, maxReadahead, flags | more, maxBackground, congestionThreshold, maxWrite,
+                    maxPages);
+        }
+
         void encode(ByteBuffer b, int at) {
             for (int i = 0; i < 64; i += 8) {
                 b.putLong(at + i, 0);

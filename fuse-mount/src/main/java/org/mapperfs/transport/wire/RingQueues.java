@@ -103,9 +103,7 @@ final class RingQueues {
             prepared.clear();
             return agreed;
         }
-        return new FuseWire.InitOut(agreed.major(), agreed.minor(), agreed.maxReadahead(),
-                agreed.flags() | FuseWire.INIT_EXT | OVER_IO_URING, agreed.maxBackground(),
-                agreed.congestionThreshold(), agreed.maxWrite(), agreed.maxPages());
+        return agreed.withFlags(FuseWire.INIT_EXT | OVER_IO_URING);
     }
 
     private RingWorker worker(int qid) throws IOException {

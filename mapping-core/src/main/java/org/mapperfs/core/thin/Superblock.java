@@ -31,6 +31,12 @@ record Superblock(int flags, int time, long transactionId, long heldRoot, SpaceM
         return encode(0);
     }
 
+    /** The same superblock with {@code more} flags set. */
+    Superblock withFlags(int more) {
+        return new Superblock(flags | more, time, transactionId, heldRoot, dataSpace, metadataSpace, mappingRoot,
+                detailsRoot, dataBlockSectors, metadataBlocks);
+    }
+
     /** The block to write at {@code at}: 0, or a metadata snapshot's copy. */
     byte[] encode(long at) {
         byte[] block = new byte[Blocks.SIZE];

@@ -240,10 +240,7 @@ public final class ThinMetadata {
      */
     public void markNeedsCheck() throws IOException {
         flags |= Superblock.NEEDS_CHECK;
-        committed = new Superblock(committed.flags() | Superblock.NEEDS_CHECK, committed.time(),
-                committed.transactionId(), committed.heldRoot(), committed.dataSpace(), committed.metadataSpace(),
-                committed.mappingRoot(), committed.detailsRoot(), committed.dataBlockSectors(),
-                committed.metadataBlocks());
+        committed = committed.withFlags(Superblock.NEEDS_CHECK);
         meta.rewriteSuperblock(committed.encode());
     }
 
