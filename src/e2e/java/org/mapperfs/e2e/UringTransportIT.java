@@ -4,7 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -12,7 +17,8 @@ import org.junit.jupiter.api.Timeout;
  * FUSE over io_uring (--transport uring) through the kernel: requests travel over the per-CPU
  * queues (the ring workers do the work), fio's verifying writer and reader find every block, ext4
  * on it is fsck clean, and the fuse module's enable_uring parameter is back as it was after the
- * unmount.
+ * unmount. Suspending a device with requests on every queue never strands the command that
+ * resumes it.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class UringTransportIT {
@@ -71,5 +77,74 @@ class UringTransportIT {
             s.cli("unmount").orFail();
         }
         assertThat(Files.readString(ENABLE).trim()).as("enable_uring as it was before the mount").isEqualTo(before);
+    }
+
+    /**
+     * Suspend, load and resume cycles while fio keeps 64 writes in flight on each CPU's queue
+     * (two jobs on the device file, one bound to each CPU) and 32 more through loop: every
+     * suspend makes the held requests fill the queues' entries, and the next command, on
+     * whichever CPU it runs, must still be answered. fio verifies every block after.
+     */
+    @Test
+    void commandsAreAnsweredWhileSuspendHoldsRequestsOnEveryQueue() throws Exception {
+        Sandbox.requireKernel();
+        int seconds = Integer.getInteger("uring.seconds", 20);
+        ExecutorService control = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "control");
+            t.setDaemon(true);
+            return t;
+        });
+        int cycles = 0;
+        try (Sandbox s = new Sandbox("uring-suspend")) {
+            Path disk = s.file("disk.img", 256L << 20);
+            s.mount("--transport", "uring");
+            String whole = "0 524288 linear " + disk + " 0";
+            String halves = "0 262144 linear " + disk + " 0\n262144 262144 linear " + disk + " 262144";
+            s.create("vol", whole);
+            String loop = s.attach("vol");
+            Process direct = new ProcessBuilder(List.of("fio", "--name=direct", "--filename=" + s.mnt.resolve("vol"),
+                    "--rw=randwrite", "--bs=4k", "--iodepth=64", "--ioengine=libaio", "--direct=1", "--size=96M",
+                    "--numjobs=2", "--cpus_allowed=0-1", "--cpus_allowed_policy=split", "--verify=crc32c",
+                    "--verify_fatal=1", "--verify_backlog=1024", "--verify_state_save=0", "--time_based",
+                    "--runtime=" + seconds, "--output-format=terse")).redirectErrorStream(true).start();
+            Process viaLoop = new ProcessBuilder(List.of("fio", "--name=loop", "--filename=" + loop, "--rw=randwrite",
+                    "--bs=4k", "--iodepth=32", "--ioengine=libaio", "--direct=1", "--offset=192M", "--size=64M",
+                    "--verify=crc32c", "--verify_fatal=1", "--verify_backlog=1024", "--verify_state_save=0",
+                    "--time_based", "--runtime=" + seconds, "--output-format=terse")).redirectErrorStream(true).start();
+            try (FuseConnection conn = new FuseConnection(s.mnt)) {
+                Thread.sleep(1000);
+                for (; direct.isAlive() && viaLoop.isAlive(); cycles++) {
+                    int i = cycles;
+                    for (String command : List.of("suspend vol", "load vol\n" + (i % 2 == 0 ? halves : whole),
+                            "resume vol")) {
+                        Future<String> answer = control.submit(() -> ControlFile.run(s.mnt, command));
+                        try {
+                            answer.get(30, TimeUnit.SECONDS);
+                        } catch (TimeoutException e) {
+                            int atDaemon = conn.waiting();
+                            conn.abort();
+                            throw new AssertionError("cycle " + i + ": '" + command.lines().findFirst().orElseThrow()
+                                    + "' had no answer in 30 s with " + atDaemon + " requests at the daemon");
+                        }
+                    }
+                }
+            } finally {
+                if (direct.isAlive() && viaLoop.isAlive()) {
+                    direct.destroyForcibly();
+                    viaLoop.destroyForcibly();
+                }
+            }
+            for (Process fio : List.of(direct, viaLoop)) {
+                assertThat(fio.waitFor(3, TimeUnit.MINUTES)).isTrue();
+                String out = new String(fio.getInputStream().readAllBytes());
+                assertThat(fio.exitValue()).as("fio: " + out).isZero();
+            }
+            System.out.printf("uring: %d suspend/load/resume cycles with writes held on every queue%n", cycles);
+            assertThat(cycles).as("cycles in %d s", seconds).isGreaterThan(seconds);
+            Shell.run("losetup", "-d", loop).orFail();
+            s.cli("unmount").orFail();
+        } finally {
+            control.shutdownNow();
+        }
     }
 }

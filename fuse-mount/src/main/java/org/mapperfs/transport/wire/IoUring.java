@@ -119,6 +119,15 @@ final class IoUring implements AutoCloseable {
 
     /** Submits the entry from {@link #nextEntry} and waits for a completion; returns its result. */
     int submitAndWait() throws IOException {
+        return submitAndWait(null);
+    }
+
+    /**
+     * As {@link #submitAndWait()}, but if {@code onTaken} is given, the entry is submitted on its
+     * own first and {@code onTaken} runs once the kernel has taken it (and so, for an entry the
+     * kernel handles at submission, once it has handled it), before the wait.
+     */
+    int submitAndWait(Runnable onTaken) throws IOException {
         sqTail++;
         INT.setRelease(sqView, sqTailAt, sqTail);
         boolean submitted = false;
@@ -126,7 +135,13 @@ final class IoUring implements AutoCloseable {
             if (!submitted && (int) INT.getAcquire(sqView, sqHead) == sqTail) {
                 submitted = true; // taken by the kernel (an enter interrupted after taking it)
             }
-            long r = calls.syscall(SYS_ENTER, fd, submitted ? 0 : 1, 1, ENTER_GETEVENTS, 0, 8);
+            if (submitted && onTaken != null) {
+                onTaken.run();
+                onTaken = null;
+            }
+            boolean waits = onTaken == null;
+            long r = calls.syscall(SYS_ENTER, fd, submitted ? 0 : 1, waits ? 1 : 0, waits ? ENTER_GETEVENTS : 0, 0,
+                    8);
             if (r < 0) {
                 int e = LastError.getLastError(runtime);
                 if (e == EINTR || e == EAGAIN || e == EBUSY) {

@@ -18,6 +18,15 @@ import org.slf4j.LoggerFactory;
  * mounting if it is off, and back off after unmounting. Everything that can fail is made before
  * the INIT reply takes it up; the entries register once the kernel has that reply. /dev/fuse
  * still carries INIT, FORGET, INTERRUPT and whatever came before the queues were ready.
+ *
+ * <p>Requests that wait indefinitely (at a suspended device's gate) hold their entries. The
+ * kernel puts a request on the queue of the CPU its caller runs on; if no entry of that queue is
+ * free, the request waits in the queue until an entry of it commits an answer: a newly
+ * registered entry does not take it. So a queue keeps {@value #PER_QUEUE} entries besides those
+ * whose requests wait (a waiting request adds one when fewer are left), and each entry added so
+ * is followed, once registered, by a statfs(2) made on that queue's CPU: the entry that answers
+ * it then takes whatever request came while the queue was full, such as the command that would
+ * resume the device.
  */
 final class RingQueues {
     private static final Logger log = LoggerFactory.getLogger(RingQueues.class);
@@ -30,6 +39,10 @@ final class RingQueues {
     private final WireSession s;
     private final boolean wanted;
     private final List<RingWorker> prepared = new ArrayList<>();
+    /** Per queue: its entries, and those of them whose requests wait indefinitely. */
+    private int[] entries = new int[0];
+    private int[] waiting = new int[0];
+    private Path mountPoint;
     private UringCalls calls;
     private Runtime runtime;
     private volatile int payloadBytes;
@@ -41,7 +54,8 @@ final class RingQueues {
     }
 
     /** Before the mount: the module parameter on, if it is not (remembered, to switch it back). */
-    void beforeMount() {
+    void beforeMount(Path mountPoint) {
+        this.mountPoint = mountPoint;
         if (!wanted) {
             return;
         }
@@ -86,11 +100,12 @@ final class RingQueues {
             calls = LibraryLoader.create(UringCalls.class).load("c");
             runtime = Runtime.getRuntime(calls);
             int queues = possibleCpus();
+            counts(queues);
             int pages = agreed.maxPages() > 0 ? agreed.maxPages() : 32;
             payloadBytes = Math.max(8192, Math.max(agreed.maxWrite(), pages * 4096));
             for (int q = 0; q < queues; q++) {
                 for (int i = 0; i < PER_QUEUE; i++) {
-                    prepared.add(worker(q));
+                    prepared.add(worker(q, null));
                 }
             }
             log.info("FUSE over io_uring: {} queues of {} entries, {} KiB payload each", queues, PER_QUEUE,
@@ -106,25 +121,89 @@ final class RingQueues {
         return agreed.withFlags(FuseWire.INIT_EXT | OVER_IO_URING);
     }
 
-    private RingWorker worker(int qid) throws IOException {
-        return new RingWorker(s, qid, payloadBytes, new IoUring(calls, runtime, 2));
+    private RingWorker worker(int qid, Runnable onRegistered) throws IOException {
+        return new RingWorker(s, qid, payloadBytes, new IoUring(calls, runtime, 2), onRegistered);
     }
 
     /** Once the INIT reply is in: every prepared entry's worker starts and registers it. */
     void start() {
         for (RingWorker w : prepared) {
-            s.startWorker(w);
+            if (!s.startWorker(w)) {
+                w.free();
+            }
         }
         prepared.clear();
     }
 
-    /** One more entry on queue {@code qid}, for a worker that is about to wait indefinitely. */
-    void add(int qid) {
+    /** Counts {@value #PER_QUEUE} entries on each of {@code queues} queues, none waiting. */
+    synchronized void counts(int queues) {
+        entries = new int[queues];
+        waiting = new int[queues];
+        java.util.Arrays.fill(entries, PER_QUEUE);
+    }
+
+    /**
+     * A request on queue {@code qid} is about to wait indefinitely: counts it, and if fewer than
+     * {@value #PER_QUEUE} of the queue's entries are left for other requests, counts one more
+     * entry and returns true (the caller must then add it).
+     */
+    synchronized boolean waits(int qid) {
+        waiting[qid]++;
+        if (entries[qid] - waiting[qid] >= PER_QUEUE) {
+            return false;
+        }
+        entries[qid]++;
+        return true;
+    }
+
+    /** A request on queue {@code qid} that waited is done. */
+    synchronized void waited(int qid) {
+        waiting[qid]--;
+    }
+
+    /** An entry counted on queue {@code qid} could not be added, or is gone. */
+    synchronized void lost(int qid) {
+        entries[qid]--;
+    }
+
+    /** The entries counted on queue {@code qid}. */
+    synchronized int entries(int qid) {
+        return entries[qid];
+    }
+
+    /** A worker on queue {@code qid} is about to wait indefinitely: one more entry if it is needed. */
+    void waiting(int qid) {
+        if (!waits(qid)) {
+            return;
+        }
         try {
-            s.startWorker(worker(qid));
+            RingWorker w = worker(qid, () -> kick(qid));
+            if (s.startWorker(w)) {
+                return;
+            }
+            w.free();
         } catch (IOException e) {
             log.warn("FUSE io_uring queue {}: no extra entry ({})", qid, e.getMessage());
         }
+        lost(qid);
+    }
+
+    /**
+     * Once an added entry of queue {@code qid} is registered: a statfs(2) on the mount from a
+     * thread bound to that queue's CPU, so that some entry of the queue answers a request and
+     * takes the next one waiting in the queue. From a thread of its own: the statfs may itself
+     * wait in the queue for a while.
+     */
+    private void kick(int qid) {
+        Thread t = new Thread(() -> {
+            String why = QueueKick.statfsOnCpu(calls, qid, mountPoint);
+            if (why != null) {
+                log.warn("FUSE io_uring queue {}: {}; a request that came while the queue was full may wait until"
+                        + " one of its entries is answered", qid, why);
+            }
+        }, "mapperfs-ring-kick-" + qid);
+        t.setDaemon(true);
+        t.start();
     }
 
     /** The kernel's number of possible CPUs (/sys/devices/system/cpu/possible, such as "0-3,8-11"). */

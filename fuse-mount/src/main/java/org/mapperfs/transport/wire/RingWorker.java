@@ -49,10 +49,13 @@ final class RingWorker extends Worker {
     private final ByteBuffer[] inViews = new ByteBuffer[OP_IN_MAX + 1];
     private final ByteBuffer[] inDataViews = new ByteBuffer[OP_IN_MAX + 1];
     private boolean answered;
+    /** What to do once this worker's entry is registered, or null. */
+    private Runnable onRegistered;
 
-    RingWorker(WireSession session, int qid, int payloadBytes, IoUring ring) {
+    RingWorker(WireSession session, int qid, int payloadBytes, IoUring ring, Runnable onRegistered) {
         super(session);
         this.qid = qid;
+        this.onRegistered = onRegistered;
         this.payloadBytes = payloadBytes;
         this.ring = ring;
         MemoryIO m = MemoryIO.getInstance();
@@ -83,6 +86,11 @@ final class RingWorker extends Worker {
         m.putLong(sqe + 32, qid); // user_data
         m.putLong(sqe + 56, commitId); // fuse_uring_cmd_req: flags @48, commit_id @56, qid @64
         m.putShort(sqe + 64, (short) qid);
+        if (op == CMD_REGISTER && onRegistered != null) {
+            Runnable then = onRegistered;
+            onRegistered = null;
+            return ring.submitAndWait(then);
+        }
         return ring.submitAndWait();
     }
 
@@ -96,7 +104,10 @@ final class RingWorker extends Worker {
             while (res == 0) {
                 long commitId = entry.getLong(COMMIT_ID_AT);
                 take();
-                replaced = false; // its extra entry stays: a ring worker never retires (its exit cancels its entry)
+                if (replaced) { // the entry it may have added stays: an entry leaves only with its thread
+                    replaced = false;
+                    s.rings.waited(qid);
+                }
                 res = command(CMD_COMMIT_AND_FETCH, commitId);
             }
             if (res != -ENOTCONN && res != -ECONNABORTED && res != -ECANCELED) {
@@ -159,6 +170,6 @@ final class RingWorker extends Worker {
 
     @Override
     void replace() {
-        s.rings.add(qid);
+        s.rings.waiting(qid);
     }
 }

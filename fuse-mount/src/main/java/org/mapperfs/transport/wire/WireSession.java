@@ -138,7 +138,7 @@ public final class WireSession implements Transport {
     public void serve(Path mountPoint, boolean allowOther, boolean debug) throws IOException, InterruptedException {
         this.debug = debug;
         boolean root = Posix.uid() == 0;
-        rings.beforeMount();
+        rings.beforeMount(mountPoint);
         fd = root ? mountAsRoot(mountPoint, allowOther)
                 : Fusermount.mount(mountPoint, "rw,nosuid,nodev,fsname=mapperfs,subtype=mapperfs,default_permissions,"
                         + "max_read=" + maxRequest + (allowOther ? ",allow_other" : ""));
@@ -219,8 +219,11 @@ public final class WireSession implements Transport {
         startWorker(null);
     }
 
-    /** Starts {@code worker} (a new device worker if null), unless {@value #MAX_WORKERS} run already. */
-    void startWorker(Worker worker) {
+    /**
+     * Starts {@code worker} (a new device worker if null), unless {@value #MAX_WORKERS} run already;
+     * whether it started.
+     */
+    boolean startWorker(Worker worker) {
         synchronized (workers) {
             if (live >= MAX_WORKERS) {
                 if (!warnedFull) {
@@ -228,13 +231,14 @@ public final class WireSession implements Transport {
                     log.warn("{} FUSE workers are waiting (suspended devices, wait commands); requests queue until"
                             + " one is free", MAX_WORKERS);
                 }
-                return;
+                return false;
             }
             live++;
         }
         Worker w = worker != null ? worker : new DeviceWorker(this);
         new Thread(w, (worker instanceof RingWorker ? "mapperfs-ring-" : "mapperfs-fuse-")
                 + started.incrementAndGet()).start();
+        return true;
     }
 
     /**
