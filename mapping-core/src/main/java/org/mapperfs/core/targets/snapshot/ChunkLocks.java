@@ -28,8 +28,8 @@ final class ChunkLocks {
         }
     }
 
-    /** The locks held on a range; {@link #close} releases them. */
-    final class Held implements AutoCloseable {
+    /** The locks held on several ranges; {@link #close} releases them. */
+    static final class Held implements AutoCloseable {
         private final Lock[] locks;
         private int count;
 
@@ -46,22 +46,67 @@ final class ChunkLocks {
         }
     }
 
-    /** Locks the stripes of {@code [from, to)} (bytes) for writing. */
-    Held write(long from, long to) {
-        return write(new long[] {from}, new long[] {to}, 1);
+    /**
+     * Locks the stripes of {@code [from, to)} (bytes) for writing; returns what {@link #release}
+     * takes. One range is held as a number, not an object, so that the request path allocates
+     * nothing.
+     */
+    long write(long from, long to) {
+        return span(from, to, true);
+    }
+
+    /** Locks the stripes of {@code [from, to)} (bytes) for reading; returns what {@link #release} takes. */
+    long read(long from, long to) {
+        return span(from, to, false);
+    }
+
+    /**
+     * Locks the stripes {@code [low, high]} of a range, or where it wraps around the stripes,
+     * {@code [0, high]} and {@code [low, STRIPES)}: ascending either way. Returns them as {@code
+     * low | high << 16 | write << 32}.
+     */
+    private long span(long from, long to, boolean write) {
+        long first = from / GRAIN;
+        long last = (to - 1) / GRAIN;
+        boolean all = last - first + 1 >= STRIPES;
+        int low = all ? 0 : (int) (first % STRIPES);
+        int high = all ? STRIPES - 1 : (int) (last % STRIPES);
+        if (low <= high) {
+            lockStripes(low, high, write);
+        } else {
+            lockStripes(0, high, write);
+            lockStripes(low, STRIPES - 1, write);
+        }
+        return low | (long) high << 16 | (write ? 1L << 32 : 0);
+    }
+
+    /** Releases what {@link #read} or {@link #write} locked. */
+    void release(long span) {
+        int low = (int) (span & 0xffff);
+        int high = (int) (span >>> 16 & 0xffff);
+        boolean write = (span >>> 32) != 0;
+        if (low <= high) {
+            unlockStripes(low, high, write);
+        } else {
+            unlockStripes(low, STRIPES - 1, write);
+            unlockStripes(0, high, write);
+        }
+    }
+
+    private void lockStripes(int from, int to, boolean write) {
+        for (int i = from; i <= to; i++) {
+            (write ? stripes[i].writeLock() : stripes[i].readLock()).lock();
+        }
+    }
+
+    private void unlockStripes(int from, int to, boolean write) {
+        for (int i = to; i >= from; i--) {
+            (write ? stripes[i].writeLock() : stripes[i].readLock()).unlock();
+        }
     }
 
     /** Locks the stripes of every range {@code [from[i], to[i])}, {@code i < n}, for writing, all at once. */
-    Held write(long[] from, long[] to, int n) {
-        return lock(from, to, n, true);
-    }
-
-    /** Locks the stripes of {@code [from, to)} (bytes) for reading. */
-    Held read(long from, long to) {
-        return lock(new long[] {from}, new long[] {to}, 1, false);
-    }
-
-    private Held lock(long[] from, long[] to, int ranges, boolean write) {
+    Held write(long[] from, long[] to, int ranges) {
         BitSet wanted = new BitSet(STRIPES);
         for (int r = 0; r < ranges; r++) {
             long first = from[r] / GRAIN;
@@ -76,7 +121,7 @@ final class ChunkLocks {
         }
         Held held = new Held(wanted.cardinality());
         for (int i = wanted.nextSetBit(0); i >= 0; i = wanted.nextSetBit(i + 1)) {
-            Lock lock = write ? stripes[i].writeLock() : stripes[i].readLock();
+            Lock lock = stripes[i].writeLock();
             lock.lock();
             held.locks[held.count++] = lock;
         }

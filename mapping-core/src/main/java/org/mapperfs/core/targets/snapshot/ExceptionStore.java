@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.concurrent.ConcurrentHashMap;
 import org.mapperfs.core.BlockDevice;
 import org.mapperfs.core.Sectors;
 import org.slf4j.Logger;
@@ -35,7 +34,7 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
     final BlockDevice cow;
     final int chunkSectors;
     final int chunkBytes;
-    private final ConcurrentHashMap<Long, Long> map = new ConcurrentHashMap<>();
+    private final ChunkMap map = new ChunkMap();
     /** Origin chunk and COW chunk of each exception, by slot (allocation order); guarded by {@code this}. */
     private long[] olds = new long[64];
     private long[] news = new long[64];
@@ -80,8 +79,7 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
 
     /** The COW chunk holding origin chunk {@code old}, or -1. */
     final long lookup(long old) {
-        Long chunk = map.get(old);
-        return chunk == null ? -1 : chunk;
+        return map.get(old);
     }
 
     final boolean isValid() {

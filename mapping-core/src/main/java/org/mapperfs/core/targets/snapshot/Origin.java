@@ -96,22 +96,34 @@ final class Origin {
         snapshots.remove(snapshot);
     }
 
-    /** Locks the whole origin for writing: returns once no origin write (nor its copy-out) is in flight. */
-    ChunkLocks.Held lockAll() {
+    /**
+     * Locks the whole origin for writing: returns once no origin write (nor its copy-out) is in
+     * flight; {@code locks.release} takes what it returns.
+     */
+    long lockAll() {
         return locks.write(0, Long.MAX_VALUE);
     }
 
     /** Locks the chunks of every snapshot (and chunks of {@code ownChunkBytes}) that {@code [offset, +length)} touches. */
-    ChunkLocks.Held lockWrite(long offset, long length, int ownChunkBytes) {
-        return lockWrite(new long[] {offset}, new long[] {length}, 1, ownChunkBytes);
+    long lockWrite(long offset, long length, int ownChunkBytes) {
+        long align = alignment(ownChunkBytes);
+        long from = offset - offset % align;
+        long end = offset + length;
+        return locks.write(from, Math.max(end % align == 0 ? end : end - end % align + align, from + 1));
     }
 
-    /** As {@link #lockWrite(long, long, int)} for {@code n} ranges at once. */
-    ChunkLocks.Held lockWrite(long[] offsets, long[] lengths, int n, int ownChunkBytes) {
+    /** The largest chunk of every snapshot's and {@code ownChunkBytes}, at least a grain. */
+    private long alignment(int ownChunkBytes) {
         long align = Math.max(ownChunkBytes, ChunkLocks.GRAIN);
         for (SnapshotTarget s : snapshots) {
             align = Math.max(align, s.chunkBytes());
         }
+        return align;
+    }
+
+    /** As {@link #lockWrite(long, long, int)} for {@code n} ranges at once. */
+    ChunkLocks.Held lockWrite(long[] offsets, long[] lengths, int n, int ownChunkBytes) {
+        long align = alignment(ownChunkBytes);
         long[] from = new long[n];
         long[] to = new long[n];
         for (int i = 0; i < n; i++) {

@@ -119,8 +119,11 @@ public final class SnapshotMergeTarget implements Target {
     @Override
     public void read(ByteBuffer dst, long offset) throws IOException {
         long end = offset + dst.remaining();
-        try (ChunkLocks.Held held = origin.locks.read(offset - offset % chunk, alignUp(end))) {
+        long held = origin.locks.read(offset - offset % chunk, alignUp(end));
+        try {
             store.readThrough(dst, offset, chunk, cow, device);
+        } finally {
+            origin.locks.release(held);
         }
     }
 
@@ -128,7 +131,8 @@ public final class SnapshotMergeTarget implements Target {
     public void write(ByteBuffer src, long offset) throws IOException {
         long end = offset + src.remaining();
         int limit = src.limit();
-        try (ChunkLocks.Held held = origin.lockWrite(offset, src.remaining(), chunk)) {
+        long held = origin.lockWrite(offset, src.remaining(), chunk);
+        try {
             origin.copyOut(offset, end);
             for (long pos = offset; pos < end; ) {
                 long c = pos / chunk;
@@ -144,6 +148,7 @@ public final class SnapshotMergeTarget implements Target {
                 pos += n;
             }
         } finally {
+            origin.locks.release(held);
             src.limit(limit);
         }
     }

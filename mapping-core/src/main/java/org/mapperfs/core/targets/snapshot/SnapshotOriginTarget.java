@@ -70,9 +70,12 @@ public final class SnapshotOriginTarget implements Target {
             return;
         }
         long end = offset + src.remaining();
-        try (ChunkLocks.Held held = origin.lockWrite(offset, src.remaining(), ChunkLocks.GRAIN)) {
+        long held = origin.lockWrite(offset, src.remaining(), ChunkLocks.GRAIN);
+        try {
             origin.copyOut(offset, end);
             device.write(src, offset);
+        } finally {
+            origin.locks.release(held);
         }
     }
 

@@ -157,9 +157,12 @@ public final class SnapshotTarget implements Target {
     public void read(ByteBuffer dst, long offset) throws IOException {
         checkValid();
         long end = offset + dst.remaining();
-        try (ChunkLocks.Held held = origin.locks.read(alignDown(offset), alignUp(end))) {
+        long held = origin.locks.read(alignDown(offset), alignUp(end));
+        try {
             checkValid();
             store.readThrough(dst, offset, chunk, cow, originDevice);
+        } finally {
+            origin.locks.release(held);
         }
     }
 
@@ -168,11 +171,11 @@ public final class SnapshotTarget implements Target {
         checkValid();
         long end = offset + src.remaining();
         int limit = src.limit();
-        int chunks = (int) (alignUp(end) / chunk - offset / chunk);
-        long[] olds = new long[chunks];
-        ByteBuffer[] data = new ByteBuffer[chunks];
+        long[] olds = null; // made at the first new exception: a rewrite allocates nothing
+        ByteBuffer[] data = null;
         int fresh = 0;
-        try (ChunkLocks.Held held = origin.locks.write(alignDown(offset), alignUp(end))) {
+        long held = origin.locks.write(alignDown(offset), alignUp(end));
+        try {
             checkValid();
             for (long pos = offset; pos < end; ) {
                 long c = pos / chunk;
@@ -183,6 +186,11 @@ public final class SnapshotTarget implements Target {
                     cow.write(src, mapped * chunk + pos % chunk);
                 } else {
                     // A new exception: the rest of the chunk comes from the origin.
+                    if (olds == null) {
+                        int chunks = (int) (alignUp(end) / chunk - offset / chunk);
+                        olds = new long[chunks];
+                        data = new ByteBuffer[chunks];
+                    }
                     ByteBuffer whole = n == chunk ? ByteBuffer.allocate(chunk) : origin.readChunk(c, chunk);
                     whole.position((int) (pos % chunk));
                     whole.put(src);
@@ -195,6 +203,7 @@ public final class SnapshotTarget implements Target {
                 add(olds, data, fresh);
             }
         } finally {
+            origin.locks.release(held);
             src.limit(limit);
         }
     }
@@ -226,12 +235,16 @@ public final class SnapshotTarget implements Target {
         }
         long first = from / chunk;
         long last = (Math.min(to, length) - 1) / chunk;
-        long[] olds = new long[(int) (last - first + 1)];
-        ByteBuffer[] data = new ByteBuffer[olds.length];
+        long[] olds = null; // made at the first chunk to copy: an origin write over copied chunks allocates nothing
+        ByteBuffer[] data = null;
         int n = 0;
         try {
             for (long c = first; c <= last; c++) {
                 if (store.lookup(c) < 0) {
+                    if (olds == null) {
+                        olds = new long[(int) (last - c + 1)];
+                        data = new ByteBuffer[olds.length];
+                    }
                     olds[n] = c;
                     data[n++] = origin.readChunk(c, chunk);
                 }
@@ -286,9 +299,12 @@ public final class SnapshotTarget implements Target {
         }
         // An origin write that saw this snapshot registered may still be copying a chunk into the
         // COW device: let it finish before the COW is given up (it may hold a new snapshot next).
-        try (ChunkLocks.Held all = origin.lockAll()) {
+        long all = origin.lockAll();
+        try {
             Origin.release(origin);
             Origin.releaseCow(cow, owner);
+        } finally {
+            origin.locks.release(all);
         }
     }
 }
