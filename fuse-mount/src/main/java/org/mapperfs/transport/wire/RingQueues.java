@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * FUSE over io_uring for a wire session: one queue per possible CPU (the kernel's count), each
  * served by several {@link RingWorker}s, one entry and one small ring each. The kernel offers it
  * at INIT where the fuse module's enable_uring parameter is on; the daemon switches it on before
- * mounting if it is off, and back off after unmounting. Everything that can fail is made before
+ * mounting if it is off, and back off as soon as the kernel has the INIT reply. Everything that can fail is made before
  * the INIT reply takes it up; the entries register once the kernel has that reply. /dev/fuse
  * still carries INIT, FORGET, INTERRUPT and whatever came before the queues were ready.
  *
@@ -71,9 +71,25 @@ final class RingQueues {
         }
     }
 
-    /** After the unmount: the module parameter back off if this daemon switched it on. */
+    /**
+     * Once the kernel has the INIT reply: the module parameter back off if this daemon switched
+     * it on. The kernel checks it when it offers io_uring at INIT and when it reads the reply;
+     * a connection that took io_uring up keeps it (its entries still register), so the
+     * parameter is on for the few milliseconds of the mount only, and a daemon killed later
+     * leaves it as it was.
+     */
+    void afterInit() {
+        switchBack();
+    }
+
+    /** After the unmount: the module parameter back off if this daemon switched it on and INIT never came. */
     void afterUnmount() {
+        switchBack();
+    }
+
+    private synchronized void switchBack() {
         if (switchedOn) {
+            switchedOn = false;
             try {
                 Files.writeString(ENABLE, "N");
                 log.info("fuse module: enable_uring switched back off");

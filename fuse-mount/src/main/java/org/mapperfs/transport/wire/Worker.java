@@ -199,6 +199,7 @@ abstract class Worker implements Runnable {
             s.agreed = agreed; // before the reply: the kernel may send OPEN to another worker at once
         }
         boolean sent = reply(unique, 0, agreed.size());
+        s.rings.afterInit(); // the kernel has read the reply: the module parameter may go back
         if (sent && current) {
             log.info("FUSE protocol {}.{} (kernel {}.{}), flags {}, max_write {}, max_pages {}, {} workers",
                     agreed.major(), agreed.minor(), offer.major(), offer.minor(), Long.toHexString(agreed.flags()),
