@@ -67,9 +67,8 @@ final class MountCommand implements Callable<Integer>, ContextAware {
 
     @Option(names = "--transport", paramLabel = "wire|uring|libfuse", defaultValue = "wire",
             description = "How the daemon speaks FUSE: 'wire' (the kernel's protocol on /dev/fuse, many requests in "
-                    + "flight, up to 1 MiB each), 'uring' (experimental: the same protocol over io_uring queues, one per "
-                    + "CPU, where the kernel has FUSE over io_uring, else as wire; a device suspended under load can "
-                    + "leave the next command waiting) or 'libfuse' (libfuse 2 through jnr-fuse). "
+                    + "flight, up to 1 MiB each), 'uring' (the same protocol over io_uring queues, one per CPU, where the "
+                    + "kernel has FUSE over io_uring, else as wire) or 'libfuse' (libfuse 2 through jnr-fuse). "
                     + "Default: ${DEFAULT-VALUE}.")
     String transport;
 
