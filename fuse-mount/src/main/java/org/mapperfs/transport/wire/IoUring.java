@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import jnr.ffi.LastError;
 import jnr.ffi.Runtime;
+import org.mapperfs.libc.FastSyscall;
 import org.mapperfs.libc.UringCalls;
 
 /**
@@ -140,10 +141,10 @@ final class IoUring implements AutoCloseable {
                 onTaken = null;
             }
             boolean waits = onTaken == null;
-            long r = calls.syscall(SYS_ENTER, fd, submitted ? 0 : 1, waits ? 1 : 0, waits ? ENTER_GETEVENTS : 0, 0,
-                    8);
+            // No signal mask: a null pointer, and then its size (the sixth argument, not passed) is not read.
+            long r = FastSyscall.call(SYS_ENTER, fd, submitted ? 0 : 1, waits ? 1 : 0, waits ? ENTER_GETEVENTS : 0, 0);
             if (r < 0) {
-                int e = LastError.getLastError(runtime);
+                int e = FastSyscall.errno();
                 if (e == EINTR || e == EAGAIN || e == EBUSY) {
                     continue;
                 }
