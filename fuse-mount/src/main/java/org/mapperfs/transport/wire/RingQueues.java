@@ -182,6 +182,25 @@ final class RingQueues {
         entries[qid]--;
     }
 
+    /**
+     * An entry of queue {@code qid} ended while the mount was up (its ring failed). If no entry
+     * is left for requests that do not wait, the queue's new requests would wait for good: the
+     * connection is aborted, so that they fail instead.
+     */
+    void failed(int qid) {
+        boolean none;
+        synchronized (this) {
+            entries[qid]--;
+            none = entries[qid] - waiting[qid] <= 0;
+        }
+        if (none) {
+            String why = ConnectionAbort.abort(mountPoint);
+            log.error("FUSE io_uring queue {}: no entry left to serve it; {}", qid, why == null
+                    ? "the FUSE connection is aborted, so that requests fail (ENOTCONN) instead of waiting"
+                    : "the connection could not be aborted (" + why + "): its requests wait until it is");
+        }
+    }
+
     /** The entries counted on queue {@code qid}. */
     synchronized int entries(int qid) {
         return entries[qid];

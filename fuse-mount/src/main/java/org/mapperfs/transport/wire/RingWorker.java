@@ -112,9 +112,11 @@ final class RingWorker extends Worker {
             }
             if (res != -ENOTCONN && res != -ECONNABORTED && res != -ECANCELED) {
                 log.error("FUSE io_uring queue {}: the entry ended with errno {}", qid, -res);
+                s.rings.failed(qid);
             }
         } catch (IOException e) {
             log.error("FUSE io_uring queue {}: {}", qid, e.getMessage());
+            s.rings.failed(qid);
         }
     }
 
