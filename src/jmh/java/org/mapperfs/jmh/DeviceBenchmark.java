@@ -54,13 +54,7 @@ public class DeviceBenchmark {
     public void setUp() throws IOException, MapperException {
         dir = Files.createTempDirectory("mapperfs-jmh");
         Path file = dir.resolve("a.img");
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            ByteBuffer ones = ByteBuffer.allocateDirect(1 << 20);
-            for (long at = 0; at < SIZE; at += ones.capacity()) {
-                ones.clear();
-                ch.write(ones, at);
-            }
-        }
+        BenchFiles.fill(file, SIZE);
         mapper = Mapper.standalone();
         device = mapper.create("vol", "0 " + SIZE / 512 + " linear " + file + " 0", dir);
         raw = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -76,9 +70,7 @@ public class DeviceBenchmark {
     public void tearDown() throws IOException {
         raw.close();
         mapper.close();
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        BenchFiles.deleteTree(dir);
     }
 
     private long nextOffset() {

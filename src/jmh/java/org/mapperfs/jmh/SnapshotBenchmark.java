@@ -2,10 +2,8 @@ package org.mapperfs.jmh;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.mapperfs.core.MappedDevice;
@@ -54,8 +52,8 @@ public class SnapshotBenchmark {
         dir = Files.createTempDirectory("mapperfs-jmh-snap");
         Path base = dir.resolve("origin.img");
         Path cow = dir.resolve("cow.img");
-        fill(base, SIZE);
-        fill(cow, SIZE + (4L << 20));
+        BenchFiles.fill(base, SIZE);
+        BenchFiles.fill(cow, SIZE + (4L << 20));
         mapper = Mapper.standalone();
         long sectors = SIZE / 512;
         origin = mapper.create("origin", "0 " + sectors + " snapshot-origin " + base, dir);
@@ -74,22 +72,10 @@ public class SnapshotBenchmark {
         }
     }
 
-    private static void fill(Path file, long bytes) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            ByteBuffer ones = ByteBuffer.allocateDirect(1 << 20);
-            for (long at = 0; at < bytes; at += ones.capacity()) {
-                ones.clear();
-                ch.write(ones, at);
-            }
-        }
-    }
-
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
         mapper.close();
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        BenchFiles.deleteTree(dir);
     }
 
     private long nextOffset() {

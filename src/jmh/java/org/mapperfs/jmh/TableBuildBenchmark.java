@@ -51,9 +51,7 @@ public class TableBuildBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
         mapper.close();
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        BenchFiles.deleteTree(dir);
     }
 
     @Benchmark
