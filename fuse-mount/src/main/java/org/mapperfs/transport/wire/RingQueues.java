@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Runtime;
@@ -15,9 +16,10 @@ import org.slf4j.LoggerFactory;
  * FUSE over io_uring for a wire session: one queue per possible CPU (the kernel's count), each
  * served by several {@link RingWorker}s, one entry and one small ring each. The kernel offers it
  * at INIT where the fuse module's enable_uring parameter is on; the daemon switches it on before
- * mounting if it is off, and back off as soon as the kernel has the INIT reply. Everything that can fail is made before
- * the INIT reply takes it up; the entries register once the kernel has that reply. /dev/fuse
- * still carries INIT, FORGET, INTERRUPT and whatever came before the queues were ready.
+ * mounting if it is off, and back off as soon as the kernel has the INIT reply. Everything that
+ * can fail is made before the INIT reply takes it up; the entries register once the kernel has
+ * that reply. /dev/fuse still carries INIT, FORGET, INTERRUPT and whatever came before the
+ * queues were ready.
  *
  * <p>Requests that wait indefinitely (at a suspended device's gate) hold their entries. The
  * kernel puts a request on the queue of the CPU its caller runs on; if no entry of that queue is
@@ -155,7 +157,7 @@ final class RingQueues {
     synchronized void counts(int queues) {
         entries = new int[queues];
         waiting = new int[queues];
-        java.util.Arrays.fill(entries, PER_QUEUE);
+        Arrays.fill(entries, PER_QUEUE);
     }
 
     /**
