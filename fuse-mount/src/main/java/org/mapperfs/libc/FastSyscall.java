@@ -23,11 +23,6 @@ public final class FastSyscall {
 
     private FastSyscall() {}
 
-    /** Whether libc's syscall(2) was found. */
-    public static boolean available() {
-        return SYSCALL != 0;
-    }
-
     /** syscall(number, a1, ..., a5): its result, -1 with {@link #errno()} set on failure. */
     public static long call(long number, long a1, long a2, long a3, long a4, long a5) {
         return INVOKER.invokeN6(SIX_LONGS, SYSCALL, number, a1, a2, a3, a4, a5);

@@ -35,7 +35,7 @@ final class RingQueues {
     static final long OVER_IO_URING = 1L << 41;
     static final Path ENABLE = Path.of("/sys/module/fuse/parameters/enable_uring");
     private static final Path POSSIBLE_CPUS = Path.of("/sys/devices/system/cpu/possible");
-    /** Entries per queue: the requests one CPU's callers can have in the daemon at once. */
+    /** Entries each queue starts with, and keeps free of requests that wait indefinitely. */
     static final int PER_QUEUE = 8;
 
     private final WireSession s;
@@ -192,7 +192,7 @@ final class RingQueues {
     void failed(int qid) {
         boolean none;
         synchronized (this) {
-            entries[qid]--;
+            lost(qid);
             none = entries[qid] - waiting[qid] <= 0;
         }
         if (none) {

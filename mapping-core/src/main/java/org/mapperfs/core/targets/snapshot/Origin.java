@@ -108,8 +108,12 @@ final class Origin {
     long lockWrite(long offset, long length, int ownChunkBytes) {
         long align = alignment(ownChunkBytes);
         long from = offset - offset % align;
-        long end = offset + length;
-        return locks.write(from, Math.max(end % align == 0 ? end : end - end % align + align, from + 1));
+        return locks.write(from, alignedEnd(offset + length, align, from));
+    }
+
+    /** {@code end} rounded up to {@code align}, and past {@code from} (an empty range still locks its chunk). */
+    private static long alignedEnd(long end, long align, long from) {
+        return Math.max(end % align == 0 ? end : end - end % align + align, from + 1);
     }
 
     /** The largest chunk of every snapshot's and {@code ownChunkBytes}, at least a grain. */
@@ -128,8 +132,7 @@ final class Origin {
         long[] to = new long[n];
         for (int i = 0; i < n; i++) {
             from[i] = offsets[i] - offsets[i] % align;
-            long end = offsets[i] + lengths[i];
-            to[i] = Math.max(end % align == 0 ? end : end - end % align + align, from[i] + 1);
+            to[i] = alignedEnd(offsets[i] + lengths[i], align, from[i]);
         }
         return locks.write(from, to, n);
     }
