@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
  * <p>Guarded by {@code this}: slots are handed out, committed (in slot order, one commit at a
  * time, for every request whose data is written: see {@link #add}), removed and invalidated under
  * it; data chunks are written outside it. Lookups read a concurrent map without a lock; an
- * exception is published there only once its data is written (and, if persistent, its data and
- * entry are durable).
+ * exception is published there only once its data is written, and, when its adder waits for it
+ * to be durable (an origin's copy-out), only once its data and entry are durable.
  */
 abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
     private static final Logger log = LoggerFactory.getLogger(ExceptionStore.class);
@@ -38,8 +38,10 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
     /** Origin chunk and COW chunk of each exception, by slot (allocation order); guarded by {@code this}. */
     private long[] olds = new long[64];
     private long[] news = new long[64];
-    /** Slots committed and published: {@code [0, count)}. */
+    /** Slots committed: {@code [0, count)}. */
     private int count;
+    /** COW chunks below this one belong to committed slots; those above it are not durable yet. */
+    private volatile long durableBelow;
     /** Slots handed out: {@code [0, reserved)}; those past {@code count} are being written or committed. */
     private int reserved;
     /** Slots whose data chunk is written (not yet durable). */
@@ -95,11 +97,37 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
         return count;
     }
 
+    /** Slots handed out, committed or not: what the COW device holds or is about to. */
+    final synchronized int allocated() {
+        return reserved;
+    }
+
+    /** True if {@code cowChunk}, which {@link #lookup} returned, belongs to a committed exception. */
+    final boolean durable(long cowChunk) {
+        return cowChunk < durableBelow;
+    }
+
+    /** Whether an exception can be acknowledged before it is committed (only where a commit writes something). */
+    abstract boolean defersCommits();
+
+    /** Returns once every exception added so far is committed (a flush from above, a close, the periodic commit). */
+    final void commitAll() throws IOException {
+        int end;
+        synchronized (this) {
+            end = reserved;
+        }
+        commitThrough(end);
+    }
+
     /**
      * Copies {@code data[i]} (one whole chunk each) into new COW chunks for origin chunks
-     * {@code olds[i]}, {@code i < n}, makes them durable and publishes them; chunks that already
-     * have an exception are skipped. Returns once they are durable. Fails with {@link
-     * FullException} when the COW has no room for all of them (those that fit are still added).
+     * {@code olds[i]}, {@code i < n}, and publishes them; chunks that already have an exception
+     * are skipped. With {@code waitDurable} (an origin's copy-out: the origin's write must not
+     * land before the snapshot's copy is safe) it returns once they are committed; otherwise (a
+     * write to the snapshot itself, where the store {@link #defersCommits}) once their data is
+     * written, and the next {@link #commitAll} commits them, as a flush makes any acknowledged
+     * write durable. Fails with {@link FullException} when the COW has no room for all of them
+     * (those that fit are still added).
      *
      * <p>Group commit, as the kernel's persistent store: slots are handed out under the lock, the
      * data chunks written outside it (concurrent requests in parallel), and one caller at a time
@@ -107,7 +135,7 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
      * requests share a data flush and an entry write. The caller holds the chunks' locks, so no
      * other request adds the same origin chunk meanwhile.
      */
-    final void add(long[] olds, ByteBuffer[] data, int n) throws IOException {
+    final void add(long[] olds, ByteBuffer[] data, int n, boolean waitDurable) throws IOException {
         int first;
         int added = 0;
         long[] chunks = new long[n];
@@ -142,10 +170,18 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
                 }
                 throw e;
             }
+            boolean publishNow = !waitDurable && defersCommits();
             synchronized (this) {
                 written.set(first, first + added);
+                if (publishNow) {
+                    for (int slot = first; slot < first + added; slot++) {
+                        map.put(this.olds[slot], news[slot]);
+                    }
+                }
             }
-            commitThrough(first + added);
+            if (!publishNow) {
+                commitThrough(first + added);
+            }
         }
         if (full) {
             throw new FullException(cow.name() + ": COW device is full (" + count() + " exceptions)");
@@ -190,6 +226,7 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
                             map.put(olds[slot], news[slot]);
                         }
                         count = to;
+                        durableBelow = cowChunk(to);
                         written.clear(from, to);
                     } else {
                         fail(new IOException(cow.name() + ": the commit of exceptions " + from + " to " + to
@@ -241,6 +278,7 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
         slot(count, old, chunk);
         count++;
         reserved = count;
+        durableBelow = cowChunk(count);
         map.put(old, chunk);
     }
 
@@ -273,6 +311,7 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
             map.remove(olds[count]);
         }
         reserved = count;
+        durableBelow = cowChunk(count);
     }
 
     /** Makes the snapshot unusable for good; the origin stops copying out to it. */

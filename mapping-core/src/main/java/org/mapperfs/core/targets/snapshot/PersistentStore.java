@@ -31,9 +31,11 @@ import org.mapperfs.core.Sectors;
  * fit on the device. A header with magic 0 is a new store (a zeroed COW device). Before the last
  * slot of an area is used, the next area's metadata chunk is zeroed, so that it reads as empty.
  *
- * <p>Durability: an exception's data chunk is written and flushed before its entry; the entry is
- * flushed before the write that needed it is acknowledged. A merge removes entries newest first,
- * each only after the origin durably holds its data.
+ * <p>Durability: an exception's data chunk is written and flushed before its entry, so an entry
+ * on the device never points at data that is not there. The entry of an origin's copy-out is
+ * flushed before the origin's write goes on; that of a write to the snapshot itself by the next
+ * flush from above (or the periodic commit), as any acknowledged write. A merge removes entries
+ * newest first, each only after the origin durably holds its data.
  */
 final class PersistentStore extends ExceptionStore {
     static final int MAGIC = 0x70416e53;
@@ -168,10 +170,15 @@ final class PersistentStore extends ExceptionStore {
 
     @Override
     long[] usage() {
-        int count = count();
+        int count = allocated();
         long nextFree = cowChunk(count);
         long areas = count / perArea + 1;
         return new long[] {nextFree * chunkSectors, Sectors.fromBytes(cow.size()), (areas + 1) * chunkSectors};
+    }
+
+    @Override
+    boolean defersCommits() {
+        return true;
     }
 
     @Override

@@ -1,9 +1,14 @@
 package org.mapperfs.core.targets.snapshot;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.mapperfs.core.BlockDevice;
 import org.mapperfs.core.Fields;
 import org.mapperfs.core.Sectors;
@@ -29,12 +34,26 @@ import org.slf4j.LoggerFactory;
  * invalid: reads and writes then fail, and the origin no longer copies out to it. As in dm, the
  * table is normally one segment from sector 0, whose offsets are the origin's.
  *
+ * <p>Durability, for {@code P}: a first write to the snapshot is acknowledged once its chunk's
+ * data is written; its exception is committed (data flushed, then the entry written and
+ * flushed) at the next flush from above, suspend or close, or by the periodic commit once a
+ * second, as thin-pool commits its mappings, and as the engine asks of any write. Until then a
+ * crash leaves the chunk as the origin had it, never an entry over data that is not there. A
+ * copy-out for an origin's write is committed before that write goes on, and so is any
+ * uncommitted exception the write relies on: the origin's data may reach its disk at any time.
+ *
  * <p>Discards are written as zeros through the write path, so that they never reach the origin
  * and read back as zeros.
  */
 public final class SnapshotTarget implements Target {
     static final String SYNTAX = "snapshot <origin> <COW device> <P|PO|N> <chunksize>";
     private static final Logger log = LoggerFactory.getLogger(SnapshotTarget.class);
+    private static final long COMMIT_EVERY_MILLIS = 1_000;
+    private static final ScheduledExecutorService COMMITTER = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "snapshot-commit");
+        t.setDaemon(true);
+        return t;
+    });
 
     private final BlockDevice originDevice;
     private final BlockDevice cow;
@@ -45,6 +64,10 @@ public final class SnapshotTarget implements Target {
     /** Holds the claim on the COW device. */
     private final Object owner;
     private boolean closed;
+    /** The periodic commit, where the store defers commits; null otherwise. */
+    private ScheduledFuture<?> periodic;
+    /** Suspended: the periodic commit waits for the resume. */
+    private volatile boolean paused;
 
     private SnapshotTarget(BlockDevice originDevice, BlockDevice cow, ExceptionStore store, Origin origin, long length,
             Object owner) {
@@ -75,6 +98,10 @@ public final class SnapshotTarget implements Target {
         Origin origin = Origin.acquire(originDevice);
         SnapshotTarget target = new SnapshotTarget(originDevice, cow, store, origin, args.lengthBytes(), owner);
         origin.register(target);
+        if (store.defersCommits()) {
+            target.periodic = COMMITTER.scheduleWithFixedDelay(target::commitPeriodically, COMMIT_EVERY_MILLIS,
+                    COMMIT_EVERY_MILLIS, TimeUnit.MILLISECONDS);
+        }
         return target;
     }
 
@@ -216,7 +243,7 @@ public final class SnapshotTarget implements Target {
      */
     private void add(long[] olds, ByteBuffer[] data, int n) throws IOException {
         try {
-            store.add(olds, data, n);
+            store.add(olds, data, n, false);
         } catch (IOException e) {
             store.invalidate(e instanceof ExceptionStore.FullException);
             log.warn("snapshot of {} on {} is invalid: {}", originDevice.name(), cow.name(), e.getMessage());
@@ -238,9 +265,13 @@ public final class SnapshotTarget implements Target {
         long[] olds = null; // made at the first chunk to copy: an origin write over copied chunks allocates nothing
         ByteBuffer[] data = null;
         int n = 0;
+        boolean uncommitted = false;
         try {
             for (long c = first; c <= last; c++) {
-                if (store.lookup(c) < 0) {
+                long mapped = store.lookup(c);
+                if (mapped >= 0) {
+                    uncommitted |= !store.durable(mapped);
+                } else {
                     if (olds == null) {
                         olds = new long[(int) (last - c + 1)];
                         data = new ByteBuffer[olds.length];
@@ -250,7 +281,9 @@ public final class SnapshotTarget implements Target {
                 }
             }
             if (n > 0) {
-                store.add(olds, data, n);
+                store.add(olds, data, n, true); // commits the uncommitted ones too: slots commit in order
+            } else if (uncommitted) {
+                store.commitAll();
             }
         } catch (IOException e) {
             store.invalidate(e instanceof ExceptionStore.FullException);
@@ -272,10 +305,45 @@ public final class SnapshotTarget implements Target {
         return offset % chunk == 0 ? offset : alignDown(offset) + chunk;
     }
 
+    /** Commits the new exceptions; the table's flush of the COW device then covers rewrites of older ones. */
     @Override
-    public void flush() {
-        // Exceptions are durable when added; data in existing COW chunks is made durable by the
-        // table's flush of the COW device.
+    public void flush() throws IOException {
+        commit();
+    }
+
+    private void commitPeriodically() {
+        if (paused) {
+            return;
+        }
+        try {
+            commit();
+        } catch (IOException e) {
+            // commit() logged it and invalidated the snapshot; the next write reports it.
+        }
+    }
+
+    /** Commits every exception added so far; a failure invalidates the snapshot, as a failed commit of a write does. */
+    private void commit() throws IOException {
+        try {
+            store.commitAll();
+        } catch (InterruptedIOException e) {
+            throw e; // the caller gave up; the commit itself goes on or is taken up by the next one
+        } catch (IOException e) {
+            store.invalidate(false);
+            log.warn("snapshot of {} on {} is invalid: {}", originDevice.name(), cow.name(), e.getMessage());
+            throw new IOException("snapshot is invalid: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean presuspend() {
+        paused = true;
+        return true;
+    }
+
+    @Override
+    public void resume() {
+        paused = false;
     }
 
     @Override
@@ -296,6 +364,15 @@ public final class SnapshotTarget implements Target {
             }
             closed = true;
             origin.unregister(this);
+        }
+        if (periodic != null) {
+            periodic.cancel(false);
+            try {
+                commit();
+            } catch (IOException e) {
+                log.warn("snapshot of {} on {}: the last commit failed: {}", originDevice.name(), cow.name(),
+                        e.getMessage());
+            }
         }
         // An origin write that saw this snapshot registered may still be copying a chunk into the
         // COW device: let it finish before the COW is given up (it may hold a new snapshot next).

@@ -35,7 +35,12 @@ final class TransientStore extends ExceptionStore {
 
     @Override
     long[] usage() {
-        return new long[] {(long) count() * chunkSectors, Sectors.fromBytes(cow.size()), 0};
+        return new long[] {(long) allocated() * chunkSectors, Sectors.fromBytes(cow.size()), 0};
+    }
+
+    @Override
+    boolean defersCommits() {
+        return false; // a commit is free: nothing to gain
     }
 
     @Override

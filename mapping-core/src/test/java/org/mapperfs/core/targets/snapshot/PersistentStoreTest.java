@@ -64,6 +64,8 @@ class PersistentStoreTest {
         byte[] data = seeded(CHUNK, 1);
         write(snap, 5L * CHUNK, data);
         write(snap, 2L * CHUNK + 7, new byte[] {9});
+        assertThat(slice(bytes(cow), 2L * CHUNK, CHUNK)).as("the data chunk is written at once").isEqualTo(data);
+        snap.flush();
 
         byte[] disk = bytes(cow);
         ByteBuffer header = le(disk, 0, 16);
@@ -90,6 +92,7 @@ class PersistentStoreTest {
         for (int c = 0; c <= PER_AREA; c++) {
             write(snap, (long) c * CHUNK, new byte[] {(byte) c});
         }
+        snap.flush();
 
         byte[] disk = bytes(cow);
         long secondArea = 1 + PER_AREA + 1;
@@ -117,6 +120,7 @@ class PersistentStoreTest {
         MappedDevice snap = mapper.create("snap", table("P"), dir);
         byte[] data = seeded((PER_AREA + 10) * CHUNK, 8);
         write(snap, CHUNK, data);
+        snap.flush();
 
         byte[] disk = bytes(cow);
         long secondArea = 1 + PER_AREA + 1;
