@@ -120,8 +120,9 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
     }
 
     /**
-     * Copies {@code data[i]} (one whole chunk each) into new COW chunks for origin chunks
-     * {@code olds[i]}, {@code i < n}, and publishes them; chunks that already have an exception
+     * Copies chunk {@code i} of {@code data} (whole chunks back to back, from index 0) into a new
+     * COW chunk for origin chunk {@code olds[i]}, {@code i < n}, and publishes them; runs of them
+     * that land on consecutive COW chunks are written at once; chunks that already have an exception
      * are skipped. With {@code waitDurable} (an origin's copy-out: the origin's write must not
      * land before the snapshot's copy is safe) it returns once they are committed; otherwise (a
      * write to the snapshot itself, where the store {@link #defersCommits}) once their data is
@@ -135,11 +136,11 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
      * requests share a data flush and an entry write. The caller holds the chunks' locks, so no
      * other request adds the same origin chunk meanwhile.
      */
-    final void add(long[] olds, ByteBuffer[] data, int n, boolean waitDurable) throws IOException {
+    final void add(long[] olds, ByteBuffer data, int n, boolean waitDurable) throws IOException {
         int first;
         int added = 0;
         long[] chunks = new long[n];
-        ByteBuffer[] toWrite = new ByteBuffer[n];
+        int[] from = new int[n]; // where in data each added slot's chunk is
         boolean full = false;
         synchronized (this) {
             checkUsable();
@@ -155,14 +156,19 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
                 }
                 slot(first + added, olds[i], chunk);
                 chunks[added] = chunk;
-                toWrite[added++] = data[i];
+                from[added++] = i;
             }
             reserved += added;
         }
         if (added > 0) {
             try {
-                for (int i = 0; i < added; i++) {
-                    cow.write(toWrite[i], chunks[i] * chunkBytes);
+                for (int i = 0; i < added; ) {
+                    int run = 1;
+                    while (i + run < added && chunks[i + run] == chunks[i] + run && from[i + run] == from[i] + run) {
+                        run++;
+                    }
+                    cow.write(data.slice(from[i] * chunkBytes, run * chunkBytes), chunks[i] * chunkBytes);
+                    i += run;
                 }
             } catch (IOException | RuntimeException e) {
                 synchronized (this) {

@@ -147,12 +147,16 @@ final class Origin {
         }
     }
 
-    /** Reads origin chunk {@code chunk} of {@code chunkBytes} into a new buffer, zeros past the device's end. */
-    ByteBuffer readChunk(long chunk, int chunkBytes) throws IOException {
-        ByteBuffer buffer = ByteBuffer.allocate(chunkBytes);
+    /**
+     * Reads origin chunks {@code [chunk, chunk + count)} of {@code chunkBytes} into {@code buffer}
+     * from index {@code at} on, in one read; zeros past the device's end. Leaves the buffer's
+     * position and limit alone.
+     */
+    void readChunks(long chunk, int count, int chunkBytes, ByteBuffer buffer, int at) throws IOException {
         long start = chunk * chunkBytes;
-        buffer.limit((int) Math.min(chunkBytes, device.size() - start));
-        device.read(buffer, start);
-        return buffer.clear();
+        int n = (int) Math.max(0, Math.min((long) count * chunkBytes, device.size() - start));
+        if (n > 0) {
+            device.read(buffer.slice(at, n), start);
+        }
     }
 }

@@ -199,7 +199,7 @@ public final class SnapshotTarget implements Target {
         long end = offset + src.remaining();
         int limit = src.limit();
         long[] olds = null; // made at the first new exception: a rewrite allocates nothing
-        ByteBuffer[] data = null;
+        ByteBuffer data = null; // the new chunks' contents, back to back
         int fresh = 0;
         long held = origin.locks.write(alignDown(offset), alignUp(end));
         try {
@@ -216,13 +216,14 @@ public final class SnapshotTarget implements Target {
                     if (olds == null) {
                         int chunks = (int) (alignUp(end) / chunk - offset / chunk);
                         olds = new long[chunks];
-                        data = new ByteBuffer[chunks];
+                        data = ByteBuffer.allocate(chunks * chunk);
                     }
-                    ByteBuffer whole = n == chunk ? ByteBuffer.allocate(chunk) : origin.readChunk(c, chunk);
-                    whole.position((int) (pos % chunk));
-                    whole.put(src);
-                    olds[fresh] = c;
-                    data[fresh++] = whole.clear();
+                    if (n < chunk) {
+                        origin.readChunks(c, 1, chunk, data, fresh * chunk);
+                    }
+                    data.put(fresh * chunk + (int) (pos % chunk), src, src.position(), n);
+                    src.position(src.limit());
+                    olds[fresh++] = c;
                 }
                 pos += n;
             }
@@ -241,7 +242,7 @@ public final class SnapshotTarget implements Target {
      * left entries on disk for slots the store still counts as free, which a later commit would
      * reuse, data first, so that a crash in between left an entry over another chunk's data.
      */
-    private void add(long[] olds, ByteBuffer[] data, int n) throws IOException {
+    private void add(long[] olds, ByteBuffer data, int n) throws IOException {
         try {
             store.add(olds, data, n, false);
         } catch (IOException e) {
@@ -263,7 +264,7 @@ public final class SnapshotTarget implements Target {
         long first = from / chunk;
         long last = (Math.min(to, length) - 1) / chunk;
         long[] olds = null; // made at the first chunk to copy: an origin write over copied chunks allocates nothing
-        ByteBuffer[] data = null;
+        ByteBuffer data = null; // their contents, back to back
         int n = 0;
         boolean uncommitted = false;
         try {
@@ -274,10 +275,17 @@ public final class SnapshotTarget implements Target {
                 } else {
                     if (olds == null) {
                         olds = new long[(int) (last - c + 1)];
-                        data = new ByteBuffer[olds.length];
+                        data = ByteBuffer.allocate(olds.length * chunk);
                     }
-                    olds[n] = c;
-                    data[n++] = origin.readChunk(c, chunk);
+                    int run = 1; // with the chunks after it that need a copy too, in one read
+                    while (c + run <= last && store.lookup(c + run) < 0) {
+                        run++;
+                    }
+                    origin.readChunks(c, run, chunk, data, n * chunk);
+                    for (int i = 0; i < run; i++) {
+                        olds[n++] = c + i;
+                    }
+                    c += run - 1;
                 }
             }
             if (n > 0) {

@@ -86,7 +86,7 @@ class GroupCommitTest {
         for (int w = 0; w < WRITERS; w++) {
             int writer = w;
             done.add(threads.submit(() -> {
-                store.add(new long[] {100 + writer}, new ByteBuffer[] {chunkOf(writer + 1)}, 1, true);
+                store.add(new long[] {100 + writer}, chunkOf(writer + 1), 1, true);
                 assertThat(store.lookup(100 + writer)).as("published once durable").isNotNegative();
                 return null;
             }));
@@ -114,12 +114,12 @@ class GroupCommitTest {
     void aFailedDataWriteFailsTheWaitersAndCommitsNothingAfterIt() throws Exception {
         MemoryDevice cow = new MemoryDevice("cow", 1 << 20);
         PersistentStore store = PersistentStore.open(cow, CHUNK_SECTORS, false);
-        store.add(new long[] {1}, new ByteBuffer[] {chunkOf(1)}, 1, true);
+        store.add(new long[] {1}, chunkOf(1), 1, true);
         cow.failIo(true);
-        assertThatThrownBy(() -> store.add(new long[] {2}, new ByteBuffer[] {chunkOf(2)}, 1, true))
+        assertThatThrownBy(() -> store.add(new long[] {2}, chunkOf(2), 1, true))
                 .isInstanceOf(IOException.class);
         cow.failIo(false);
-        assertThatThrownBy(() -> store.add(new long[] {3}, new ByteBuffer[] {chunkOf(3)}, 1, true))
+        assertThatThrownBy(() -> store.add(new long[] {3}, chunkOf(3), 1, true))
                 .hasMessageContaining("an earlier write to the snapshot failed");
         assertThat(PersistentStore.open(cow, CHUNK_SECTORS, false).count()).as("only the first").isEqualTo(1);
     }
