@@ -204,6 +204,17 @@ public final class SnapshotTarget implements Target {
         long held = origin.locks.write(alignDown(offset), alignUp(end));
         try {
             checkValid();
+            if (offset % chunk == 0 && end % chunk == 0 && noneMapped(offset / chunk, end / chunk)) {
+                // Whole new chunks only (a sequential or aligned first write): straight from the request.
+                int chunks = (int) ((end - offset) / chunk);
+                olds = new long[chunks];
+                for (int i = 0; i < chunks; i++) {
+                    olds[i] = offset / chunk + i;
+                }
+                add(olds, src.slice(), chunks);
+                src.position(src.limit());
+                return;
+            }
             for (long pos = offset; pos < end; ) {
                 long c = pos / chunk;
                 int n = (int) Math.min(end - pos, (c + 1) * chunk - pos);
@@ -234,6 +245,16 @@ public final class SnapshotTarget implements Target {
             origin.locks.release(held);
             src.limit(limit);
         }
+    }
+
+    /** True if no chunk in {@code [from, to)} has an exception yet. */
+    private boolean noneMapped(long from, long to) {
+        for (long c = from; c < to; c++) {
+            if (store.lookup(c) >= 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
