@@ -344,6 +344,24 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
     }
 
     /**
+     * Where the run of chunks that starts with chunk {@code c} (at byte {@code pos}, {@code
+     * mapped} as {@link #lookup} gave it) ends, at most at {@code end}: while the chunks after it
+     * lie right after it in the COW device, or, for a chunk without an exception, have none
+     * either. One read or write then covers the run.
+     */
+    final long runEnd(long c, long mapped, long pos, long end, long chunk) {
+        long runEnd = Math.min(end, (c + 1) * chunk);
+        while (runEnd < end) {
+            long next = lookup(runEnd / chunk);
+            if (mapped >= 0 ? next != mapped + (runEnd / chunk - c) : next >= 0) {
+                break;
+            }
+            runEnd = Math.min(end, runEnd + chunk);
+        }
+        return runEnd;
+    }
+
+    /**
      * Reads {@code dst} at {@code offset} through the exception table: chunks with an exception
      * come from the COW device, the others from {@code origin}. The caller holds the chunks' locks.
      */
@@ -352,17 +370,17 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
         long end = offset + dst.remaining();
         int limit = dst.limit();
         try {
-            for (long pos = offset; pos < end; ) {
+            for (long pos = offset; pos < end; ) { // a run of chunks from the same device, in one read
                 long c = pos / chunk;
-                int n = (int) Math.min(end - pos, (c + 1) * chunk - pos);
-                dst.limit(dst.position() + n);
                 long mapped = lookup(c);
+                long runEnd = runEnd(c, mapped, pos, end, chunk);
+                dst.limit(dst.position() + (int) (runEnd - pos));
                 if (mapped >= 0) {
                     cow.read(dst, mapped * chunk + pos % chunk);
                 } else {
                     origin.read(dst, pos);
                 }
-                pos += n;
+                pos = runEnd;
             }
         } finally {
             dst.limit(limit);

@@ -217,25 +217,28 @@ public final class SnapshotTarget implements Target {
             }
             for (long pos = offset; pos < end; ) {
                 long c = pos / chunk;
+                long mapped = store.lookup(c);
+                if (mapped >= 0) { // with the chunks after it that follow it in the COW device too, in one write
+                    long runEnd = store.runEnd(c, mapped, pos, end, chunk);
+                    src.limit(src.position() + (int) (runEnd - pos));
+                    cow.write(src, mapped * chunk + pos % chunk);
+                    pos = runEnd;
+                    continue;
+                }
+                // A new exception: the rest of the chunk comes from the origin.
                 int n = (int) Math.min(end - pos, (c + 1) * chunk - pos);
                 src.limit(src.position() + n);
-                long mapped = store.lookup(c);
-                if (mapped >= 0) {
-                    cow.write(src, mapped * chunk + pos % chunk);
-                } else {
-                    // A new exception: the rest of the chunk comes from the origin.
-                    if (olds == null) {
-                        int chunks = (int) (alignUp(end) / chunk - offset / chunk);
-                        olds = new long[chunks];
-                        data = ByteBuffer.allocate(chunks * chunk);
-                    }
-                    if (n < chunk) {
-                        origin.readChunks(c, 1, chunk, data, fresh * chunk);
-                    }
-                    data.put(fresh * chunk + (int) (pos % chunk), src, src.position(), n);
-                    src.position(src.limit());
-                    olds[fresh++] = c;
+                if (olds == null) {
+                    int chunks = (int) (alignUp(end) / chunk - offset / chunk);
+                    olds = new long[chunks];
+                    data = ByteBuffer.allocate(chunks * chunk);
                 }
+                if (n < chunk) {
+                    origin.readChunks(c, 1, chunk, data, fresh * chunk);
+                }
+                data.put(fresh * chunk + (int) (pos % chunk), src, src.position(), n);
+                src.position(src.position() + n);
+                olds[fresh++] = c;
                 pos += n;
             }
             if (fresh > 0) {
