@@ -344,7 +344,7 @@ public final class SnapshotTarget implements Target {
     }
 
     private void commitPeriodically() {
-        if (paused) {
+        if (paused || !store.isValid()) {
             return;
         }
         try {
@@ -361,8 +361,10 @@ public final class SnapshotTarget implements Target {
         } catch (InterruptedIOException e) {
             throw e; // the caller gave up; the commit itself goes on or is taken up by the next one
         } catch (IOException e) {
-            store.invalidate(false);
-            log.warn("snapshot of {} on {} is invalid: {}", originDevice.name(), cow.name(), e.getMessage());
+            if (store.isValid()) { // else it was said when the snapshot became invalid
+                store.invalidate(false);
+                log.warn("snapshot of {} on {} is invalid: {}", originDevice.name(), cow.name(), e.getMessage());
+            }
             throw new IOException("snapshot is invalid: " + e.getMessage(), e);
         }
     }

@@ -1,6 +1,7 @@
 package org.mapperfs.core.targets.snapshot;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.mapperfs.core.BlockDevice;
+import org.mapperfs.core.MemoryDevice;
 import org.mapperfs.core.TableException;
 import org.mapperfs.core.Target;
 import org.mapperfs.core.TargetArgs;
@@ -208,6 +210,23 @@ class SnapshotCommitTest {
             Thread.sleep(50);
         }
         assertThat(entry(cow.durable(), 0)).as("committed by the periodic commit within 10 s").isEqualTo(2);
+    }
+
+    @Test
+    void aCommitThatFailsFailsTheFlushAndInvalidatesTheSnapshot() throws Exception {
+        MemoryDevice failing = new MemoryDevice("cow", (BLOCKS / 2 + 8) * CHUNK);
+        devices.put("origin", new VolatileCacheDevice("origin", new byte[BLOCKS * BLOCK]));
+        devices.put("cow", failing);
+        snapshot = SnapshotTarget.create(new TargetArgs(1, "snapshot", BLOCKS * 8L,
+                List.of("origin", "cow", "P", Integer.toString(CHUNK_SECTORS)), devices::get));
+        snapshot.presuspend();
+        snapshot.write(tagged(7), 0);
+
+        failing.failIo(true);
+        assertThatThrownBy(snapshot::flush).isInstanceOf(IOException.class).hasMessageContaining("invalid");
+        failing.failIo(false);
+        assertThat(snapshot.status()).isEqualTo("Invalid");
+        assertThatThrownBy(() -> snapshot.read(ByteBuffer.allocate(BLOCK), 0)).isInstanceOf(IOException.class);
     }
 
     /** The {@code new_chunk} of entry {@code index} in the first metadata area of {@code image}. */
