@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
  * <p>Guarded by {@code this}: slots are handed out, committed (in slot order, one commit at a
  * time, for every request whose data is written: see {@link #add}), removed and invalidated under
  * it; data chunks are written outside it. Lookups read a concurrent map without a lock; an
- * exception is published there only once its data is written, and, when its adder waits for it
- * to be durable (an origin's copy-out), only once its data and entry are durable.
+ * exception is published there once its data is written. One whose adder waits for it to be
+ * durable (an origin's copy-out) is read by no one before that: the adder holds its chunk's lock
+ * until the commit has ended, and a commit that fails makes the store invalid.
  */
 abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
     private static final Logger log = LoggerFactory.getLogger(ExceptionStore.class);
@@ -176,16 +177,13 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
                 }
                 throw e;
             }
-            boolean publishNow = !waitDurable && defersCommits();
             synchronized (this) {
                 written.set(first, first + added);
-                if (publishNow) {
-                    for (int slot = first; slot < first + added; slot++) {
-                        map.put(this.olds[slot], news[slot]);
-                    }
+                for (int slot = first; slot < first + added; slot++) {
+                    map.put(this.olds[slot], news[slot]);
                 }
             }
-            if (!publishNow) {
+            if (waitDurable || !defersCommits()) {
                 commitThrough(first + added);
             }
         }
@@ -227,10 +225,7 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
             } finally {
                 synchronized (this) {
                     committing = false;
-                    if (done) {
-                        for (int slot = from; slot < to; slot++) {
-                            map.put(olds[slot], news[slot]);
-                        }
+                    if (done) { // published when their data was written (add)
                         count = to;
                         durableBelow = cowChunk(to);
                         written.clear(from, to);
