@@ -39,10 +39,8 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
     /** Origin chunk and COW chunk of each exception, by slot (allocation order); guarded by {@code this}. */
     private long[] olds = new long[64];
     private long[] news = new long[64];
-    /** Slots committed: {@code [0, count)}. */
-    private int count;
-    /** COW chunks below this one belong to committed slots; those above it are not durable yet. */
-    private volatile long durableBelow;
+    /** Slots committed: {@code [0, count)}; changed under the lock, read without it by {@link #durable}. */
+    private volatile int count;
     /** Slots handed out: {@code [0, reserved)}; those past {@code count} are being written or committed. */
     private int reserved;
     /** Slots whose data chunk is written (not yet durable). */
@@ -94,7 +92,7 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
         return overflowed;
     }
 
-    final synchronized int count() {
+    final int count() {
         return count;
     }
 
@@ -105,19 +103,24 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
 
     /** True if {@code cowChunk}, which {@link #lookup} returned, belongs to a committed exception. */
     final boolean durable(long cowChunk) {
-        return cowChunk < durableBelow;
+        return cowChunk < cowChunk(count); // slots take COW chunks in ascending order
     }
 
     /** Whether an exception can be acknowledged before it is committed (only where a commit writes something). */
     abstract boolean defersCommits();
 
-    /** Returns once every exception added so far is committed (a flush from above, a close, the periodic commit). */
-    final void commitAll() throws IOException {
+    /**
+     * Returns once every exception added so far is committed (a flush from above, a close, the
+     * periodic commit). True if this call itself flushed the COW device (a commit it made, whose
+     * data flush covers every write that ended before the call); false if it had nothing to
+     * commit, or another caller's commit covered it.
+     */
+    final boolean commitAll() throws IOException {
         int end;
         synchronized (this) {
             end = reserved;
         }
-        commitThrough(end);
+        return commitThrough(end) && defersCommits();
     }
 
     /**
@@ -192,15 +195,19 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
         }
     }
 
-    /** Returns once slots {@code [0, end)} are durable, committing them (and whatever else is written) if no one else is. */
-    private void commitThrough(int end) throws IOException {
+    /**
+     * Returns once slots {@code [0, end)} are durable, committing them (and whatever else is
+     * written) if no one else is; true if this call made a commit.
+     */
+    private boolean commitThrough(int end) throws IOException {
+        boolean committed = false;
         while (true) {
             int from;
             int to;
             synchronized (this) {
                 while (true) {
                     if (count >= end) {
-                        return;
+                        return committed;
                     }
                     checkUsable();
                     int ready = written.nextClearBit(count);
@@ -221,13 +228,12 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
             boolean done = false;
             try {
                 commit(from, Arrays.copyOfRange(olds, from, to), Arrays.copyOfRange(news, from, to), to - from);
-                done = true;
+                done = committed = true;
             } finally {
                 synchronized (this) {
                     committing = false;
                     if (done) { // published when their data was written (add)
                         count = to;
-                        durableBelow = cowChunk(to);
                         written.clear(from, to);
                     } else {
                         fail(new IOException(cow.name() + ": the commit of exceptions " + from + " to " + to
@@ -279,7 +285,6 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
         slot(count, old, chunk);
         count++;
         reserved = count;
-        durableBelow = cowChunk(count);
         map.put(old, chunk);
     }
 
@@ -312,7 +317,6 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
             map.remove(olds[count]);
         }
         reserved = count;
-        durableBelow = cowChunk(count);
     }
 
     /** Makes the snapshot unusable for good; the origin stops copying out to it. */

@@ -260,20 +260,27 @@ public final class SnapshotTarget implements Target {
         return true;
     }
 
-    /**
-     * Adds exceptions in one commit. A full COW device invalidates the snapshot, and so does any
-     * other failure of the commit (as with a copy-out, and as dm does on a COW error): it may have
-     * left entries on disk for slots the store still counts as free, which a later commit would
-     * reuse, data first, so that a crash in between left an entry over another chunk's data.
-     */
+    /** Adds exceptions, to be committed at the next flush (see the class comment). */
     private void add(long[] olds, ByteBuffer data, int n) throws IOException {
         try {
             store.add(olds, data, n, false);
         } catch (IOException e) {
+            throw invalidated(e);
+        }
+    }
+
+    /**
+     * Makes the snapshot invalid after {@code e}, a full COW device or a failed data write or
+     * commit (as dm does on a COW error): a failed commit may have left entries on disk for slots
+     * the store still counts as free, which a later commit would reuse, data first, so that a
+     * crash in between left an entry over another chunk's data. Returns the error to report.
+     */
+    private IOException invalidated(IOException e) {
+        if (store.isValid()) { // else it was said when the snapshot became invalid
             store.invalidate(e instanceof ExceptionStore.FullException);
             log.warn("snapshot of {} on {} is invalid: {}", originDevice.name(), cow.name(), e.getMessage());
-            throw new IOException("snapshot is invalid: " + e.getMessage(), e);
         }
+        return new IOException("snapshot is invalid: " + e.getMessage(), e);
     }
 
     /**
@@ -318,8 +325,7 @@ public final class SnapshotTarget implements Target {
                 store.commitAll();
             }
         } catch (IOException e) {
-            store.invalidate(e instanceof ExceptionStore.FullException);
-            log.warn("snapshot of {} on {} is invalid: {}", originDevice.name(), cow.name(), e.getMessage());
+            invalidated(e); // the origin's write goes on
         }
     }
 
@@ -337,10 +343,21 @@ public final class SnapshotTarget implements Target {
         return offset % chunk == 0 ? offset : alignDown(offset) + chunk;
     }
 
-    /** Commits the new exceptions; the table's flush of the COW device then covers rewrites of older ones. */
+    /**
+     * Commits the new exceptions, and flushes the COW device unless that commit did (its data
+     * flush covers the rewrites of older chunks too). The origin is not flushed: a snapshot never
+     * writes it.
+     */
     @Override
     public void flush() throws IOException {
-        commit();
+        if (!commit()) {
+            cow.flush();
+        }
+    }
+
+    @Override
+    public List<BlockDevice> flushedByTable() {
+        return List.of(); // flush() flushes the COW device
     }
 
     private void commitPeriodically() {
@@ -354,18 +371,17 @@ public final class SnapshotTarget implements Target {
         }
     }
 
-    /** Commits every exception added so far; a failure invalidates the snapshot, as a failed commit of a write does. */
-    private void commit() throws IOException {
+    /**
+     * Commits every exception added so far; true if this call flushed the COW device. A failure
+     * invalidates the snapshot, as a failed commit of a write does.
+     */
+    private boolean commit() throws IOException {
         try {
-            store.commitAll();
+            return store.commitAll();
         } catch (InterruptedIOException e) {
             throw e; // the caller gave up; the commit itself goes on or is taken up by the next one
         } catch (IOException e) {
-            if (store.isValid()) { // else it was said when the snapshot became invalid
-                store.invalidate(false);
-                log.warn("snapshot of {} on {} is invalid: {}", originDevice.name(), cow.name(), e.getMessage());
-            }
-            throw new IOException("snapshot is invalid: " + e.getMessage(), e);
+            throw invalidated(e);
         }
     }
 

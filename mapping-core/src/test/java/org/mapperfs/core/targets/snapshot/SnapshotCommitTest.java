@@ -83,11 +83,12 @@ class SnapshotCommitTest {
         return b;
     }
 
-    /** The snapshot's flush as a table makes it: the target's, then its devices'. */
+    /** The snapshot's flush as a table makes it: the target's, then the devices it leaves to the table. */
     private void flushSnapshot() throws IOException {
         snapshot.flush();
-        cow.flush();
-        origin.flush();
+        for (BlockDevice d : snapshot.flushedByTable()) {
+            d.flush();
+        }
     }
 
     @ParameterizedTest(name = "seed {0}")
@@ -227,6 +228,27 @@ class SnapshotCommitTest {
         failing.failIo(false);
         assertThat(snapshot.status()).isEqualTo("Invalid");
         assertThatThrownBy(() -> snapshot.read(ByteBuffer.allocate(BLOCK), 0)).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void aFlushFlushesTheCowOnceAfterTheCommitAndNeverTheOrigin() throws Exception {
+        MemoryDevice cowCounted = new MemoryDevice("cow", (BLOCKS / 2 + 8) * CHUNK);
+        devices.put("origin", new VolatileCacheDevice("origin", new byte[BLOCKS * BLOCK]));
+        devices.put("cow", cowCounted);
+        snapshot = SnapshotTarget.create(new TargetArgs(1, "snapshot", BLOCKS * 8L,
+                List.of("origin", "cow", "P", Integer.toString(CHUNK_SECTORS)), devices::get));
+        snapshot.presuspend();
+        assertThat(snapshot.flushedByTable()).as("left to the table").isEmpty();
+
+        snapshot.write(tagged(7), 0); // a new chunk: the commit flushes its data, then its entry
+        int before = cowCounted.flushes();
+        snapshot.flush();
+        assertThat(cowCounted.flushes() - before).as("the commit's two flushes, no third").isEqualTo(2);
+
+        snapshot.write(tagged(8), 0); // a rewrite: nothing to commit, one flush for its data
+        before = cowCounted.flushes();
+        snapshot.flush();
+        assertThat(cowCounted.flushes() - before).isEqualTo(1);
     }
 
     /** The {@code new_chunk} of entry {@code index} in the first metadata area of {@code image}. */
