@@ -63,12 +63,25 @@ class SnapshotCommitTest {
         }
         origin = new VolatileCacheDevice("origin", image.array(), clock);
         cow = new VolatileCacheDevice("cow", new byte[(BLOCKS / 2 + 8) * CHUNK], clock);
-        devices.put("origin", origin);
-        devices.put("cow", cow);
-        snapshot = SnapshotTarget.create(new TargetArgs(1, "snapshot", BLOCKS * 8L,
-                List.of("origin", "cow", "P", Integer.toString(CHUNK_SECTORS)), devices::get));
+        snapshot = snapshotOf(origin, cow);
         originTarget = SnapshotOriginTarget.create(new TargetArgs(1, "snapshot-origin", BLOCKS * 8L,
                 List.of("origin"), devices::get));
+    }
+
+    /** A {@code P} snapshot of {@code originDevice} on {@code cowDevice}. */
+    private Target snapshotOf(BlockDevice originDevice, BlockDevice cowDevice) throws TableException {
+        devices.put("origin", originDevice);
+        devices.put("cow", cowDevice);
+        return SnapshotTarget.create(new TargetArgs(1, "snapshot", BLOCKS * 8L,
+                List.of("origin", "cow", "P", Integer.toString(CHUNK_SECTORS)), devices::get));
+    }
+
+    /** {@link #snapshot} of a zeroed origin on a COW in memory (returned), its periodic commit held off. */
+    private MemoryDevice heldSnapshotOnMemory() throws TableException {
+        MemoryDevice memory = new MemoryDevice("cow", (BLOCKS / 2 + 8) * CHUNK);
+        snapshot = snapshotOf(new VolatileCacheDevice("origin", new byte[BLOCKS * BLOCK]), memory);
+        snapshot.presuspend();
+        return memory;
     }
 
     private static void fill(ByteBuffer buffer, int block, long tag) {
@@ -215,12 +228,7 @@ class SnapshotCommitTest {
 
     @Test
     void aCommitThatFailsFailsTheFlushAndInvalidatesTheSnapshot() throws Exception {
-        MemoryDevice failing = new MemoryDevice("cow", (BLOCKS / 2 + 8) * CHUNK);
-        devices.put("origin", new VolatileCacheDevice("origin", new byte[BLOCKS * BLOCK]));
-        devices.put("cow", failing);
-        snapshot = SnapshotTarget.create(new TargetArgs(1, "snapshot", BLOCKS * 8L,
-                List.of("origin", "cow", "P", Integer.toString(CHUNK_SECTORS)), devices::get));
-        snapshot.presuspend();
+        MemoryDevice failing = heldSnapshotOnMemory();
         snapshot.write(tagged(7), 0);
 
         failing.failIo(true);
@@ -232,12 +240,7 @@ class SnapshotCommitTest {
 
     @Test
     void aFlushFlushesTheCowOnceAfterTheCommitAndNeverTheOrigin() throws Exception {
-        MemoryDevice cowCounted = new MemoryDevice("cow", (BLOCKS / 2 + 8) * CHUNK);
-        devices.put("origin", new VolatileCacheDevice("origin", new byte[BLOCKS * BLOCK]));
-        devices.put("cow", cowCounted);
-        snapshot = SnapshotTarget.create(new TargetArgs(1, "snapshot", BLOCKS * 8L,
-                List.of("origin", "cow", "P", Integer.toString(CHUNK_SECTORS)), devices::get));
-        snapshot.presuspend();
+        MemoryDevice cowCounted = heldSnapshotOnMemory();
         assertThat(snapshot.flushedByTable()).as("left to the table").isEmpty();
 
         snapshot.write(tagged(7), 0); // a new chunk: the commit flushes its data, then its entry
