@@ -307,6 +307,26 @@ public final class MapperFs {
     }
 
     /**
+     * Hands a device file's read of {@code size} bytes at {@code offset} to {@code sink} as one
+     * range of a backing file, where the device maps it onto one (see {@link
+     * org.mapperfs.core.BlockDevice#readRange}); returns the bytes taken (fewer than {@code size}
+     * at the device's end), 0 past the end, or -1 if not handed over (another kind of file, or
+     * a range that does not lie in one backing file): then {@link #read} it.
+     */
+    public int readRange(long fh, long offset, int size, org.mapperfs.core.FileRangeSink sink) throws Exception {
+        if (!(handles.get(fh) instanceof DeviceHandle d)) {
+            return -1;
+        }
+        MappedDevice device = d.device();
+        long end = device.size();
+        if (offset >= end) {
+            return 0;
+        }
+        int n = (int) Math.min(size, end - offset);
+        return device.readRange(offset, n, sink) ? n : -1;
+    }
+
+    /**
      * Writes the remaining bytes of {@code src} at {@code offset}, for process {@code pid} of
      * {@code uid}; returns the number of bytes taken.
      */

@@ -80,6 +80,11 @@ public final class LibcVectorIo implements VectorIo {
         }
 
         @Override
+        public int descriptor() {
+            return fd;
+        }
+
+        @Override
         public long read(ByteBuffer buffer, BufferPieces pieces, long offset) throws IOException {
             return transfer(buffer, pieces, offset, false);
         }

@@ -57,6 +57,21 @@ public interface BlockDevice {
     void write(ByteBuffer src, long offset) throws IOException;
 
     /**
+     * Hands the {@code length} bytes at {@code offset} to {@code sink} as one range of an open
+     * file, where they lie in one (a backing file, through linear targets); returns false, having
+     * done nothing, where they do not, and the caller then {@link #read}s them.
+     *
+     * @param offset byte offset on this device
+     * @param length bytes to read
+     * @param sink what takes the file range
+     * @return whether {@code sink} took the bytes
+     * @throws IOException if the range is outside the device, or the sink failed
+     */
+    default boolean readRange(long offset, int length, FileRangeSink sink) throws IOException {
+        return false;
+    }
+
+    /**
      * Fills the {@code pieces} of {@code buffer} (absolute indexes) from consecutive bytes at
      * {@code offset}, in their order; the buffer's position and limit are left as they were. One
      * {@link #read} per piece unless the device has a single call for them (a file's preadv).

@@ -113,6 +113,18 @@ public final class FileDevice implements BlockDevice, AutoCloseable {
         pending.written();
     }
 
+    /** The range as one of this file's, where the host shares a descriptor of it. */
+    @Override
+    public boolean readRange(long offset, int length, FileRangeSink sink) throws IOException {
+        int fd = vectored != null ? vectored.descriptor() : -1;
+        if (fd < 0) {
+            return false;
+        }
+        check(offset, length);
+        sink.take(fd, offset, length);
+        return true;
+    }
+
     @Override
     public void readPieces(ByteBuffer buffer, BufferPieces pieces, long offset) throws IOException {
         check(offset, pieces.total());

@@ -73,6 +73,15 @@ public final class IoStats {
         }
     }
 
+    /** The request that started at {@code started} was not made here after all (it goes another way, counted there). */
+    void withdraw() {
+        long now = System.nanoTime();
+        synchronized (busy) {
+            tick(now);
+            inFlight--;
+        }
+    }
+
     private void tick(long now) {
         if (inFlight > 0) {
             busyNanos += now - stamp;

@@ -134,6 +134,36 @@ public final class MappedDevice implements BlockDevice {
     }
 
     /**
+     * Hands a read to {@code sink} as one range of a backing file where the live table maps it
+     * onto one (see {@link BlockDevice#readRange}), counted in the statistics when it does;
+     * waits while the device is suspended, like {@link #read}.
+     *
+     * @return whether {@code sink} took the bytes; if not, nothing was done or counted
+     * @throws IOException if the range is outside the device, the sink failed, or the device
+     *     has been removed
+     */
+    @Override
+    public boolean readRange(long offset, int length, FileRangeSink sink) throws IOException {
+        long started = stats.start();
+        boolean taken = false;
+        boolean ok = false;
+        gate.enter();
+        try {
+            checkNotRemoved();
+            taken = live.readRange(offset, length, sink);
+            ok = true;
+            return taken;
+        } finally {
+            gate.exit();
+            if (taken || !ok) {
+                stats.end(IoStats.Kind.READ, length, started, ok);
+            } else {
+                stats.withdraw();
+            }
+        }
+    }
+
+    /**
      * Writes through the live table, counted in the statistics; waits while the device is
      * suspended.
      *

@@ -183,6 +183,24 @@ public final class Table implements AutoCloseable {
     }
 
     /**
+     * Hands the {@code length} bytes at {@code offset} to {@code sink} as one range of an open
+     * file, where they lie inside one segment whose target can (see {@link
+     * BlockDevice#readRange}); false, having done nothing, where not.
+     *
+     * @param offset byte offset in the table
+     * @param length bytes to read
+     * @param sink what takes the file range
+     * @return whether {@code sink} took the bytes
+     * @throws IOException if the range is outside the table, or the sink failed
+     */
+    public boolean readRange(long offset, int length, FileRangeSink sink) throws IOException {
+        checkRange(offset, length);
+        int i = segmentIndex(offset);
+        long segmentEnd = i + 1 < starts.length ? starts[i + 1] : size;
+        return offset + length <= segmentEnd && targets[i].readRange(offset - starts[i], length, sink);
+    }
+
+    /**
      * Writes {@code src.remaining()} bytes at {@code offset}, to each segment in turn; leaves the
      * position of {@code src} at its limit.
      *

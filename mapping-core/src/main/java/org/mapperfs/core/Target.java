@@ -90,6 +90,21 @@ public interface Target {
     void read(ByteBuffer dst, long offset) throws IOException;
 
     /**
+     * Hands the segment's {@code length} bytes at {@code offset} to {@code sink} as one range of
+     * an open file, where they lie in one (see {@link BlockDevice#readRange}); false, having done
+     * nothing, by default.
+     *
+     * @param offset byte offset within the segment
+     * @param length bytes to read, inside the segment
+     * @param sink what takes the file range
+     * @return whether {@code sink} took the bytes
+     * @throws IOException if the sink failed
+     */
+    default boolean readRange(long offset, int length, FileRangeSink sink) throws IOException {
+        return false;
+    }
+
+    /**
      * Writes the {@code src.remaining()} bytes of {@code src}, from its position to its limit, at
      * {@code offset} of the segment, and leaves its position at its limit. Must not change the
      * limit or the bytes. The write counts as acknowledged when this returns; it needs to be

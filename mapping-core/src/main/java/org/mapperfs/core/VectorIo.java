@@ -30,5 +30,10 @@ public interface VectorIo {
 
         /** Writes the pieces of a direct buffer at {@code offset}; returns the bytes moved. */
         long write(ByteBuffer buffer, BufferPieces pieces, long offset) throws IOException;
+
+        /** The file's descriptor, for {@link FileRangeSink}s; -1 where there is none to share. */
+        default int descriptor() {
+            return -1;
+        }
     }
 }

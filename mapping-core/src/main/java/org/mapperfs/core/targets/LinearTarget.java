@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.mapperfs.core.BlockDevice;
+import org.mapperfs.core.FileRangeSink;
 import org.mapperfs.core.Sectors;
 import org.mapperfs.core.Target;
 import org.mapperfs.core.TableException;
@@ -52,6 +53,11 @@ public final class LinearTarget implements Target {
     @Override
     public void read(ByteBuffer dst, long offset) throws IOException {
         device.read(dst, base + offset);
+    }
+
+    @Override
+    public boolean readRange(long offset, int length, FileRangeSink sink) throws IOException {
+        return device.readRange(base + offset, length, sink);
     }
 
     @Override
