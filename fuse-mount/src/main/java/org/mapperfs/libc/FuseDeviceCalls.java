@@ -23,4 +23,8 @@ public interface FuseDeviceCalls {
     int madvise(long address, long length, int advice);
 
     int prctl(int option, long arg2, long arg3, long arg4, long arg5);
+
+    int pipe2(int[] fds, int flags);
+
+    int fcntl(int fd, int cmd, int arg);
 }

@@ -28,7 +28,9 @@ import ru.serce.jnrfuse.ErrorCodes;
  * request to one of them. A worker owns one native buffer of the largest request plus headers:
  * the request is read into it, a READ's data is read from the backing files straight into it
  * behind the reply header, a WRITE's data goes straight from it to the backing files, and the
- * reply is written from it with one write(2). Nothing is allocated per request for the data. A
+ * reply is written from it with one write(2). A READ of 64 KiB or more that lies in one backing
+ * file never enters it: its reply is spliced from the file's page cache through the worker's pipe
+ * ({@link SplicedReads}). Nothing is allocated per request for the data. A
  * worker about to wait indefinitely (at a suspended device's gate, in a wait command) starts
  * another first, so that the command that ends the wait always finds a worker; the extra one
  * goes when done.
@@ -93,6 +95,12 @@ public final class WireSession implements Transport {
     final int maxRequest;
     /** Each worker's buffer: the largest request and its headers. */
     final int bufferSize;
+    /**
+     * Whether /dev/fuse workers splice large READ replies from the backing files ({@link
+     * SplicedReads}); the daemon's Java option {@code -Dmapperfs.splice=false} turns it off, to
+     * compare.
+     */
+    final boolean splice = !"false".equals(System.getProperty("mapperfs.splice"));
 
     /**
      * @param maxRequest the largest read or write the kernel sends: a multiple of 4 KiB, at most

@@ -54,6 +54,14 @@ abstract class Worker implements Runnable {
     /** Sends the reply in {@code out}, its header written; false if it could not be sent. */
     abstract boolean send(long unique, int errno, int payload);
 
+    /**
+     * Replies to a READ by splicing its data from the backing file, where the worker does and
+     * the read allows; false, having done nothing, where not.
+     */
+    boolean spliceRead(long unique, long fh, long offset, int size) throws Exception {
+        return false;
+    }
+
     /** Frees the worker's memory once it serves no more. */
     abstract void free();
 
@@ -135,7 +143,13 @@ abstract class Worker implements Runnable {
                 case FuseWire.GETATTR -> payload = attrOut(nodeId, s.nodes.node(nodeId));
                 case FuseWire.SETATTR -> payload = setattr(nodeId);
                 case FuseWire.OPEN -> payload = open(nodeId);
-                case FuseWire.READ -> payload = read();
+                case FuseWire.READ -> {
+                    if (spliceRead(unique, in.getLong(FuseWire.IN_HEADER), in.getLong(FuseWire.IN_HEADER + 8),
+                            in.getInt(FuseWire.IN_HEADER + 16))) {
+                        return; // replied
+                    }
+                    payload = read();
+                }
                 case FuseWire.WRITE -> payload = write();
                 case FuseWire.RELEASE -> s.fs.release(in.getLong(FuseWire.IN_HEADER));
                 case FuseWire.FSYNC -> s.fs.fsync(in.getLong(FuseWire.IN_HEADER));

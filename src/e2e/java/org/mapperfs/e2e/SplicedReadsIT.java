@@ -1,0 +1,141 @@
+package org.mapperfs.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * READ replies of 64 KiB and more spliced from the backing file on the wire transport: the
+ * daemon's splice(2) calls into /dev/fuse (watched with strace) are one per such read inside one
+ * linear segment and none for the rest (a read across segments, a small one), every byte is the
+ * file's, fio's verifying reader through loop finds every block, and a read past the end of a
+ * backing file truncated behind the daemon's back fails with EIO instead of hanging.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class SplicedReadsIT {
+    private static final int MIB = 1 << 20;
+    private static final int KIB = 1 << 10;
+
+    private static byte[] noise(int size, long seed) {
+        byte[] data = new byte[size];
+        new Random(seed).nextBytes(data);
+        return data;
+    }
+
+    private static byte[] readFromDevice(FileChannel c, long at, int length) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(length);
+        while (b.hasRemaining()) {
+            if (c.read(b, at + b.position()) < 0) {
+                break;
+            }
+        }
+        return b.array();
+    }
+
+    private static byte[] slice(byte[] data, long at, int length) {
+        byte[] s = new byte[length];
+        System.arraycopy(data, (int) at, s, 0, length);
+        return s;
+    }
+
+    @Test
+    void largeReadsInsideALinearSegmentAreSplicedAndEveryByteIsTheFiles() throws Exception {
+        try (Sandbox s = new Sandbox("splice")) {
+            s.mount();
+            byte[] a = noise(8 * MIB, 1);
+            byte[] b = noise(4 * MIB, 2);
+            Path fa = Files.write(s.dir.resolve("a.img"), a);
+            Path fb = Files.write(s.dir.resolve("b.img"), b);
+            // 6 MiB of a from 1 MiB into it, then all of b: 10 MiB
+            s.create("vol", "0 12288 linear " + fa + " 2048\n12288 8192 linear " + fb + " 0");
+            byte[] vol = new byte[10 * MIB];
+            System.arraycopy(a, MIB, vol, 0, 6 * MIB);
+            System.arraycopy(b, 0, vol, 6 * MIB, 4 * MIB);
+            long pid = Long.parseLong(ControlFile.run(s.mnt, "daemon").lines().findFirst().orElseThrow().split(" ")[1]);
+
+            Path trace = s.dir.resolve("strace.out");
+            Process strace = new ProcessBuilder(List.of("strace", "-f", "-qq", "-y", "-e", "trace=splice", "-o",
+                    trace.toString(), "-p", Long.toString(pid))).redirectErrorStream(true).start();
+            try {
+                awaitTraced(pid);
+                // Straight on the device file (direct I/O: one request per 256 KiB at most, no readahead).
+                try (FileChannel c = FileChannel.open(s.mnt.resolve("vol"))) {
+                    long[][] spliced = {{0, 256 * KIB}, {MIB, MIB}, {123_457, 64 * KIB + 512}, {9 * MIB, MIB}};
+                    for (long[] r : spliced) {
+                        assertThat(readFromDevice(c, r[0], (int) r[1])).as("%s bytes at %s", r[1], r[0])
+                                .isEqualTo(slice(vol, r[0], (int) r[1]));
+                    }
+                    long[][] copied = {{6 * MIB - 100 * KIB, 256 * KIB}, {4096, 4096}, {5 * MIB + 1, 60 * KIB}};
+                    for (long[] r : copied) {
+                        assertThat(readFromDevice(c, r[0], (int) r[1])).as("%s bytes at %s", r[1], r[0])
+                                .isEqualTo(slice(vol, r[0], (int) r[1]));
+                    }
+                }
+            } finally {
+                strace.destroy(); // SIGTERM: strace detaches and writes out what it has
+                assertThat(strace.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            }
+            List<String> intoFuse = Files.readAllLines(trace).stream()
+                    .filter(l -> l.contains("splice(") && l.contains("</dev/fuse>")).toList();
+            // 256 KiB: 1 request; 1 MiB: 4; 64.5 KiB: 1; the last MiB: 4
+            assertThat(intoFuse).as("replies spliced into /dev/fuse").hasSize(10);
+            assertThat(intoFuse).allMatch(l -> !l.contains("= -1"), "every splice into /dev/fuse succeeded");
+
+            // Through loop, as a file system would read it: fio's verifying reader over what its
+            // writer wrote, in blocks of 64 KiB to 1 MiB.
+            String loop = s.attach("vol");
+            Shell.run("fio", "--name=write", "--filename=" + loop, "--rw=randwrite", "--bsrange=64k-1m",
+                    "--iodepth=8", "--ioengine=libaio", "--direct=1", "--size=10M", "--verify=crc32c",
+                    "--do_verify=0", "--verify_state_save=0", "--randseed=7", "--output-format=terse").orFail();
+            Shell.run("fio", "--name=write", "--filename=" + loop, "--rw=randwrite", "--bsrange=64k-1m",
+                    "--iodepth=8", "--ioengine=libaio", "--direct=1", "--size=10M", "--verify=crc32c",
+                    "--verify_only", "--verify_fatal=1", "--verify_state_save=0", "--randseed=7",
+                    "--output-format=terse").orFail();
+        }
+    }
+
+    @Test
+    void aSplicedReadPastTheEndOfATruncatedBackingFileFailsWithEio() throws Exception {
+        try (Sandbox s = new Sandbox("splice")) {
+            s.mount();
+            Path fa = Files.write(s.dir.resolve("a.img"), noise(4 * MIB, 3));
+            s.create("vol", "0 8192 linear " + fa + " 0");
+            try (FileChannel f = FileChannel.open(fa, java.nio.file.StandardOpenOption.WRITE)) {
+                f.truncate(MIB); // behind the daemon's back
+            }
+            try (FileChannel c = FileChannel.open(s.mnt.resolve("vol"))) {
+                assertThat(readFromDevice(c, 0, 256 * KIB)).isEqualTo(slice(Files.readAllBytes(fa), 0, 256 * KIB));
+                assertThatThrownBy(() -> c.read(ByteBuffer.allocate(256 * KIB), 2 * MIB))
+                        .isInstanceOf(IOException.class).hasMessageContaining("Input/output error");
+                assertThatThrownBy(() -> c.read(ByteBuffer.allocate(4 * KIB), 2 * MIB))
+                        .isInstanceOf(IOException.class).hasMessageContaining("Input/output error");
+            }
+        }
+    }
+
+    /** Waits until strace has attached to the daemon's threads (its main thread shows a tracer). */
+    private static void awaitTraced(long pid) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                while (!Files.readString(t.resolve("status")).lines().anyMatch(
+                        l -> l.startsWith("TracerPid:") && !l.endsWith("\t0"))) {
+                    assertThat(System.nanoTime()).as("strace attached within 20 s").isLessThan(deadline);
+                    Thread.sleep(50);
+                }
+            }
+        } catch (java.nio.file.NoSuchFileException gone) {
+            // a thread that ended meanwhile
+        }
+    }
+}
