@@ -70,6 +70,19 @@ class ReadRangeTest {
         return new MapperFs(mapper, commands, new MapperFs.Options(0, 0, 0600, true));
     }
 
+    /** A file system over {@code mapper} and a handle of its device "vol", linear over all of {@code file}. */
+    private record Vol(MapperFs fs, long fh) {}
+
+    private Vol linearVol(Mapper mapper, Path file) throws Exception {
+        mapper.create("vol", "0 " + Files.size(file) / 512 + " linear " + file + " 0", dir);
+        MapperFs fs = fs(mapper);
+        return new Vol(fs, open(fs, "vol"));
+    }
+
+    private static long open(MapperFs fs, String device) throws Exception {
+        return fs.open(fs.resolve("/" + device), O_RDWR, 0).fh();
+    }
+
     private static Mapper mapper(VectorIo vectors) {
         return new Mapper(TargetRegistry.standard(), HolePuncher.NONE, vectors, Optional.empty());
     }
@@ -84,7 +97,7 @@ class ReadRangeTest {
         try (Mapper mapper = mapper(new LibcVectorIo())) {
             mapper.create("vol", "0 4096 linear " + a + " 2048", dir); // from 1 MiB into the file
             MapperFs fs = fs(mapper);
-            long fh = fs.open(fs.resolve("/vol"), O_RDWR, 0).fh();
+            long fh = open(fs, "vol");
             Reading sink = new Reading();
 
             int n = fs.readRange(fh, 12345, 256 << 10, sink);
@@ -103,9 +116,9 @@ class ReadRangeTest {
     void aReadPastTheEndIsCutThereAndOneAtTheEndIsEmpty() throws Exception {
         Path a = noise("a", MIB, 2);
         try (Mapper mapper = mapper(new LibcVectorIo())) {
-            mapper.create("vol", "0 2048 linear " + a + " 0", dir);
-            MapperFs fs = fs(mapper);
-            long fh = fs.open(fs.resolve("/vol"), O_RDWR, 0).fh();
+            Vol vol = linearVol(mapper, a);
+            MapperFs fs = vol.fs();
+            long fh = vol.fh();
             Reading sink = new Reading();
 
             assertThat(fs.readRange(fh, MIB - 4096, 65536, sink)).isEqualTo(4096);
@@ -123,7 +136,7 @@ class ReadRangeTest {
             mapper.create("low", "0 4096 linear " + a + " 0", dir);
             mapper.create("vol", "0 2048 linear low 1024", dir); // from 512 KiB into low
             MapperFs fs = fs(mapper);
-            long fh = fs.open(fs.resolve("/vol"), O_RDWR, 0).fh();
+            long fh = open(fs, "vol");
             Reading sink = new Reading();
 
             assertThat(fs.readRange(fh, 4096, 65536, sink)).isEqualTo(65536);
@@ -147,7 +160,7 @@ class ReadRangeTest {
             Reading sink = new Reading();
 
             for (String name : List.of("two", "striped", "zeros")) {
-                long fh = fs.open(fs.resolve("/" + name), O_RDWR, 0).fh();
+                long fh = open(fs, name);
                 long at = name.equals("two") ? 512 * 1024 - 4096 : 0; // "two": 4 KiB into the second segment
                 assertThat(fs.readRange(fh, at, 65536, sink)).as(name).isEqualTo(-1);
                 IoStats.Counters c = mapper.device(name).stats();
@@ -161,9 +174,9 @@ class ReadRangeTest {
     void withoutADescriptorFromTheHostNothingIsHandedOver() throws Exception {
         Path a = noise("a", MIB, 6);
         try (Mapper mapper = mapper(VectorIo.NONE)) {
-            mapper.create("vol", "0 2048 linear " + a + " 0", dir);
-            MapperFs fs = fs(mapper);
-            long fh = fs.open(fs.resolve("/vol"), O_RDWR, 0).fh();
+            Vol vol = linearVol(mapper, a);
+            MapperFs fs = vol.fs();
+            long fh = vol.fh();
 
             assertThat(fs.readRange(fh, 0, 65536, new Reading())).isEqualTo(-1);
         }
@@ -173,9 +186,9 @@ class ReadRangeTest {
     void aSuspendedDeviceHoldsTheReadUntilItsResume() throws Exception {
         Path a = noise("a", MIB, 7);
         try (Mapper mapper = mapper(new LibcVectorIo())) {
-            mapper.create("vol", "0 2048 linear " + a + " 0", dir);
-            MapperFs fs = fs(mapper);
-            long fh = fs.open(fs.resolve("/vol"), O_RDWR, 0).fh();
+            Vol vol = linearVol(mapper, a);
+            MapperFs fs = vol.fs();
+            long fh = vol.fh();
             Reading sink = new Reading();
             mapper.suspend("vol", true);
 
@@ -200,9 +213,9 @@ class ReadRangeTest {
     void aSinkThatFailsFailsTheReadAndCountsAnError() throws Exception {
         Path a = noise("a", MIB, 8);
         try (Mapper mapper = mapper(new LibcVectorIo())) {
-            mapper.create("vol", "0 2048 linear " + a + " 0", dir);
-            MapperFs fs = fs(mapper);
-            long fh = fs.open(fs.resolve("/vol"), O_RDWR, 0).fh();
+            Vol vol = linearVol(mapper, a);
+            MapperFs fs = vol.fs();
+            long fh = vol.fh();
 
             assertThatThrownBy(() -> fs.readRange(fh, 0, 65536, (fd, position, length) -> {
                 throw new IOException("pipe broke");

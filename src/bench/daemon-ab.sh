@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# daemon-ab.sh - two mapperfs daemons side by side, A and B, each with a linear device over a file
+# of its own attached to loop (direct I/O); fio passes on them alternate (A B, then B A), each after
+# dropped caches, and every pass prints its rate, the daemon's CPU per MiB and per I/O (from
+# /proc), and the latency percentiles. A lever is kept only if it wins in alternating passes.
+#
+#   src/bench/daemon-ab.sh [--size 512M] [--runtime 5] [--rounds 2] [WORKLOAD...]
+#
+# WORKLOAD is RW:BS:QD (fio's --rw, --bs, --iodepth); by default the five of fio-bench.sh.
+# What differs between A and B:
+#   OPTS_A, OPTS_B      Java options added to the daemon's defaults (-Dmapperfs.splice=false)
+#   MAPPERFS_A          another checkout's src/bin/mapperfs for A (the code before a change)
+#   TRANSPORT           --transport of both mounts
+# As root.
+set -euo pipefail
+root="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
+size=512M; runtime=5; rounds=2; workloads=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --size) size=$2; shift 2 ;;
+    --runtime) runtime=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    -*) echo "usage: $0 [--size 512M] [--runtime 5] [--rounds 2] [RW:BS:QD...]" >&2; exit 2 ;;
+    *) workloads+=("$1"); shift ;;
+  esac
+done
+[ ${#workloads[@]} -gt 0 ] || workloads=(read:1M:4 write:1M:4 randread:4k:16 randwrite:4k:16 randread:4k:1)
+. "$root/src/bin/ensure-deps"
+mapperfs_ensure_deps
+mfs="$root/src/bin/mapperfs"
+defaults="-Xms32m -Xmx128m -XX:+UseSerialGC -XX:MaxMetaspaceSize=64m"
+bytes=$(numfmt --from=iec "$size")
+work="$(mktemp -d /var/tmp/mapperfs-ab.XXXXXX)"
+declare -A loop pid
+cleanup() {
+  set +e
+  for d in A B; do
+    [ -n "${loop[$d]:-}" ] && losetup -d "${loop[$d]}"
+    mountpoint -q "$work/$d/mnt" && "$mfs" -m "$work/$d/mnt" unmount --force >/dev/null
+  done
+  rm -rf --one-file-system "$work"
+}
+trap cleanup EXIT
+
+for d in A B; do
+  mkdir -p "$work/$d/mnt"
+  dd if=/dev/urandom of="$work/$d/f.img" bs=1M count=$((bytes >> 20)) status=none
+  cli=$mfs; opts="$defaults ${OPTS_B:-}"
+  if [ $d = A ]; then cli=${MAPPERFS_A:-$mfs}; opts="$defaults ${OPTS_A:-}"; fi
+  out=$(MAPPERFS_DAEMON_JAVA_OPTS="$opts" "$cli" mount "$work/$d/mnt" --state "$work/$d/state" \
+        ${TRANSPORT:+--transport "$TRANSPORT"})
+  pid[$d]=$(sed -n 's/.*(pid \([0-9]*\).*/\1/p' <<<"$out")
+  "$cli" -m "$work/$d/mnt" create lin --table "0 $((bytes / 512)) linear $work/$d/f.img 0" >/dev/null
+  loop[$d]=$(losetup -f --show --direct-io=on "$work/$d/mnt/lin")
+done
+
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+pass() { # DEV RW BS QD PID
+  sync; echo 3 > /proc/sys/vm/drop_caches
+  local before after out
+  before=$(ticks "$5")
+  out=$(fio --name=ab --filename="$1" --direct=1 --ioengine=libaio --rw="$2" --bs="$3" --iodepth="$4" \
+        --size="$size" --time_based --runtime="$runtime" --output-format=json 2>/dev/null)
+  after=$(ticks "$5")
+  python3 -c '
+import json, os, sys
+j = json.loads(sys.argv[1])["jobs"][0]
+side = j["write"] if j["write"]["io_bytes"] else j["read"]
+cpu_us = (int(sys.argv[3]) - int(sys.argv[2])) * 1e6 / os.sysconf("SC_CLK_TCK")
+p = side["clat_ns"]["percentile"]
+print("%9.0f MB/s %8.0f IOPS  CPU %6.1f us/MiB %5.1f us/IO  p50 %5.0f p99 %5.0f us" % (
+    side["bw_bytes"] / 1e6, side["iops"], cpu_us / (side["io_bytes"] / 1048576), cpu_us / side["total_ios"],
+    p["50.000000"] / 1e3, p["99.000000"] / 1e3))' "$out" "$before" "$after"
+}
+
+for w in "${workloads[@]}"; do
+  IFS=: read -r rw bs qd <<<"$w"
+  for r in $(seq "$rounds"); do
+    order="A B"; [ $((r % 2)) = 0 ] && order="B A"
+    for d in $order; do
+      printf '%-9s %-4s QD%-3s %s ' "$rw" "$bs" "$qd" "$d"
+      pass "${loop[$d]}" "$rw" "$bs" "$qd" "${pid[$d]}"
+    done
+  done
+done
