@@ -73,7 +73,10 @@ public final class IoStats {
         }
     }
 
-    /** The request that started at {@code started} was not made here after all (it goes another way, counted there). */
+    /**
+     * A request {@link #start}ed here was not made here after all: it leaves the requests in
+     * flight uncounted (it goes another way, and is counted there).
+     */
     void withdraw() {
         long now = System.nanoTime();
         synchronized (busy) {
