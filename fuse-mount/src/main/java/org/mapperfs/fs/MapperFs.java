@@ -288,11 +288,10 @@ public final class MapperFs {
         Object handle = handles.get(fh);
         if (handle instanceof DeviceHandle d) {
             MappedDevice device = d.device();
-            long end = device.size();
-            if (offset >= end) {
-                return 0;
+            int n = inside(device, offset, dst.remaining());
+            if (n == 0) {
+                return 0; // at or past the end
             }
-            int n = (int) Math.min(dst.remaining(), end - offset);
             dst.limit(dst.position() + n);
             device.read(dst, offset);
             return n;
@@ -318,12 +317,13 @@ public final class MapperFs {
             return -1;
         }
         MappedDevice device = d.device();
-        long end = device.size();
-        if (offset >= end) {
-            return 0;
-        }
-        int n = (int) Math.min(size, end - offset);
-        return device.readRange(offset, n, sink) ? n : -1;
+        int n = inside(device, offset, size);
+        return n == 0 || device.readRange(offset, n, sink) ? n : -1;
+    }
+
+    /** How many of {@code size} bytes at {@code offset} lie inside the device: 0 at or past its end. */
+    private static int inside(MappedDevice device, long offset, int size) {
+        return (int) Math.max(0, Math.min(size, device.size() - offset));
     }
 
     /**

@@ -14,10 +14,11 @@ import com.kenai.jffi.Type;
  * whatever its register holds, so only calls that ignore it may use this.)
  */
 public final class FastSyscall {
-    private static final Invoker INVOKER = Invoker.getInstance();
-    private static final long SYSCALL = Library.getCachedInstance("libc.so.6", Library.LAZY | Library.GLOBAL)
-            .getSymbolAddress("syscall");
-    private static final CallContext SIX_LONGS = CallContext.getCallContext(Type.SINT64,
+    static final Invoker INVOKER = Invoker.getInstance();
+    static final Library LIBC = Library.getCachedInstance("libc.so.6", Library.LAZY | Library.GLOBAL);
+    private static final long SYSCALL = LIBC.getSymbolAddress("syscall");
+    /** A function of six 64-bit arguments returning one (also {@link Splice}'s). */
+    static final CallContext SIX_LONGS = CallContext.getCallContext(Type.SINT64,
             new Type[] {Type.SINT64, Type.SINT64, Type.SINT64, Type.SINT64, Type.SINT64, Type.SINT64},
             CallingConvention.DEFAULT, true);
 

@@ -99,8 +99,8 @@ final class SplicedReads implements FileRangeSink {
     @Override
     public void take(int fd, long from, int length) throws IOException {
         FuseWire.putOutHeader(out, unique, 0, length);
-        if (Splice.write(writeFd, outAddress, FuseWire.OUT_HEADER) != FuseWire.OUT_HEADER) {
-            int e = FastSyscall.errno();
+        if (s.libc.write(writeFd, outAddress, FuseWire.OUT_HEADER) != FuseWire.OUT_HEADER) {
+            int e = s.errno();
             drain();
             throw new IOException("writing a reply header into a pipe failed: errno " + e);
         }
@@ -137,7 +137,7 @@ final class SplicedReads implements FileRangeSink {
 
     /** Empties the pipe (it does not block) into the reply buffer. */
     private void drain() {
-        while (Splice.read(readFd, outAddress, out.capacity()) > 0) {
+        while (s.libc.read(readFd, outAddress, out.capacity()) > 0) {
             // discarded
         }
     }

@@ -144,11 +144,14 @@ abstract class Worker implements Runnable {
                 case FuseWire.SETATTR -> payload = setattr(nodeId);
                 case FuseWire.OPEN -> payload = open(nodeId);
                 case FuseWire.READ -> {
-                    if (spliceRead(unique, in.getLong(FuseWire.IN_HEADER), in.getLong(FuseWire.IN_HEADER + 8),
-                            in.getInt(FuseWire.IN_HEADER + 16))) {
+                    // fuse_read_in: fh, offset, size, ...
+                    long fh = in.getLong(FuseWire.IN_HEADER);
+                    long offset = in.getLong(FuseWire.IN_HEADER + 8);
+                    int size = in.getInt(FuseWire.IN_HEADER + 16);
+                    if (spliceRead(unique, fh, offset, size)) {
                         return; // replied
                     }
-                    payload = read();
+                    payload = read(fh, offset, size);
                 }
                 case FuseWire.WRITE -> payload = write();
                 case FuseWire.RELEASE -> s.fs.release(in.getLong(FuseWire.IN_HEADER));
@@ -269,12 +272,10 @@ abstract class Worker implements Runnable {
         return 16;
     }
 
-    /** fuse_read_in: fh, offset, size, ... The data goes right behind the reply header. */
-    private int read() throws Exception {
-        long fh = in.getLong(FuseWire.IN_HEADER);
-        long offset = in.getLong(FuseWire.IN_HEADER + 8);
-        int size = Math.min(in.getInt(FuseWire.IN_HEADER + 16), out.capacity() - FuseWire.OUT_HEADER);
-        outData.clear().position(FuseWire.OUT_HEADER).limit(FuseWire.OUT_HEADER + size);
+    /** Reads at most {@code size} bytes of {@code fh} at {@code offset} right behind the reply header. */
+    private int read(long fh, long offset, int size) throws Exception {
+        int n = Math.min(size, out.capacity() - FuseWire.OUT_HEADER);
+        outData.clear().position(FuseWire.OUT_HEADER).limit(FuseWire.OUT_HEADER + n);
         return s.fs.read(fh, outData, offset);
     }
 
