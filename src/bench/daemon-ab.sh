@@ -11,6 +11,8 @@
 #   OPTS_A, OPTS_B      Java options added to the daemon's defaults (-Dmapperfs.splice=false)
 #   MAPPERFS_A          another checkout's src/bin/mapperfs for A (the code before a change)
 #   TRANSPORT           --transport of both mounts; TRANSPORT_A, TRANSPORT_B of one
+# TARGET=mirror gives each daemon a two-leg mirror (nosync, 512 KiB regions) over two files of its
+# own instead of the linear device.
 # As root.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
@@ -45,12 +47,17 @@ trap cleanup EXIT
 for d in A B; do
   mkdir -p "$work/$d/mnt"
   dd if=/dev/urandom of="$work/$d/f.img" bs=1M count=$((bytes >> 20)) status=none
+  table="0 $((bytes / 512)) linear $work/$d/f.img 0"
+  if [ "${TARGET:-linear}" = mirror ]; then
+    cp "$work/$d/f.img" "$work/$d/g.img"
+    table="0 $((bytes / 512)) mirror core 2 1024 nosync 2 $work/$d/f.img 0 $work/$d/g.img 0"
+  fi
   cli=$mfs; opts="$defaults ${OPTS_B:-}"; transport=${TRANSPORT_B:-${TRANSPORT:-}}
   if [ $d = A ]; then cli=${MAPPERFS_A:-$mfs}; opts="$defaults ${OPTS_A:-}"; transport=${TRANSPORT_A:-${TRANSPORT:-}}; fi
   out=$(MAPPERFS_DAEMON_JAVA_OPTS="$opts" "$cli" mount "$work/$d/mnt" --state "$work/$d/state" \
         ${transport:+--transport "$transport"})
   pid[$d]=$(sed -n 's/.*(pid \([0-9]*\).*/\1/p' <<<"$out")
-  "$cli" -m "$work/$d/mnt" create lin --table "0 $((bytes / 512)) linear $work/$d/f.img 0" >/dev/null
+  "$cli" -m "$work/$d/mnt" create lin --table "$table" >/dev/null
   loop[$d]=$(losetup -f --show --direct-io=on "$work/$d/mnt/lin")
 done
 

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Timeout;
  * daemon's splice(2) calls into /dev/fuse (watched with strace) are one per such read inside one
  * linear segment and none for the rest (a read across segments, a small one), every byte is the
  * file's, fio's verifying reader through loop finds every block, and a read past the end of a
- * backing file truncated behind the daemon's back fails with EIO instead of hanging.
+ * backing file truncated behind the daemon's back fails with EIO instead of hanging; through a
+ * mirror, such a read fails over to the other leg and drops the first.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class SplicedReadsIT {
@@ -61,13 +62,7 @@ class SplicedReadsIT {
             byte[] vol = new byte[10 * MIB];
             System.arraycopy(a, MIB, vol, 0, 6 * MIB);
             System.arraycopy(b, 0, vol, 6 * MIB, 4 * MIB);
-            long pid = Long.parseLong(ControlFile.run(s.mnt, "daemon").lines().findFirst().orElseThrow().split(" ")[1]);
-
-            Path trace = s.dir.resolve("strace.out");
-            Process strace = new ProcessBuilder(List.of("strace", "-f", "-qq", "-y", "-e", "trace=splice", "-o",
-                    trace.toString(), "-p", Long.toString(pid))).redirectErrorStream(true).start();
-            try {
-                awaitTraced(pid);
+            List<String> intoFuse = splicesIntoFuse(s, () -> {
                 // Straight on the device file (direct I/O: one request per 256 KiB at most, no readahead).
                 try (FileChannel c = FileChannel.open(s.mnt.resolve("vol"))) {
                     long[][] spliced = {{0, 256 * KIB}, {MIB, MIB}, {123_457, 64 * KIB + 512}, {9 * MIB, MIB}};
@@ -81,12 +76,7 @@ class SplicedReadsIT {
                                 .isEqualTo(slice(vol, r[0], (int) r[1]));
                     }
                 }
-            } finally {
-                strace.destroy(); // SIGTERM: strace detaches and writes out what it has
-                assertThat(strace.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            }
-            List<String> intoFuse = Files.readAllLines(trace).stream()
-                    .filter(l -> l.contains("splice(") && l.contains("</dev/fuse>")).toList();
+            });
             // 256 KiB: 1 request; 1 MiB: 4; 64.5 KiB: 1; the last MiB: 4
             assertThat(intoFuse).as("replies spliced into /dev/fuse").hasSize(10);
             assertThat(intoFuse).allMatch(l -> !l.contains("= -1"), "every splice into /dev/fuse succeeded");
@@ -121,6 +111,57 @@ class SplicedReadsIT {
                         .isInstanceOf(IOException.class).hasMessageContaining("Input/output error");
             }
         }
+    }
+
+    @Test
+    void aMirrorLegWhoseFileCannotBeReadIsDroppedAndTheSplicedReadComesFromTheOtherLeg() throws Exception {
+        try (Sandbox s = new Sandbox("splice")) {
+            s.mount();
+            byte[] data = noise(4 * MIB, 4);
+            Path fa = Files.write(s.dir.resolve("a.img"), data);
+            Path fb = Files.write(s.dir.resolve("b.img"), data);
+            s.create("vol", "0 8192 mirror core 2 1024 nosync 2 " + fa + " 0 " + fb + " 0");
+            try (FileChannel f = FileChannel.open(fa, java.nio.file.StandardOpenOption.WRITE)) {
+                f.truncate(MIB); // leg 0 loses its last 3 MiB behind the daemon's back
+            }
+            assertThat(ControlFile.run(s.mnt, "status vol")).contains(" 1 AA ");
+
+            List<String> intoFuse = splicesIntoFuse(s, () -> {
+                try (FileChannel c = FileChannel.open(s.mnt.resolve("vol"))) {
+                    for (int i = 0; i < 4; i++) { // round-robin: leg 0 is chosen for the first or the second
+                        long at = 2 * MIB + i * 256L * KIB;
+                        assertThat(readFromDevice(c, at, 256 * KIB)).as("256 KiB at %s", at)
+                                .isEqualTo(slice(data, at, 256 * KIB));
+                    }
+                }
+            });
+
+            assertThat(intoFuse).as("replies spliced into /dev/fuse").hasSize(4)
+                    .allMatch(l -> !l.contains("= -1"), "every splice into /dev/fuse succeeded");
+            assertThat(ControlFile.run(s.mnt, "status vol")).as("leg 0 dropped after a read").contains(" 1 RA ");
+        }
+    }
+
+    /** What the caller's reads need: the device file's I/O with the assertions on its bytes. */
+    private interface Reads {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code reads} with strace on the daemon; its splice(2) calls into /dev/fuse. */
+    private static List<String> splicesIntoFuse(Sandbox s, Reads reads) throws Exception {
+        long pid = Long.parseLong(ControlFile.run(s.mnt, "daemon").lines().findFirst().orElseThrow().split(" ")[1]);
+        Path trace = s.dir.resolve("strace.out");
+        Process strace = new ProcessBuilder(List.of("strace", "-f", "-qq", "-y", "-e", "trace=splice", "-o",
+                trace.toString(), "-p", Long.toString(pid))).redirectErrorStream(true).start();
+        try {
+            awaitTraced(pid);
+            reads.run();
+        } finally {
+            strace.destroy(); // SIGTERM: strace detaches and writes out what it has
+            assertThat(strace.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+        return Files.readAllLines(trace).stream()
+                .filter(l -> l.contains("splice(") && l.contains("</dev/fuse>")).toList();
     }
 
     /** Waits until strace has attached to the daemon's threads (its main thread shows a tracer). */

@@ -4,28 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mapperfs.control.ControlCommands;
-import org.mapperfs.core.FileRangeSink;
-import org.mapperfs.core.HolePuncher;
 import org.mapperfs.core.IoStats;
 import org.mapperfs.core.Mapper;
-import org.mapperfs.core.TargetRegistry;
 import org.mapperfs.core.VectorIo;
-import org.mapperfs.daemon.Daemon;
-import org.mapperfs.daemon.StateStore;
 import org.mapperfs.libc.LibcVectorIo;
 
 /**
@@ -34,40 +22,17 @@ import org.mapperfs.libc.LibcVectorIo;
  * linear targets, to the backing file's own descriptor, which the test reads the bytes from.
  */
 class ReadRangeTest {
-    private static final int O_RDWR = 2;
     private static final int MIB = 1 << 20;
 
     @TempDir
     Path dir;
 
-    /** Takes ranges by reading them through the descriptor, as splice(2) would. */
-    private static final class Reading implements FileRangeSink {
-        final List<byte[]> taken = new ArrayList<>();
-        final List<Long> positions = new ArrayList<>();
-
-        @Override
-        public void take(int fd, long position, int length) throws IOException {
-            ByteBuffer b = ByteBuffer.allocate(length);
-            try (FileChannel c = FileChannel.open(Path.of("/proc/self/fd/" + fd))) {
-                while (b.hasRemaining() && c.read(b, position + b.position()) > 0) {
-                    // until full
-                }
-            }
-            taken.add(b.array());
-            positions.add(position);
-        }
-    }
-
     private Path noise(String name, int size, long seed) throws IOException {
-        byte[] data = new byte[size];
-        new Random(seed).nextBytes(data);
-        return Files.write(dir.resolve(name), data);
+        return RangeReading.noise(dir, name, size, seed);
     }
 
     private MapperFs fs(Mapper mapper) throws IOException {
-        ControlCommands commands = new ControlCommands(mapper, new Daemon.Info(dir.resolve("mnt"),
-                new StateStore(dir.resolve("state"))));
-        return new MapperFs(mapper, commands, new MapperFs.Options(0, 0, 0600, true));
+        return RangeReading.fs(mapper, dir);
     }
 
     /** A file system over {@code mapper} and a handle of its device "vol", linear over all of {@code file}. */
@@ -76,35 +41,23 @@ class ReadRangeTest {
     private Vol linearVol(Mapper mapper, Path file) throws Exception {
         mapper.create("vol", "0 " + Files.size(file) / 512 + " linear " + file + " 0", dir);
         MapperFs fs = fs(mapper);
-        return new Vol(fs, open(fs, "vol"));
-    }
-
-    private static long open(MapperFs fs, String device) throws Exception {
-        return fs.open(fs.resolve("/" + device), O_RDWR, 0).fh();
-    }
-
-    private static Mapper mapper(VectorIo vectors) {
-        return new Mapper(TargetRegistry.standard(), HolePuncher.NONE, vectors, Optional.empty());
-    }
-
-    private static byte[] bytes(Path file, long at, int length) throws IOException {
-        return Arrays.copyOfRange(Files.readAllBytes(file), (int) at, (int) at + length);
+        return new Vol(fs, RangeReading.open(fs, "vol"));
     }
 
     @Test
     void aReadInsideALinearSegmentIsHandedOverAsTheBackingFilesRange() throws Exception {
         Path a = noise("a", 4 * MIB, 1);
-        try (Mapper mapper = mapper(new LibcVectorIo())) {
+        try (Mapper mapper = RangeReading.mapper(new LibcVectorIo())) {
             mapper.create("vol", "0 4096 linear " + a + " 2048", dir); // from 1 MiB into the file
             MapperFs fs = fs(mapper);
-            long fh = open(fs, "vol");
-            Reading sink = new Reading();
+            long fh = RangeReading.open(fs, "vol");
+            RangeReading sink = new RangeReading();
 
             int n = fs.readRange(fh, 12345, 256 << 10, sink);
 
             assertThat(n).isEqualTo(256 << 10);
             assertThat(sink.positions).containsExactly((long) MIB + 12345);
-            assertThat(sink.taken.get(0)).isEqualTo(bytes(a, MIB + 12345, 256 << 10));
+            assertThat(sink.taken.get(0)).isEqualTo(RangeReading.bytes(a, MIB + 12345, 256 << 10));
             IoStats.Counters c = mapper.device("vol").stats();
             assertThat(c.ops(IoStats.Kind.READ)).isEqualTo(1);
             assertThat(c.bytes(IoStats.Kind.READ)).isEqualTo(256 << 10);
@@ -115,34 +68,34 @@ class ReadRangeTest {
     @Test
     void aReadPastTheEndIsCutThereAndOneAtTheEndIsEmpty() throws Exception {
         Path a = noise("a", MIB, 2);
-        try (Mapper mapper = mapper(new LibcVectorIo())) {
+        try (Mapper mapper = RangeReading.mapper(new LibcVectorIo())) {
             Vol vol = linearVol(mapper, a);
             MapperFs fs = vol.fs();
             long fh = vol.fh();
-            Reading sink = new Reading();
+            RangeReading sink = new RangeReading();
 
             assertThat(fs.readRange(fh, MIB - 4096, 65536, sink)).isEqualTo(4096);
             assertThat(fs.readRange(fh, MIB, 65536, sink)).isZero();
 
             assertThat(sink.taken).hasSize(1);
-            assertThat(sink.taken.get(0)).isEqualTo(bytes(a, MIB - 4096, 4096));
+            assertThat(sink.taken.get(0)).isEqualTo(RangeReading.bytes(a, MIB - 4096, 4096));
         }
     }
 
     @Test
     void throughADeviceStackedOnAnotherItIsTheLowestFilesRange() throws Exception {
         Path a = noise("a", 2 * MIB, 3);
-        try (Mapper mapper = mapper(new LibcVectorIo())) {
+        try (Mapper mapper = RangeReading.mapper(new LibcVectorIo())) {
             mapper.create("low", "0 4096 linear " + a + " 0", dir);
             mapper.create("vol", "0 2048 linear low 1024", dir); // from 512 KiB into low
             MapperFs fs = fs(mapper);
-            long fh = open(fs, "vol");
-            Reading sink = new Reading();
+            long fh = RangeReading.open(fs, "vol");
+            RangeReading sink = new RangeReading();
 
             assertThat(fs.readRange(fh, 4096, 65536, sink)).isEqualTo(65536);
 
             assertThat(sink.positions).containsExactly(512L * 1024 + 4096);
-            assertThat(sink.taken.get(0)).isEqualTo(bytes(a, 512 * 1024 + 4096, 65536));
+            assertThat(sink.taken.get(0)).isEqualTo(RangeReading.bytes(a, 512 * 1024 + 4096, 65536));
             assertThat(mapper.device("low").stats().ops(IoStats.Kind.READ)).isEqualTo(1);
             assertThat(mapper.device("vol").stats().ops(IoStats.Kind.READ)).isEqualTo(1);
         }
@@ -152,15 +105,15 @@ class ReadRangeTest {
     void aReadAcrossSegmentsOrThroughOtherTargetsIsNotHandedOverNorCounted() throws Exception {
         Path a = noise("a", MIB, 4);
         Path b = noise("b", MIB, 5);
-        try (Mapper mapper = mapper(new LibcVectorIo())) {
+        try (Mapper mapper = RangeReading.mapper(new LibcVectorIo())) {
             mapper.create("two", "0 1024 linear " + a + " 0\n1024 1024 linear " + b + " 0", dir);
             mapper.create("striped", "0 2048 striped 2 128 " + a + " 0 " + b + " 0", dir);
             mapper.create("zeros", "0 2048 zero", dir);
             MapperFs fs = fs(mapper);
-            Reading sink = new Reading();
+            RangeReading sink = new RangeReading();
 
             for (String name : List.of("two", "striped", "zeros")) {
-                long fh = open(fs, name);
+                long fh = RangeReading.open(fs, name);
                 long at = name.equals("two") ? 512 * 1024 - 4096 : 0; // "two": 4 KiB into the second segment
                 assertThat(fs.readRange(fh, at, 65536, sink)).as(name).isEqualTo(-1);
                 IoStats.Counters c = mapper.device(name).stats();
@@ -173,23 +126,23 @@ class ReadRangeTest {
     @Test
     void withoutADescriptorFromTheHostNothingIsHandedOver() throws Exception {
         Path a = noise("a", MIB, 6);
-        try (Mapper mapper = mapper(VectorIo.NONE)) {
+        try (Mapper mapper = RangeReading.mapper(VectorIo.NONE)) {
             Vol vol = linearVol(mapper, a);
             MapperFs fs = vol.fs();
             long fh = vol.fh();
 
-            assertThat(fs.readRange(fh, 0, 65536, new Reading())).isEqualTo(-1);
+            assertThat(fs.readRange(fh, 0, 65536, new RangeReading())).isEqualTo(-1);
         }
     }
 
     @Test
     void aSuspendedDeviceHoldsTheReadUntilItsResume() throws Exception {
         Path a = noise("a", MIB, 7);
-        try (Mapper mapper = mapper(new LibcVectorIo())) {
+        try (Mapper mapper = RangeReading.mapper(new LibcVectorIo())) {
             Vol vol = linearVol(mapper, a);
             MapperFs fs = vol.fs();
             long fh = vol.fh();
-            Reading sink = new Reading();
+            RangeReading sink = new RangeReading();
             mapper.suspend("vol", true);
 
             CompletableFuture<Integer> read = CompletableFuture.supplyAsync(() -> {
@@ -205,14 +158,14 @@ class ReadRangeTest {
 
             mapper.resume("vol");
             assertThat(read.get(5, TimeUnit.SECONDS)).isEqualTo(65536);
-            assertThat(sink.taken.get(0)).isEqualTo(bytes(a, 0, 65536));
+            assertThat(sink.taken.get(0)).isEqualTo(RangeReading.bytes(a, 0, 65536));
         }
     }
 
     @Test
     void aSinkThatFailsFailsTheReadAndCountsAnError() throws Exception {
         Path a = noise("a", MIB, 8);
-        try (Mapper mapper = mapper(new LibcVectorIo())) {
+        try (Mapper mapper = RangeReading.mapper(new LibcVectorIo())) {
             Vol vol = linearVol(mapper, a);
             MapperFs fs = vol.fs();
             long fh = vol.fh();

@@ -121,7 +121,11 @@ public final class FileDevice implements BlockDevice, AutoCloseable {
             return false;
         }
         check(offset, length);
-        sink.take(fd, offset, length);
+        try {
+            sink.take(fd, offset, length);
+        } catch (FileRangeSink.SourceFailed e) {
+            throw new FileRangeSink.SourceFailed(path + ": " + e.getMessage(), e);
+        }
         return true;
     }
 

@@ -11,10 +11,29 @@ public interface FileRangeSink {
 
     /**
      * Takes {@code length} bytes of the file open as descriptor {@code fd}, from {@code position}.
-     * Called at most once per {@link BlockDevice#readRange}, while the device's read is in
-     * progress (the descriptor stays open until it returns).
+     * Called while the device's read is in progress (the descriptor stays open until it
+     * returns), once per {@link BlockDevice#readRange}, or again after a {@link SourceFailed},
+     * for another copy of the bytes (a mirror's next leg).
      *
-     * @throws IOException if the bytes could not be taken; the read then fails
+     * @throws SourceFailed if the file's bytes could not be read; nothing was passed on
+     * @throws IOException if the bytes could not be passed on; the read then fails
      */
     void take(int fd, long position, int length) throws IOException;
+
+    /**
+     * The file's bytes could not be read (an I/O error, the file cut short): nothing was passed
+     * on, and the sink can take another range. Any other failure of {@link #take} is the sink's
+     * own, and says nothing of the file.
+     */
+    final class SourceFailed extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        public SourceFailed(String message) {
+            super(message);
+        }
+
+        public SourceFailed(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
 }

@@ -17,8 +17,8 @@ import ru.serce.jnrfuse.ErrorCodes;
  * into the reader's pages. The daemon's own copy of the data (pread into its buffer) is gone.
  *
  * <p>Only for reads of {@value #SMALLEST} bytes and more that lie in one range of one backing
- * file ({@link org.mapperfs.core.BlockDevice#readRange}: linear targets over a file); every other
- * read goes the usual way. Smaller reads lost: a third system call costs more than the copy of a
+ * file ({@link org.mapperfs.core.BlockDevice#readRange}: linear targets over a file, mirrors of
+ * them); every other read goes the usual way. Smaller reads lost: a third system call costs more than the copy of a
  * few pages saves (4 KiB random reads at QD16: 8–15 % fewer IOPS). The whole reply is sent while
  * the device's read is in progress, so a suspend that returns has no spliced read left to send.
  */
@@ -115,7 +115,8 @@ final class SplicedReads implements FileRangeSink {
                 int e = n < 0 ? FastSyscall.errno() : 0;
                 drain();
                 long at = from + length - left;
-                throw new IOException(n == 0 ? "unexpected end of file at offset " + at + " (was the file truncated?)"
+                throw new FileRangeSink.SourceFailed(n == 0
+                        ? "unexpected end of file at offset " + at + " (was the file truncated?)"
                         : "splice of " + left + " bytes at offset " + at + " failed: errno " + e);
             }
             left -= n;

@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.mapperfs.core.BlockDevice;
+import org.mapperfs.core.FileRangeSink;
 import org.mapperfs.core.Sectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -123,7 +124,37 @@ final class MirrorLegs {
             }
         }
         dst.position(position);
-        throw new IOException("mirror: no " + (inSync ? "healthy leg" : "healthy primary (region not in sync)")
+        throw noLegCouldRead(n, offset, inSync, failure);
+    }
+
+    /**
+     * Hands the {@code length} bytes at {@code offset} to {@code sink} as a range of a leg's
+     * file, the leg chosen as {@link #read} chooses; a leg whose file could not be read ({@link
+     * FileRangeSink.SourceFailed}) is dropped (R) and the next one tried. False, having done
+     * nothing more, where the leg chosen does not lie in one file: the caller then reads. A
+     * failure of the sink's own (the bytes could not be passed on) fails the read and drops no
+     * leg.
+     */
+    boolean readRange(long offset, int length, FileRangeSink sink, boolean inSync) throws IOException {
+        int first = inSync ? Math.floorMod(nextReader.getAndIncrement(), legs.size()) : 0;
+        IOException failure = null;
+        for (int k = 0; k < (inSync ? legs.size() : 1); k++) {
+            int i = (first + k) % legs.size();
+            if (health.get(i) != 'A') {
+                continue;
+            }
+            try {
+                return legs.get(i).readRange(bases[i] + offset, length, sink);
+            } catch (FileRangeSink.SourceFailed e) {
+                fail(i, 'R', e);
+                failure = e;
+            }
+        }
+        throw noLegCouldRead(length, offset, inSync, failure);
+    }
+
+    private static IOException noLegCouldRead(int n, long offset, boolean inSync, IOException failure) {
+        return new IOException("mirror: no " + (inSync ? "healthy leg" : "healthy primary (region not in sync)")
                 + " could read " + n + " bytes at segment offset " + offset, failure);
     }
 

@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.zip.CRC32;
 import org.mapperfs.core.BlockDevice;
 import org.mapperfs.core.DeviceEvents;
+import org.mapperfs.core.FileRangeSink;
 import org.mapperfs.core.Fields;
 import org.mapperfs.core.MapperException;
 import org.mapperfs.core.Sectors;
@@ -35,7 +36,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Writes go to every healthy leg before they are acknowledged. Reads of regions in sync are
  * spread round-robin over the healthy legs; a region not yet in sync is read from leg 0, the
- * primary. With {@code sync} (the default) every region starts out of sync (or as a trusted disk
+ * primary. A read that lies in one file range of the leg chosen is handed over as that range
+ * ({@link #readRange}, for spliced replies) on the same terms. With {@code sync} (the default) every region starts out of sync (or as a trusted disk
  * log says) and a background resync copies it from the primary to the other legs; with
  * {@code nosync} every region starts in sync. A leg whose I/O fails is dropped (health D after a
  * write, F after a flush, R after a read, which is retried on another leg, S after a resync copy)
@@ -203,6 +205,12 @@ public final class MirrorTarget implements Target {
         }
         // A region out of sync is only valid on the primary; one in sync on every healthy leg.
         legs.read(dst, offset, regions.allInSync(offset / regionBytes, (offset + n - 1) / regionBytes));
+    }
+
+    @Override
+    public boolean readRange(long offset, int length, FileRangeSink sink) throws IOException {
+        return legs.readRange(offset, length, sink,
+                regions.allInSync(offset / regionBytes, (offset + length - 1) / regionBytes));
     }
 
     @Override

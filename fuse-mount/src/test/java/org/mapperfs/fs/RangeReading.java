@@ -1,0 +1,72 @@
+package org.mapperfs.fs;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import org.mapperfs.control.ControlCommands;
+import org.mapperfs.core.FileRangeSink;
+import org.mapperfs.core.HolePuncher;
+import org.mapperfs.core.Mapper;
+import org.mapperfs.core.TargetRegistry;
+import org.mapperfs.core.VectorIo;
+import org.mapperfs.daemon.Daemon;
+import org.mapperfs.daemon.StateStore;
+
+/**
+ * What the tests of {@link MapperFs#readRange} share: a sink that takes ranges by reading them
+ * through the descriptor, as splice(2) would, and the set-up of a file system over backing files
+ * of random bytes in {@code dir}.
+ */
+class RangeReading implements FileRangeSink {
+    private static final int O_RDWR = 2;
+
+    final List<byte[]> taken = new ArrayList<>();
+    final List<Long> positions = new ArrayList<>();
+    /** The file each range was taken from. */
+    final List<Path> files = new ArrayList<>();
+
+    @Override
+    public void take(int fd, long position, int length) throws IOException {
+        Path file = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd));
+        ByteBuffer b = ByteBuffer.allocate(length);
+        try (FileChannel c = FileChannel.open(Path.of("/proc/self/fd/" + fd))) {
+            while (b.hasRemaining() && c.read(b, position + b.position()) > 0) {
+                // until full
+            }
+        }
+        taken.add(b.array());
+        positions.add(position);
+        files.add(file);
+    }
+
+    static Path noise(Path dir, String name, int size, long seed) throws IOException {
+        byte[] data = new byte[size];
+        new Random(seed).nextBytes(data);
+        return Files.write(dir.resolve(name), data);
+    }
+
+    static MapperFs fs(Mapper mapper, Path dir) throws IOException {
+        ControlCommands commands = new ControlCommands(mapper, new Daemon.Info(dir.resolve("mnt"),
+                new StateStore(dir.resolve("state"))));
+        return new MapperFs(mapper, commands, new MapperFs.Options(0, 0, 0600, true));
+    }
+
+    static long open(MapperFs fs, String device) throws Exception {
+        return fs.open(fs.resolve("/" + device), O_RDWR, 0).fh();
+    }
+
+    static Mapper mapper(VectorIo vectors) {
+        return new Mapper(TargetRegistry.standard(), HolePuncher.NONE, vectors, Optional.empty());
+    }
+
+    static byte[] bytes(Path file, long at, int length) throws IOException {
+        return Arrays.copyOfRange(Files.readAllBytes(file), (int) at, (int) at + length);
+    }
+}
