@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Timeout;
  * linear segment and none for the rest (a read across segments, a small one), every byte is the
  * file's, fio's verifying reader through loop finds every block, and a read past the end of a
  * backing file truncated behind the daemon's back fails with EIO instead of hanging; through a
- * mirror, such a read fails over to the other leg and drops the first.
+ * mirror, such a read fails over to the other leg and drops the first. Thin blocks and snapshot
+ * chunks that follow one another in one file are spliced too.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class SplicedReadsIT {
@@ -142,6 +143,58 @@ class SplicedReadsIT {
         }
     }
 
+    @Test
+    void readsOfThinBlocksAndSnapshotChunksThatFollowOneAnotherAreSpliced() throws Exception {
+        try (Sandbox s = new Sandbox("splice")) {
+            s.mount();
+            Path meta = s.file("meta.img", 4L << 20);
+            Path data = s.file("data.img", 16L << 20);
+            s.create("pool", "0 32768 thin-pool " + meta + " " + data + " 128 16");
+            s.cli("message", "pool", "0", "create_thin", "0").orFail();
+            s.create("thin", "0 32768 thin pool 0");
+            byte[] written = noise(4 * MIB, 5);
+            try (FileChannel c = FileChannel.open(s.mnt.resolve("thin"), java.nio.file.StandardOpenOption.WRITE)) {
+                for (int at = 0; at < written.length; at += 256 * KIB) { // one request at a time, in order:
+                    c.write(ByteBuffer.wrap(written, at, 256 * KIB), at); // blocks follow one another in data.img
+                }
+            }
+            byte[] original = noise(4 * MIB, 6);
+            Path origin = Files.write(s.dir.resolve("origin.img"), original);
+            Path cow = s.file("cow.img", 4L << 20);
+            s.create("base", "0 8192 snapshot-origin " + origin);
+            s.create("snap", "0 8192 snapshot " + origin + " " + cow + " P 8");
+            try (FileChannel c = FileChannel.open(s.mnt.resolve("base"), java.nio.file.StandardOpenOption.WRITE)) {
+                c.write(ByteBuffer.wrap(new byte[MIB]), 0); // copies the first MiB's chunks out, in order
+            }
+
+            List<String> all = splices(s, () -> {
+                try (FileChannel t = FileChannel.open(s.mnt.resolve("thin"));
+                        FileChannel p = FileChannel.open(s.mnt.resolve("snap"))) {
+                    for (long at : new long[] {0, 3 * MIB + 12_288}) {
+                        assertThat(readFromDevice(t, at, 256 * KIB)).as("thin at %s", at)
+                                .isEqualTo(slice(written, at, 256 * KIB));
+                    }
+                    for (long at : new long[] {4096, 2 * MIB}) { // the COW file's, then the origin's
+                        assertThat(readFromDevice(p, at, 256 * KIB)).as("snapshot at %s", at)
+                                .isEqualTo(slice(original, at, 256 * KIB));
+                    }
+                    assertThat(readFromDevice(t, 8 * MIB, 256 * KIB)).as("thin, unmapped").containsOnly(0);
+                    assertThat(readFromDevice(p, MIB - 128 * KIB, 256 * KIB)).as("snapshot, across")
+                            .isEqualTo(slice(original, MIB - 128 * KIB, 256 * KIB));
+                }
+            });
+
+            List<String> intoFuse = all.stream().filter(l -> l.contains("</dev/fuse>")).toList();
+            assertThat(intoFuse).as("replies spliced into /dev/fuse").hasSize(4)
+                    .allMatch(l -> !l.contains("= -1"), "every splice into /dev/fuse succeeded");
+            for (String file : List.of("data.img>", "cow.img>", "origin.img>")) {
+                // strace -y: splice(12</path/to/data.img>, [offset], 9<pipe:[...]>, ...) = 262144
+                assertThat(all).as("spliced from %s", file)
+                        .anyMatch(l -> l.substring(l.indexOf("splice(")).split(",")[0].endsWith(file));
+            }
+        }
+    }
+
     /** What the caller's reads need: the device file's I/O with the assertions on its bytes. */
     private interface Reads {
         void run() throws Exception;
@@ -149,6 +202,11 @@ class SplicedReadsIT {
 
     /** Runs {@code reads} with strace on the daemon; its splice(2) calls into /dev/fuse. */
     private static List<String> splicesIntoFuse(Sandbox s, Reads reads) throws Exception {
+        return splices(s, reads).stream().filter(l -> l.contains("</dev/fuse>")).toList();
+    }
+
+    /** Runs {@code reads} with strace on the daemon; its splice(2) calls, descriptors named. */
+    private static List<String> splices(Sandbox s, Reads reads) throws Exception {
         long pid = Long.parseLong(ControlFile.run(s.mnt, "daemon").lines().findFirst().orElseThrow().split(" ")[1]);
         Path trace = s.dir.resolve("strace.out");
         Process strace = new ProcessBuilder(List.of("strace", "-f", "-qq", "-y", "-e", "trace=splice", "-o",
@@ -160,8 +218,7 @@ class SplicedReadsIT {
             strace.destroy(); // SIGTERM: strace detaches and writes out what it has
             assertThat(strace.waitFor(30, TimeUnit.SECONDS)).isTrue();
         }
-        return Files.readAllLines(trace).stream()
-                .filter(l -> l.contains("splice(") && l.contains("</dev/fuse>")).toList();
+        return Files.readAllLines(trace).stream().filter(l -> l.contains("splice(")).toList();
     }
 
     /** Waits until strace has attached to the daemon's threads (its main thread shows a tracer). */

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.BitSet;
 import org.mapperfs.core.BlockDevice;
+import org.mapperfs.core.FileRangeSink;
 import org.mapperfs.core.Sectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -358,6 +359,23 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
             runEnd = Math.min(end, runEnd + chunk);
         }
         return runEnd;
+    }
+
+    /**
+     * Hands the {@code length} bytes at {@code offset} to {@code sink} as one range of the COW
+     * device or of {@code origin}, where they lie in one run of chunks there ({@link
+     * BlockDevice#readRange}); false, having done nothing, where not. The caller holds the
+     * chunks' locks.
+     */
+    final boolean readRange(long offset, int length, long chunk, BlockDevice cow, BlockDevice origin,
+            FileRangeSink sink) throws IOException {
+        long c = offset / chunk;
+        long mapped = lookup(c);
+        if (runEnd(c, mapped, offset, offset + length, chunk) < offset + length) {
+            return false;
+        }
+        return mapped >= 0 ? cow.readRange(mapped * chunk + offset % chunk, length, sink)
+                : origin.readRange(offset, length, sink);
     }
 
     /**

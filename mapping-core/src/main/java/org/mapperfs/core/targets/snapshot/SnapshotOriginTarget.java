@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.mapperfs.core.BlockDevice;
+import org.mapperfs.core.FileRangeSink;
 import org.mapperfs.core.TableException;
 import org.mapperfs.core.Target;
 import org.mapperfs.core.TargetArgs;
@@ -60,6 +61,12 @@ public final class SnapshotOriginTarget implements Target {
             return;
         }
         device.read(dst, offset);
+    }
+
+    /** The origin's own range, as a read takes it; none while a merge runs. */
+    @Override
+    public boolean readRange(long offset, int length, FileRangeSink sink) throws IOException {
+        return origin.merging() == null && device.readRange(offset, length, sink);
     }
 
     @Override

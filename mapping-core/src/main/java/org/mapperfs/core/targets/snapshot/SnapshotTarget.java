@@ -10,6 +10,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.mapperfs.core.BlockDevice;
+import org.mapperfs.core.FileRangeSink;
 import org.mapperfs.core.Fields;
 import org.mapperfs.core.Sectors;
 import org.mapperfs.core.TableException;
@@ -188,6 +189,18 @@ public final class SnapshotTarget implements Target {
         try {
             checkValid();
             store.readThrough(dst, offset, chunk, cow, originDevice);
+        } finally {
+            origin.locks.release(held);
+        }
+    }
+
+    @Override
+    public boolean readRange(long offset, int length, FileRangeSink sink) throws IOException {
+        checkValid();
+        long held = origin.locks.read(alignDown(offset), alignUp(offset + length));
+        try {
+            checkValid();
+            return store.readRange(offset, length, chunk, cow, originDevice, sink);
         } finally {
             origin.locks.release(held);
         }

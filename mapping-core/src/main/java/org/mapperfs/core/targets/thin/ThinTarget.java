@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.mapperfs.core.BlockDevice;
+import org.mapperfs.core.FileRangeSink;
 import org.mapperfs.core.Fields;
 import org.mapperfs.core.MappedDevice;
 import org.mapperfs.core.TableException;
@@ -115,6 +116,34 @@ public final class ThinTarget implements Target {
             }
             dst.position(dst.position() + n);
             offset += n;
+        }
+    }
+
+    /**
+     * The range of the pool's data device, where every block of the read is mapped and their data
+     * blocks follow one another there; false, having done nothing, where not. The blocks' cells
+     * are held, in ascending order, until the sink has taken the range.
+     */
+    @Override
+    public boolean readRange(long offset, int length, FileRangeSink sink) throws IOException {
+        long bs = pool.blockBytes;
+        long first = offset / bs;
+        int count = (int) ((offset + length - 1) / bs - first + 1);
+        pool.cells.lock(id, first, count);
+        try {
+            ThinMetadata.Mapping m = pool.lookup(id, first);
+            if (m == null) {
+                return false;
+            }
+            for (int i = 1; i < count; i++) {
+                ThinMetadata.Mapping next = pool.lookup(id, first + i);
+                if (next == null || next.dataBlock() != m.dataBlock() + i) {
+                    return false;
+                }
+            }
+            return pool.data().readRange(m.dataBlock() * bs + offset % bs, length, sink);
+        } finally {
+            pool.cells.unlock(id, first, count);
         }
     }
 
