@@ -9,14 +9,11 @@ import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import org.mapperfs.core.BufferPieces;
-import org.mapperfs.core.FileRangeSink;
 import org.mapperfs.core.HolePuncher;
 import org.mapperfs.core.MappedDevice;
 import org.mapperfs.core.Mapper;
 import org.mapperfs.core.MapperException;
 import org.mapperfs.core.TargetRegistry;
-import org.mapperfs.core.VectorIo;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -51,41 +48,11 @@ public class DeviceBenchmark {
     @Param({"4096", "131072"})
     int requestBytes;
 
-    /** Vectored I/O that only lends a descriptor number; its reads and writes move nothing, and the linear path never calls them. */
-    private static final VectorIo DESCRIPTOR_ONLY = path -> new VectorIo.Vectored() {
-        @Override
-        public long read(ByteBuffer buffer, BufferPieces pieces, long offset) {
-            return 0; // the engine then reads piece by piece
-        }
-
-        @Override
-        public long write(ByteBuffer buffer, BufferPieces pieces, long offset) {
-            return 0;
-        }
-
-        @Override
-        public int descriptor() {
-            return 1_000_000;
-        }
-
-        @Override
-        public void close() {}
-    };
-
-    /** Keeps what it is handed, so that nothing is optimized away. */
-    private static final class Sink implements FileRangeSink {
-        long sum;
-
-        @Override
-        public void take(int fd, long position, int length) {
-            sum += fd + position + length;
-        }
-    }
-
-    private final Sink sink = new Sink();
+    private final RangeHandover.Sink sink = new RangeHandover.Sink();
     private Path dir;
     private Mapper mapper;
     private MappedDevice device;
+    private MappedDevice mirror;
     private FileChannel raw;
     private ByteBuffer buffer;
     private long[] offsets;
@@ -96,8 +63,13 @@ public class DeviceBenchmark {
         dir = Files.createTempDirectory("mapperfs-jmh");
         Path file = dir.resolve("a.img");
         BenchFiles.fill(file, SIZE);
-        mapper = new Mapper(TargetRegistry.standard(), HolePuncher.NONE, DESCRIPTOR_ONLY, Optional.empty());
+        Path other = dir.resolve("b.img");
+        BenchFiles.fill(other, SIZE);
+        mapper = new Mapper(TargetRegistry.standard(), HolePuncher.NONE, RangeHandover.DESCRIPTOR_ONLY,
+                Optional.empty());
         device = mapper.create("vol", "0 " + SIZE / 512 + " linear " + file + " 0", dir);
+        mirror = mapper.create("mirror", "0 " + SIZE / 512 + " mirror core 2 1024 nosync 2 " + file + " 0 " + other
+                + " 0", dir);
         raw = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
         buffer = ByteBuffer.allocateDirect(requestBytes);
         SplittableRandom random = new SplittableRandom(2);
@@ -135,6 +107,13 @@ public class DeviceBenchmark {
     @Benchmark
     public long deviceReadRange() throws IOException {
         device.readRange(nextOffset(), requestBytes, sink);
+        return sink.sum;
+    }
+
+    /** A two-leg mirror's read handed over: the leg chosen in turn, its range. */
+    @Benchmark
+    public long mirrorReadRange() throws IOException {
+        mirror.readRange(nextOffset(), requestBytes, sink);
         return sink.sum;
     }
 

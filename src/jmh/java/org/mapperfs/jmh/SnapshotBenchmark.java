@@ -4,11 +4,14 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import org.mapperfs.core.HolePuncher;
 import org.mapperfs.core.MappedDevice;
 import org.mapperfs.core.Mapper;
 import org.mapperfs.core.MapperException;
+import org.mapperfs.core.TargetRegistry;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -25,7 +28,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The paths of a persistent snapshot (4 KiB chunks) that take no new exception, 4 KiB requests
  * into a direct buffer: a rewrite of a chunk the snapshot already has, a read of such a chunk, a
- * read that falls through to the origin, and an origin write over a chunk already copied out.
+ * read that falls through to the origin, and an origin write over a chunk already copied out;
+ * and 64 KiB of its own chunks handed over as one range of the COW file ({@code readRange}, the
+ * engine's share of a spliced read).
  * First writes (a data write and a commit each) are measured through the kernel by
  * src/bench/snapshot-bench.sh.
  */
@@ -38,12 +43,14 @@ import org.openjdk.jmh.annotations.Warmup;
 public class SnapshotBenchmark {
     static final long SIZE = 32L << 20;
     static final int REQUEST = 4096;
+    static final int RANGE = 64 << 10;
 
     private Path dir;
     private Mapper mapper;
     private MappedDevice origin;
     private MappedDevice snap;
     private ByteBuffer buffer;
+    private final RangeHandover.Sink sink = new RangeHandover.Sink();
     private long[] offsets;
     private int next;
 
@@ -54,7 +61,8 @@ public class SnapshotBenchmark {
         Path cow = dir.resolve("cow.img");
         BenchFiles.fill(base, SIZE);
         BenchFiles.fill(cow, SIZE + (4L << 20));
-        mapper = Mapper.standalone();
+        mapper = new Mapper(TargetRegistry.standard(), HolePuncher.NONE, RangeHandover.DESCRIPTOR_ONLY,
+                Optional.empty());
         long sectors = SIZE / 512;
         origin = mapper.create("origin", "0 " + sectors + " snapshot-origin " + base, dir);
         snap = mapper.create("snap", "0 " + sectors + " snapshot " + base + " " + cow + " P 8", dir);
@@ -94,6 +102,13 @@ public class SnapshotBenchmark {
         buffer.clear();
         snap.read(buffer, nextOffset());
         return buffer;
+    }
+
+    /** 64 KiB of the snapshot's own chunks handed over as one range of its COW file. */
+    @Benchmark
+    public long snapshotReadRange() throws IOException {
+        snap.readRange(nextOffset() & -RANGE, RANGE, sink);
+        return sink.sum;
     }
 
     @Benchmark

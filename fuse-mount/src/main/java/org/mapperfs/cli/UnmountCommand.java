@@ -70,16 +70,44 @@ final class UnmountCommand implements Callable<Integer>, ContextAware {
         if (error.isPresent()) {
             throw new CliException("could not unmount " + mountPoint + ": " + error.get());
         }
-        Optional<ProcessHandle> daemon = ProcessHandle.of(pid);
-        if (daemon.isPresent()) {
-            try {
-                daemon.get().onExit().get(30, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                throw new CliException("unmounted " + mountPoint + ", but the daemon (pid " + pid
-                        + ") did not exit within 30 s");
-            }
+        if (!awaitExit(pid, TimeUnit.SECONDS.toNanos(30))) {
+            throw new CliException("unmounted " + mountPoint + ", but the daemon (pid " + pid
+                    + ") did not exit within 30 s");
         }
         spec.commandLine().getOut().println("unmounted " + mountPoint);
         return Main.OK;
+    }
+
+    /**
+     * Waits up to {@code nanos} for process {@code pid} to exit; true once it has. A zombie has
+     * exited: its parent (a shell, a test harness) may not reap it for a while, and the process
+     * table still shows it meanwhile.
+     */
+    static boolean awaitExit(long pid, long nanos) {
+        Optional<ProcessHandle> process = ProcessHandle.of(pid);
+        long deadline = System.nanoTime() + nanos;
+        while (process.isPresent() && process.get().isAlive() && !zombie(pid)) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether {@code pid} is a zombie (state Z in /proc/PID/stat); false if it is gone. */
+    static boolean zombie(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            int end = stat.lastIndexOf(')'); // the command name, in parentheses, may hold both
+            return end > 0 && end + 2 < stat.length() && stat.charAt(end + 2) == 'Z';
+        } catch (IOException e) {
+            return false;
+        }
     }
 }
