@@ -1,6 +1,7 @@
 package org.mapperfs.fs;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -10,7 +11,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.mapperfs.control.ControlCommands;
+import org.mapperfs.core.BlockDevice;
 import org.mapperfs.core.FileRangeSink;
 import org.mapperfs.core.HolePuncher;
 import org.mapperfs.core.Mapper;
@@ -44,6 +49,53 @@ class RangeReading implements FileRangeSink {
         taken.add(b.array());
         positions.add(position);
         files.add(file);
+    }
+
+    /** Takes its range only once released: a read held in the middle of its hand-over. */
+    static final class Held extends RangeReading {
+        private final CountDownLatch taking = new CountDownLatch(1);
+        private final CountDownLatch release = new CountDownLatch(1);
+
+        @Override
+        public void take(int fd, long position, int length) throws IOException {
+            taking.countDown();
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                throw new IOException(e);
+            }
+            super.take(fd, position, length);
+        }
+
+        /** {@code device.readRange} in another thread, returned once the range reached this sink. */
+        CompletableFuture<Boolean> readRangeHeld(BlockDevice device, long offset, int length) throws Exception {
+            CompletableFuture<Boolean> read = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return device.readRange(offset, length, this);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            if (!taking.await(5, TimeUnit.SECONDS)) {
+                throw new AssertionError("the range did not reach the sink within 5 s");
+            }
+            return read;
+        }
+
+        void release() {
+            release.countDown();
+        }
+    }
+
+    /** {@code device.write} of {@code data} at {@code at}, in another thread. */
+    static CompletableFuture<Void> writeAsync(BlockDevice device, long at, byte[] data) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                device.write(ByteBuffer.wrap(data), at);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
     }
 
     static Path noise(Path dir, String name, int size, long seed) throws IOException {

@@ -7,7 +7,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -95,40 +94,14 @@ class SnapshotReadRangeTest {
     @Test
     void anOriginWriteToAChunkBeingTakenWaitsUntilTheRangeIsTaken() throws Exception {
         byte[] before = RangeReading.bytes(originFile, 0, K64);
-        CountDownLatch taking = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        RangeReading slow = new RangeReading() {
-            @Override
-            public void take(int fd, long position, int length) throws IOException {
-                taking.countDown();
-                try {
-                    release.await(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    throw new IOException(e);
-                }
-                super.take(fd, position, length);
-            }
-        };
-        CompletableFuture<Boolean> read = CompletableFuture.supplyAsync(() -> {
-            try {
-                return snap.readRange(0, K64, slow);
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        assertThat(taking.await(5, TimeUnit.SECONDS)).isTrue();
+        RangeReading.Held slow = new RangeReading.Held();
+        CompletableFuture<Boolean> read = slow.readRangeHeld(snap, 0, K64);
 
-        CompletableFuture<Void> overwrite = CompletableFuture.runAsync(() -> {
-            try {
-                write(base, 8192, new byte[4096]);
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<Void> overwrite = RangeReading.writeAsync(base, 8192, new byte[4096]);
         Thread.sleep(200);
         assertThat(overwrite).as("the origin write waits for the chunk's lock").isNotDone();
 
-        release.countDown();
+        slow.release();
         assertThat(read.get(5, TimeUnit.SECONDS)).isTrue();
         overwrite.get(5, TimeUnit.SECONDS);
         assertThat(slow.files).containsExactly(originFile.toRealPath());

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -106,40 +105,14 @@ class ThinReadRangeTest {
     void aWriteToABlockBeingTakenWaitsUntilTheRangeIsTaken() throws Exception {
         writeBlock(0);
         byte[] second = writeBlock(1);
-        CountDownLatch taking = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        RangeReading slow = new RangeReading() {
-            @Override
-            public void take(int fd, long position, int length) throws IOException {
-                taking.countDown();
-                try {
-                    release.await(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    throw new IOException(e);
-                }
-                super.take(fd, position, length);
-            }
-        };
-        CompletableFuture<Boolean> read = CompletableFuture.supplyAsync(() -> {
-            try {
-                return thin.readRange(0, 2 * BLOCK, slow);
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        assertThat(taking.await(5, TimeUnit.SECONDS)).isTrue();
+        RangeReading.Held slow = new RangeReading.Held();
+        CompletableFuture<Boolean> read = slow.readRangeHeld(thin, 0, 2 * BLOCK);
 
-        CompletableFuture<Void> overwrite = CompletableFuture.runAsync(() -> {
-            try {
-                thin.write(ByteBuffer.wrap(new byte[4096]), BLOCK + 4096L);
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<Void> overwrite = RangeReading.writeAsync(thin, BLOCK + 4096L, new byte[4096]);
         Thread.sleep(200);
         assertThat(overwrite).as("the write waits for the block's cell").isNotDone();
 
-        release.countDown();
+        slow.release();
         assertThat(read.get(5, TimeUnit.SECONDS)).isTrue();
         overwrite.get(5, TimeUnit.SECONDS);
         byte[] taken = slow.taken.get(0);
