@@ -1,6 +1,5 @@
 package org.mapperfs.core.targets.mirror;
 
-import com.google.common.collect.ImmutableList;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +12,6 @@ import java.util.zip.CRC32;
 import org.mapperfs.core.BlockDevice;
 import org.mapperfs.core.DeviceEvents;
 import org.mapperfs.core.FileRangeSink;
-import org.mapperfs.core.Fields;
 import org.mapperfs.core.MapperException;
 import org.mapperfs.core.Sectors;
 import org.mapperfs.core.TableException;
@@ -59,18 +57,16 @@ public final class MirrorTarget implements Target {
     private static final Logger log = LoggerFactory.getLogger(MirrorTarget.class);
 
     private final MirrorLegs legs;
-    private final long[] offsetSectors;
     private final long lengthBytes;
-    private final long regionSectors;
     private final long regionBytes;
     private final Optional<String> syncArg;
-    private final ImmutableList<String> features;
     private final RegionLog regions;
     private final RegionLocks locks = new RegionLocks();
     private final MirrorResync resync;
     private final LegReturn legReturn;
     private final DeviceEvents events;
     private final ByteBuffer copyBuffer;
+    private final MirrorReports reports;
 
     /** Guards resumed, quiescing, closed, and the order of resync start/stop and log writes. */
     private final Object lifecycle = new Object();
@@ -81,12 +77,10 @@ public final class MirrorTarget implements Target {
     private MirrorTarget(MirrorArgs p, TargetArgs args) {
         this.events = args.events();
         this.legs = new MirrorLegs(p.legs(), p.offsets(), this::legFailed);
-        this.offsetSectors = p.offsets();
         this.lengthBytes = args.lengthBytes();
-        this.regionSectors = p.regionSectors();
-        this.regionBytes = Sectors.toBytes(p.regionSectors());
+        long regionSectors = p.regionSectors();
+        this.regionBytes = Sectors.toBytes(regionSectors);
         this.syncArg = p.syncArg();
-        this.features = p.features();
         long count = (args.lengthSectors() + regionSectors - 1) / regionSectors;
         this.regions = new RegionLog(count, regionSectors, p.syncArg().equals(Optional.of("nosync")), p.logDevice(),
                 fingerprint(p, args.lengthSectors()));
@@ -94,6 +88,7 @@ public final class MirrorTarget implements Target {
         this.resync = new MirrorResync(legs.get(0).name(), regions, regionBytes, this::copyRegion, p.rateKiB(),
                 events::raise);
         this.legReturn = new LegReturn(legs.get(0).name(), legs, this::legReturned);
+        this.reports = new MirrorReports(p, legs, regions, resync);
     }
 
     public static Target create(TargetArgs args) throws TableException {
@@ -118,61 +113,17 @@ public final class MirrorTarget implements Target {
 
     @Override
     public String params() {
-        StringBuilder sb = new StringBuilder();
-        List<String> logArgs = new ArrayList<>();
-        regions.device().ifPresent(d -> logArgs.add(d.name()));
-        logArgs.add(Long.toString(regionSectors));
-        syncArg.ifPresent(logArgs::add);
-        sb.append(regions.device().isPresent() ? "disk " : "core ").append(logArgs.size());
-        logArgs.forEach(a -> sb.append(' ').append(a));
-        sb.append(' ').append(legs.size());
-        for (int i = 0; i < legs.size(); i++) {
-            sb.append(' ').append(legs.get(i).name()).append(' ').append(offsetSectors[i]);
-        }
-        List<String> words = new ArrayList<>();
-        for (String f : features) {
-            if (!f.startsWith("max_recovery_rate")) {
-                words.add(f);
-            }
-        }
-        long rate = resync.rate();
-        if (rate > 0) {
-            words.add("max_recovery_rate");
-            words.add(Long.toString(rate));
-        }
-        if (!words.isEmpty()) {
-            sb.append(' ').append(words.size());
-            words.forEach(w -> sb.append(' ').append(w));
-        }
-        return sb.toString();
+        return reports.params();
     }
 
     @Override
     public String status() {
-        StringBuilder sb = new StringBuilder().append(legs.size());
-        legs.all().forEach(l -> sb.append(' ').append(l.name()));
-        sb.append(' ').append(regions.inSyncCount()).append('/').append(regions.regions()).append(" 1 ")
-                .append(legs.letters());
-        regions.device().ifPresentOrElse(
-                d -> sb.append(" 3 disk ").append(d.name()).append(regions.failed() ? " D" : " A"),
-                () -> sb.append(" 1 core"));
-        return sb.toString();
+        return reports.status();
     }
 
     @Override
     public Map<String, Object> statusFields() {
-        String letters = legs.letters();
-        List<Map<String, Object>> legList = new ArrayList<>();
-        for (int i = 0; i < legs.size(); i++) {
-            legList.add(Fields.of("device", legs.all().get(i).name(), "health", String.valueOf(letters.charAt(i))));
-        }
-        long inSync = regions.inSyncCount();
-        Map<String, Object> log = regions.device()
-                .<Map<String, Object>>map(d -> Fields.of("type", "disk", "device", d.name(),
-                        "health", regions.failed() ? "D" : "A"))
-                .orElseGet(() -> Fields.of("type", "core"));
-        return Fields.of("legs", legList, "regions_in_sync", inSync, "regions", regions.regions(),
-                "in_sync", inSync == regions.regions(), "log", log);
+        return reports.statusFields();
     }
 
     @Override
