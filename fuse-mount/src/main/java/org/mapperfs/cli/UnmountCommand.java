@@ -82,20 +82,17 @@ final class UnmountCommand implements Callable<Integer>, ContextAware {
      * Waits up to {@code nanos} for process {@code pid} to exit; true once it has. A zombie has
      * exited: its parent (a shell, a test harness) may not reap it for a while, and the process
      * table still shows it meanwhile.
+     *
+     * @throws InterruptedException if this thread is interrupted while it waits
      */
-    static boolean awaitExit(long pid, long nanos) {
+    static boolean awaitExit(long pid, long nanos) throws InterruptedException {
         Optional<ProcessHandle> process = ProcessHandle.of(pid);
         long deadline = System.nanoTime() + nanos;
         while (process.isPresent() && process.get().isAlive() && !zombie(pid)) {
             if (System.nanoTime() - deadline > 0) {
                 return false;
             }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
+            Thread.sleep(20);
         }
         return true;
     }

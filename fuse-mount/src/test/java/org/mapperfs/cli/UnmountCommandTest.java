@@ -63,7 +63,7 @@ class UnmountCommandTest {
     }
 
     @Test
-    void aProcessThatIsGoneHasExited() {
+    void aProcessThatIsGoneHasExited() throws Exception {
         assertThat(UnmountCommand.zombie(Integer.MAX_VALUE)).isFalse();
         assertThat(UnmountCommand.awaitExit(Integer.MAX_VALUE, 0)).isTrue();
     }

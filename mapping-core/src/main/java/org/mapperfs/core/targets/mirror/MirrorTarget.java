@@ -35,14 +35,15 @@ import org.slf4j.LoggerFactory;
  * <p>Writes go to every healthy leg before they are acknowledged. Reads of regions in sync are
  * spread round-robin over the healthy legs; a region not yet in sync is read from leg 0, the
  * primary. A read that lies in one file range of the leg chosen is handed over as that range
- * ({@link #readRange}, for spliced replies) on the same terms. With {@code sync} (the default) every region starts out of sync (or as a trusted disk
- * log says) and a background resync copies it from the primary to the other legs; with
- * {@code nosync} every region starts in sync. A leg whose I/O fails is dropped (health D after a
- * write, F after a flush, R after a read, which is retried on another leg, S after a resync copy)
- * and an event is raised; when no leg is left, I/O fails. mapperfs always handles errors this
- * way; {@code handle_errors} is kept for tables written for dm. A secondary leg on an NBD export
- * that was dropped because its server went away is taken back once the server answers again
- * ({@link LegReturn}): the regions written meanwhile are out of sync, and only those are copied.
+ * ({@link #readRange}, for spliced replies) on the same terms. With {@code sync} (the default)
+ * every region starts out of sync (or as a trusted disk log says) and a background resync
+ * copies it from the primary to the other legs; with {@code nosync} every region starts in
+ * sync. A leg whose I/O fails is dropped (health D after a write, F after a flush, R after a
+ * read, which is retried on another leg, S after a resync copy) and an event is raised; when no
+ * leg is left, I/O fails. mapperfs always handles errors this way; {@code handle_errors} is kept
+ * for tables written for dm. A secondary leg on an NBD export that was dropped because its
+ * server went away is taken back once the server answers again ({@link LegReturn}): the regions
+ * written meanwhile are out of sync, and only those are copied.
  *
  * <p>Status: {@code <#legs> <dev>... <in_sync>/<total> 1 <A|D|F|S|R per leg> <log status>}, the log
  * status being {@code 1 core} or {@code 3 disk <log_dev> <A|D>}. Message: {@code
