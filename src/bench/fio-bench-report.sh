@@ -2,7 +2,8 @@
 #
 # Reads the samples fio-bench.sh wrote ($RAW: one line a pass; $PREAD: the plain-process pread
 # passes) and the run's figures it computed (PREAD_P50, DAEMON_CPU, VMHWM_KB, ...).
-# write_tsv prints every median in long format (--out); print_report prints the tables.
+# write_tsv prints every median in long format ($TSV: --out, else in the work folder); print_report
+# prints the tables, and with --peers linear against the best peer pass by pass (fio-bench-passes.sh).
 # shellcheck shell=bash disable=SC2154 # the variables are fio-bench.sh's
 
 # median COLUMN WORKLOAD CONFIG  (column numbers of $RAW, 1-based)
@@ -167,6 +168,9 @@ print_report() {
     report_table
     if [ "$PEERS" -eq 1 ]; then
         report_peers
+        echo
+        "$ROOT/src/bench/fio-bench-passes.sh" "$TSV"
+        echo
     fi
     report_machine
 }

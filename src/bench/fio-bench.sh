@@ -11,7 +11,9 @@
 #   --peers    also measure the peers on the same file (installs them from Debian if missing):
 #              qemu-storage-daemon's FUSE export and nbdkit's file plugin through nbdfuse
 #   --transport  how the mapperfs daemon speaks FUSE (mapperfs mount --transport; default: mount's)
-#   --out      also write every result as TSV to FILE (long format, one value a line)
+#   --out      also write every result as TSV to FILE (long format, one value a line); with --peers
+#              the report ends with linear against the best peer pass by pass, and
+#              src/bench/fio-bench-passes.sh A.tsv B.tsv ... puts several runs' passes together
 #
 # Configurations (all attached at once, measured one at a time, interleaved):
 #   raw-dio      losetup --direct-io=on on backing file A            <- reference for ratios
@@ -502,7 +504,6 @@ VMRSS_KB=$(awk '/^VmRSS:/ {print $2}' "/proc/$DAEMON_PID/status")
 # ---------------------------------------------------------------- report
 # shellcheck source=src/bench/fio-bench-report.sh
 source "$ROOT/src/bench/fio-bench-report.sh"
-if [ -n "$OUT" ]; then
-    write_tsv > "$OUT"
-fi
+TSV=${OUT:-$WORK/run.tsv}
+write_tsv > "$TSV"
 print_report
