@@ -67,11 +67,11 @@ class RangeReading implements FileRangeSink {
             super.take(fd, position, length);
         }
 
-        /** {@code device.readRange} in another thread, returned once the range reached this sink. */
-        CompletableFuture<Boolean> readRangeHeld(BlockDevice device, long offset, int length) throws Exception {
+        /** {@code source.readRange} in another thread, returned once the range reached this sink. */
+        CompletableFuture<Boolean> readRangeHeld(Source source, long offset, int length) throws Exception {
             CompletableFuture<Boolean> read = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return device.readRange(offset, length, this);
+                    return source.readRange(offset, length, this);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -85,6 +85,11 @@ class RangeReading implements FileRangeSink {
         void release() {
             release.countDown();
         }
+    }
+
+    /** What hands ranges over: a device's or a table's {@code readRange}. */
+    interface Source {
+        boolean readRange(long offset, int length, FileRangeSink sink) throws IOException;
     }
 
     /** {@code device.write} of {@code data} at {@code at}, in another thread. */

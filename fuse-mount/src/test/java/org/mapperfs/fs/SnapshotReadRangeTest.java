@@ -6,8 +6,11 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,11 +24,13 @@ import org.mapperfs.libc.LibcVectorIo;
  * org.mapperfs.core.BlockDevice#readRange}, the path of a spliced READ reply): a run of chunks not
  * copied is the origin file's range, a run of copied chunks that follow one another in the COW
  * device is the COW file's, anything else is read the usual way; and the chunks stay locked
- * against the origin's writes until the range is taken.
+ * against the origin's writes until the range is taken. A merge hands over a run of chunks not
+ * merged yet from the COW file, merged ones from the origin's, and its steps wait the same way.
  */
 class SnapshotReadRangeTest {
     private static final int MIB = 1 << 20;
     private static final int K64 = 64 << 10;
+    private static final Pattern USAGE = Pattern.compile("snapshot-merge (\\d+)/\\d+ (\\d+)\n");
 
     @TempDir
     Path dir;
@@ -51,6 +56,13 @@ class SnapshotReadRangeTest {
 
     private static void write(MappedDevice device, long at, byte[] data) throws IOException {
         device.write(ByteBuffer.wrap(data), at);
+    }
+
+    /** Chunks a merge has still to take back into the origin, from its status. */
+    private static long unmerged(MappedDevice device) {
+        Matcher m = USAGE.matcher(device.liveTable().statusText());
+        assertThat(m.find()).as(device.liveTable().statusText()).isTrue();
+        return (Long.parseLong(m.group(1)) - Long.parseLong(m.group(2))) / 8;
     }
 
     @Test
@@ -95,7 +107,7 @@ class SnapshotReadRangeTest {
     void anOriginWriteToAChunkBeingTakenWaitsUntilTheRangeIsTaken() throws Exception {
         byte[] before = RangeReading.bytes(originFile, 0, K64);
         RangeReading.Held slow = new RangeReading.Held();
-        CompletableFuture<Boolean> read = slow.readRangeHeld(snap, 0, K64);
+        CompletableFuture<Boolean> read = slow.readRangeHeld(snap::readRange, 0, K64);
 
         CompletableFuture<Void> overwrite = RangeReading.writeAsync(base, 8192, new byte[4096]);
         Thread.sleep(200);
@@ -109,5 +121,47 @@ class SnapshotReadRangeTest {
         ByteBuffer after = ByteBuffer.allocate(K64);
         snap.read(after, 0);
         assertThat(after.array()).as("the snapshot kept the old chunk").isEqualTo(before);
+    }
+
+    @Test
+    void aMergeHandsOverChunksNotMergedFromTheCowFileAndItsStepWaitsUntilTheRangeIsTaken() throws Exception {
+        MappedDevice second = mapper.create("second", "0 4096 snapshot-origin " + originFile, dir);
+        byte[] data = Files.readAllBytes(RangeReading.noise(dir, "new", 2 * MIB, 2));
+        for (int at = 0; at < 2 * MIB; at += K64) { // chunk 0 first: the merge takes the newest first
+            write(snap, at, Arrays.copyOfRange(data, at, at + K64));
+        }
+        mapper.remove("snap", false);
+        mapper.load("base", "0 4096 snapshot-merge " + originFile + " " + cowFile + " P 8", dir);
+        mapper.resume("base");
+        mapper.suspend("base", true);
+        assertThat(unmerged(base)).as("stopped before chunks 0-15, the oldest").isGreaterThanOrEqualTo(16);
+
+        RangeReading sink = new RangeReading();
+        assertThat(second.readRange(0, K64, sink)).as("another origin device, through the merge").isTrue();
+        assertThat(sink.files).containsExactly(cowFile.toRealPath());
+        assertThat(sink.taken.get(0)).isEqualTo(Arrays.copyOfRange(data, 0, K64));
+
+        // Through the table: the suspended device would hold the read back.
+        RangeReading.Held slow = new RangeReading.Held();
+        CompletableFuture<Boolean> read = slow.readRangeHeld(base.liveTable()::readRange, 0, K64);
+        mapper.resume("base");
+        Thread.sleep(200);
+        assertThat(unmerged(base)).as("the merge waits for chunks 0-15").isGreaterThanOrEqualTo(16);
+
+        slow.release();
+        assertThat(read.get(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(slow.files).containsExactly(cowFile.toRealPath());
+        assertThat(slow.taken.get(0)).isEqualTo(Arrays.copyOfRange(data, 0, K64));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (unmerged(base) > 0) {
+            assertThat(System.nanoTime()).as("merge still running").isLessThan(deadline);
+            Thread.sleep(5);
+        }
+        assertThat(Files.readAllBytes(originFile)).isEqualTo(data);
+
+        RangeReading merged = new RangeReading();
+        assertThat(base.readRange(K64, K64, merged)).isTrue();
+        assertThat(merged.files).containsExactly(originFile.toRealPath());
+        assertThat(merged.taken.get(0)).isEqualTo(Arrays.copyOfRange(data, K64, 2 * K64));
     }
 }

@@ -106,7 +106,7 @@ class ThinReadRangeTest {
         writeBlock(0);
         byte[] second = writeBlock(1);
         RangeReading.Held slow = new RangeReading.Held();
-        CompletableFuture<Boolean> read = slow.readRangeHeld(thin, 0, 2 * BLOCK);
+        CompletableFuture<Boolean> read = slow.readRangeHeld(thin::readRange, 0, 2 * BLOCK);
 
         CompletableFuture<Void> overwrite = RangeReading.writeAsync(thin, BLOCK + 4096L, new byte[4096]);
         Thread.sleep(200);

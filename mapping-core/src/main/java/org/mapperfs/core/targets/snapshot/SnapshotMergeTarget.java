@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.mapperfs.core.BlockDevice;
 import org.mapperfs.core.DeviceEvents;
+import org.mapperfs.core.FileRangeSink;
 import org.mapperfs.core.Fields;
 import org.mapperfs.core.Interrupts;
 import org.mapperfs.core.TableException;
@@ -122,6 +123,21 @@ public final class SnapshotMergeTarget implements Target {
         long held = origin.locks.read(offset - offset % chunk, alignUp(end));
         try {
             store.readThrough(dst, offset, chunk, cow, device);
+        } finally {
+            origin.locks.release(held);
+        }
+    }
+
+    /**
+     * Hands the read over as the COW file's range where its chunks are not merged yet and follow
+     * one another there, or the origin's where all are merged, under the chunks' read locks until
+     * the range is taken: a merge step waits for them, and so does a write that copies out.
+     */
+    @Override
+    public boolean readRange(long offset, int length, FileRangeSink sink) throws IOException {
+        long held = origin.locks.read(offset - offset % chunk, alignUp(offset + length));
+        try {
+            return store.readRange(offset, length, chunk, cow, device, sink);
         } finally {
             origin.locks.release(held);
         }

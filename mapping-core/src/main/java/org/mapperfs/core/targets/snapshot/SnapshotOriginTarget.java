@@ -63,10 +63,11 @@ public final class SnapshotOriginTarget implements Target {
         device.read(dst, offset);
     }
 
-    /** The origin's own range, as a read takes it; none while a merge runs. */
+    /** The origin's own range, as a read takes it; while a merge runs, what the merge hands over. */
     @Override
     public boolean readRange(long offset, int length, FileRangeSink sink) throws IOException {
-        return origin.merging() == null && device.readRange(offset, length, sink);
+        SnapshotMergeTarget merge = origin.merging();
+        return merge != null ? merge.readRange(offset, length, sink) : device.readRange(offset, length, sink);
     }
 
     @Override
