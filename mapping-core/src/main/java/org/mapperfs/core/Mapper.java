@@ -9,7 +9,6 @@ import static org.mapperfs.core.MapperException.Reason.NO_SUCH_DEVICE;
 
 import com.google.common.collect.ImmutableList;
 import java.io.IOException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +16,6 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.regex.Pattern;
 import org.mapperfs.core.nbd.NbdDevice;
-import org.mapperfs.core.nbd.NbdUri;
 import org.mapperfs.core.nbd.RemoteOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,10 +43,8 @@ public final class Mapper implements AutoCloseable {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.+-]{1,127}");
 
     private final TargetRegistry registry;
-    private final BackingFiles files;
-    private final RemoteDevices remotes;
-    private final Optional<Path> deviceDirectory;
     private final ConcurrentSkipListMap<String, MappedDevice> devices = new ConcurrentSkipListMap<>();
+    private final TableBuilder tables;
 
     /**
      * A mapper with no devices.
@@ -86,9 +82,8 @@ public final class Mapper implements AutoCloseable {
     public Mapper(TargetRegistry registry, HolePuncher holes, VectorIo vectors, Optional<Path> deviceDirectory,
             RemoteOptions remote) {
         this.registry = registry;
-        this.files = new BackingFiles(holes, vectors);
-        this.remotes = new RemoteDevices(remote);
-        this.deviceDirectory = deviceDirectory.map(p -> p.toAbsolutePath().normalize());
+        this.tables = new TableBuilder(registry, new BackingFiles(holes, vectors), new RemoteDevices(remote),
+                deviceDirectory.map(p -> p.toAbsolutePath().normalize()), devices);
     }
 
     /**
@@ -167,11 +162,11 @@ public final class Mapper implements AutoCloseable {
     public MappedDevice create(String name, String uuid, String tableText, Path baseDir) throws MapperException {
         checkName(name);
         checkUuid(uuid);
-        List<NbdDevice> connected = connectRemotes(tableText);
+        List<NbdDevice> connected = tables.connectRemotes(tableText);
         try {
             return createConnected(name, uuid, tableText, baseDir);
         } finally {
-            connected.forEach(remotes::release);
+            tables.release(connected);
         }
     }
 
@@ -189,7 +184,7 @@ public final class Mapper implements AutoCloseable {
                 }
             }
             DeviceEvents events = new DeviceEvents();
-            MappedDevice device = new MappedDevice(name, uuid, build(name, tableText, baseDir, events));
+            MappedDevice device = new MappedDevice(name, uuid, tables.build(name, tableText, baseDir, events));
             events.bind(device);
             device.liveTable().resume(); // before anyone can reach it
             devices.put(name, device);
@@ -237,11 +232,11 @@ public final class Mapper implements AutoCloseable {
      * @throws MapperException as {@link #load(String, String, Path)}, or what {@code check} throws
      */
     public void load(String name, String tableText, Path baseDir, LoadCheck check) throws MapperException {
-        List<NbdDevice> connected = connectRemotes(tableText);
+        List<NbdDevice> connected = tables.connectRemotes(tableText);
         try {
             loadConnected(name, tableText, baseDir, check);
         } finally {
-            connected.forEach(remotes::release);
+            tables.release(connected);
         }
     }
 
@@ -251,7 +246,7 @@ public final class Mapper implements AutoCloseable {
             MappedDevice device = device(name);
             DeviceEvents events = new DeviceEvents();
             events.bind(device);
-            Table table = build(name, tableText, baseDir, events);
+            Table table = tables.build(name, tableText, baseDir, events);
             try {
                 check.check(device, table);
             } catch (MapperException | RuntimeException e) {
@@ -528,117 +523,6 @@ public final class Mapper implements AutoCloseable {
         return upper.inactiveTable().map(t -> t.devices().contains(lower)).orElse(false);
     }
 
-    /** True if {@code from} reaches {@code target} through live or inactive tables. */
-    private static boolean reaches(MappedDevice from, String target) {
-        if (from.name().equals(target)) {
-            return true;
-        }
-        List<Table> tables = new ArrayList<>(2);
-        tables.add(from.liveTable());
-        from.inactiveTable().ifPresent(tables::add);
-        for (Table table : tables) {
-            for (BlockDevice lower : table.devices()) {
-                if (lower instanceof MappedDevice m && reaches(m, target)) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    private Table build(String self, String text, Path baseDir, DeviceEvents events) throws TableException {
-        List<FileDevice> leases = new ArrayList<>();
-        List<NbdDevice> remoteLeases = new ArrayList<>();
-        Runnable release = () -> {
-            leases.forEach(files::release);
-            remoteLeases.forEach(remotes::release);
-        };
-        return Table.build(text, registry, arg -> NbdUri.looksLike(arg)
-                ? openRemote(arg, remoteLeases) : resolve(self, arg, baseDir, leases), release, events);
-    }
-
-    /**
-     * Connects to the NBD exports a table names before its build takes the mapper's lock, so that
-     * a slow or unreachable server holds up only this command; the build then shares these
-     * connections. The caller releases the returned devices after the build.
-     */
-    private List<NbdDevice> connectRemotes(String tableText) throws TableException {
-        try {
-            return remotes.acquireAll(tableText);
-        } catch (IOException e) {
-            throw new TableException(e.getMessage());
-        }
-    }
-
-    /** An NBD export named by its URI, connected (or shared) for the table being built. */
-    private BlockDevice openRemote(String arg, List<NbdDevice> leases) throws TableException {
-        NbdUri uri = NbdUri.parse(arg);
-        try {
-            NbdDevice device = remotes.acquire(uri);
-            leases.add(device);
-            return device;
-        } catch (IOException e) {
-            throw new TableException(e.getMessage());
-        }
-    }
-
-    private BlockDevice resolve(String self, String arg, Path baseDir, List<FileDevice> leases)
-            throws TableException {
-        Optional<String> deviceName = deviceName(arg, baseDir);
-        if (deviceName.isPresent()) {
-            String name = deviceName.get();
-            if (name.equals(self)) {
-                throw new TableException("'" + arg + "' is the device itself");
-            }
-            MappedDevice lower = devices.get(name);
-            if (lower == null && !arg.contains("/") && java.nio.file.Files.exists(baseDir.resolve(arg))) {
-                return openFile(baseDir.resolve(arg).normalize(), leases);
-            }
-            if (lower == null) {
-                throw new TableException("'" + arg + "': no such device or file");
-            }
-            if (reaches(lower, self)) {
-                throw new TableException("'" + arg + "' uses " + self + ": the table would make a cycle");
-            }
-            return lower;
-        }
-        return openFile(baseDir.resolve(arg).normalize(), leases);
-    }
-
-    private FileDevice openFile(Path path, List<FileDevice> leases) throws TableException {
-        try {
-            FileDevice file = files.acquire(path);
-            leases.add(file);
-            return file;
-        } catch (NoSuchFileException e) {
-            throw new TableException(path + " does not exist");
-        } catch (IOException e) {
-            throw new TableException(path + ": " + e.getMessage());
-        }
-    }
-
-    /**
-     * A bare name, or a path in the device directory, names a device (a bare name that is no
-     * device but a file in {@code baseDir} is that file); anything else is a file.
-     * Paths inside the device directory are told apart by their text alone: the mount must never
-     * be touched from inside it.
-     */
-    private Optional<String> deviceName(String arg, Path baseDir) throws TableException {
-        if (!arg.contains("/")) {
-            return Optional.of(arg);
-        }
-        if (deviceDirectory.isPresent()) {
-            Path path = baseDir.resolve(arg).normalize();
-            if (path.startsWith(deviceDirectory.get()) && !path.equals(deviceDirectory.get())) {
-                if (!deviceDirectory.get().equals(path.getParent())) {
-                    throw new TableException("'" + arg + "' is inside the mapperfs mount but is not a device");
-                }
-                return Optional.of(path.getFileName().toString());
-            }
-        }
-        return Optional.empty();
-    }
-
     /**
      * Closes all devices, users before the devices they use; each backing file is flushed as it
      * closes. Suspended devices are let go first: I/O of a device above one of them may be
@@ -686,6 +570,6 @@ public final class Mapper implements AutoCloseable {
     }
 
     int openBackingFiles() {
-        return files.openFiles();
+        return tables.openBackingFiles();
     }
 }
