@@ -87,7 +87,7 @@ public final class ControlCommands {
         int eol = command.indexOf('\n');
         String first = eol < 0 ? command : command.substring(0, eol);
         String rest = eol < 0 ? "" : command.substring(eol + 1);
-        Args args = new Args(WORDS.splitToList(first));
+        CommandArgs args = new CommandArgs(WORDS.splitToList(first));
         if (args.words.isEmpty()) {
             throw new MapperException(INVALID, "empty command (try 'help')");
         }
@@ -165,7 +165,7 @@ public final class ControlCommands {
     }
 
     /** A read command's report as JSON; see {@link JsonReports}. */
-    private String json(String verb, Args args) throws MapperException {
+    private String json(String verb, CommandArgs args) throws MapperException {
         JsonReports json = new JsonReports(host);
         return switch (verb) {
             case "ls" -> {
@@ -190,7 +190,7 @@ public final class ControlCommands {
         };
     }
 
-    private String create(Args args, String rest, Path baseDir) throws MapperException {
+    private String create(CommandArgs args, String rest, Path baseDir) throws MapperException {
         String name = args.next("NAME");
         String uuid = args.leadingOption("--uuid").orElse("");
         String table = tableText(args, rest, baseDir);
@@ -199,7 +199,7 @@ public final class ControlCommands {
         return "created " + device.name() + " (" + device.liveTable().sectors() + " sectors)\n";
     }
 
-    private String load(Args args, String rest, Path baseDir) throws MapperException {
+    private String load(CommandArgs args, String rest, Path baseDir) throws MapperException {
         boolean force = args.leadingFlag("--force");
         String name = args.next("NAME");
         String table = tableText(args, rest, baseDir);
@@ -234,7 +234,7 @@ public final class ControlCommands {
     }
 
     /** The table from {@code --table-file}, the rest of the first line, or the following lines. */
-    private static String tableText(Args args, String rest, Path baseDir) throws MapperException {
+    private static String tableText(CommandArgs args, String rest, Path baseDir) throws MapperException {
         String inline = args.rest();
         if (inline.startsWith("--table-file")) {
             List<String> words = WORDS.splitToList(inline);
@@ -253,7 +253,7 @@ public final class ControlCommands {
         return table;
     }
 
-    private String message(Args args) throws MapperException {
+    private String message(CommandArgs args) throws MapperException {
         String name = args.next("NAME");
         String sectorText = args.next("SECTOR");
         long sector;
@@ -271,7 +271,7 @@ public final class ControlCommands {
         return reply.isEmpty() || reply.endsWith("\n") ? reply : reply + "\n";
     }
 
-    private String table(Args args) throws MapperException {
+    private String table(CommandArgs args) throws MapperException {
         boolean inactive = args.flag("--inactive");
         boolean keys = args.flag("--showkeys");
         if (!inactive) {
@@ -280,7 +280,7 @@ public final class ControlCommands {
         return forEach(args, (d, prefix) -> d.inactiveTable().map(t -> Reports.table(t, prefix, keys)).orElse(""));
     }
 
-    private String info(Args args) throws MapperException {
+    private String info(CommandArgs args) throws MapperException {
         List<MappedDevice> devices = selected(args);
         List<String> blocks = new ArrayList<>();
         for (MappedDevice d : devices) {
@@ -289,7 +289,7 @@ public final class ControlCommands {
         return devices.isEmpty() ? "No devices found\n" : String.join("\n", blocks);
     }
 
-    private String waitEvent(Args args) throws MapperException {
+    private String waitEvent(CommandArgs args) throws MapperException {
         MappedDevice device = mapper.device(args.next("NAME"));
         long after = device.eventNumber();
         if (args.hasNext()) {
@@ -326,7 +326,7 @@ public final class ControlCommands {
         }
     }
 
-    private String shutdown(Args args) throws MapperException {
+    private String shutdown(CommandArgs args) throws MapperException {
         boolean force = args.flag("--force");
         args.end();
         List<String> open = new ArrayList<>();
@@ -382,7 +382,7 @@ public final class ControlCommands {
     }
 
     /** A report of the one named device, or of every device with each line prefixed by its name. */
-    private String forEach(Args args, Report report) throws MapperException {
+    private String forEach(CommandArgs args, Report report) throws MapperException {
         boolean named = args.hasNext();
         List<MappedDevice> devices = selected(args);
         StringBuilder sb = new StringBuilder();
@@ -392,7 +392,7 @@ public final class ControlCommands {
         return devices.isEmpty() ? "No devices found\n" : sb.toString();
     }
 
-    private List<MappedDevice> selected(Args args) throws MapperException {
+    private List<MappedDevice> selected(CommandArgs args) throws MapperException {
         if (args.hasNext()) {
             return List.of(mapper.device(args.last("NAME")));
         }
@@ -405,76 +405,6 @@ public final class ControlCommands {
         } catch (IOException e) {
             throw new MapperException(IO, "the device changed but its table could not be saved in " + host.stateDir()
                     + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** The words of a command line, read front to back. */
-    private static final class Args {
-        final List<String> words;
-        int next;
-
-        Args(List<String> words) {
-            this.words = new ArrayList<>(words);
-        }
-
-        boolean hasNext() {
-            return next < words.size();
-        }
-
-        String next(String field) throws MapperException {
-            if (!hasNext()) {
-                throw new MapperException(INVALID, "missing " + field);
-            }
-            return words.get(next++);
-        }
-
-        /** Takes {@code flag} wherever it stands among the remaining words. */
-        boolean flag(String flag) {
-            return words.subList(next, words.size()).remove(flag);
-        }
-
-        /** Takes {@code flag} only among the options before the first argument (a table may follow). */
-        boolean leadingFlag(String flag) {
-            for (int i = next; i < words.size() && words.get(i).startsWith("--"); i++) {
-                if (words.get(i).equals(flag)) {
-                    words.remove(i);
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        /** Takes {@code option VALUE} only among the options before the first argument. */
-        java.util.Optional<String> leadingOption(String option) throws MapperException {
-            for (int i = next; i < words.size() && words.get(i).startsWith("--"); i++) {
-                if (words.get(i).equals(option)) {
-                    if (i + 1 >= words.size()) {
-                        throw new MapperException(INVALID, option + " needs a value");
-                    }
-                    String value = words.remove(i + 1);
-                    words.remove(i);
-                    return java.util.Optional.of(value);
-                }
-            }
-            return java.util.Optional.empty();
-        }
-
-        String last(String field) throws MapperException {
-            String value = next(field);
-            end();
-            return value;
-        }
-
-        void end() throws MapperException {
-            if (hasNext()) {
-                throw new MapperException(INVALID, "unexpected argument '" + words.get(next) + "'");
-            }
-        }
-
-        String rest() {
-            String r = String.join(" ", words.subList(next, words.size()));
-            next = words.size();
-            return r;
         }
     }
 }
