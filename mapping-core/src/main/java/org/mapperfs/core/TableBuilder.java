@@ -18,8 +18,9 @@ import org.mapperfs.core.nbd.NbdUri;
  * a backing file, opened or shared ({@link BackingFiles}). It refuses a table that names its own
  * device or would make a cycle. The files and exports a table holds are let go when it closes.
  *
- * <p>Separate from the mapper's registry and verbs, which only call {@link #build} with their
- * lock held: {@code devices} is the mapper's own map, read here, never changed.
+ * <p>Separate from the mapper's registry and verbs. They call {@link #connectRemotes} before
+ * taking the mapper's lock (a slow server holds up only that command) and {@link #build} with it
+ * held; {@code devices} is the mapper's own map, read here, never changed.
  */
 final class TableBuilder {
     private final TargetRegistry registry;
@@ -55,6 +56,10 @@ final class TableBuilder {
         return false;
     }
 
+    /**
+     * The table {@code text} for the device {@code self}, its {@code <dev>} arguments resolved
+     * against {@code baseDir}; what it holds is let go when it closes, or at once if it fails.
+     */
     Table build(String self, String text, Path baseDir, DeviceEvents events) throws TableException {
         List<FileDevice> leases = new ArrayList<>();
         List<NbdDevice> remoteLeases = new ArrayList<>();
