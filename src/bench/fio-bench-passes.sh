@@ -27,9 +27,9 @@ BEGIN {
     nrows = split("seqwrite MB_s|seqread MB_s|randread16 IOPS|randwrite16 IOPS|randread1 IOPS|randread1 p50_us|randread1 p99_us", rows, "|")
     label["seqwrite MB_s"] = "seq write 1M QD4";  goal["seqwrite MB_s"] = 1.5
     label["seqread MB_s"] = "seq read 1M QD4";    goal["seqread MB_s"] = 1.5
-    label["randread16 IOPS"] = "rand read 4k QD16"; goal["randread16 IOPS"] = 1.5
-    label["randwrite16 IOPS"] = "rand write 4k QD16"; goal["randwrite16 IOPS"] = 1.5
-    label["randread1 IOPS"] = "rand read 4k QD1"; goal["randread1 IOPS"] = 1.5
+    label["randread16 IOPS"] = "rand read 4K QD16"; goal["randread16 IOPS"] = 1.5
+    label["randwrite16 IOPS"] = "rand write 4K QD16"; goal["randwrite16 IOPS"] = 1.5
+    label["randread1 IOPS"] = "rand read 4K QD1"; goal["randread1 IOPS"] = 1.5
     label["randread1 p50_us"] = "  QD1 clat p50";  goal["randread1 p50_us"] = 0
     label["randread1 p99_us"] = "  QD1 clat p99";  goal["randread1 p99_us"] = 1.0
 }

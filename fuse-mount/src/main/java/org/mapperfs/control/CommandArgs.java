@@ -13,8 +13,8 @@ import org.mapperfs.core.MapperException;
  * complaint is a {@link MapperException} naming the field.
  */
 final class CommandArgs {
-    final List<String> words;
-    int next;
+    private final List<String> words;
+    private int next;
 
     CommandArgs(List<String> words) {
         this.words = new ArrayList<>(words);

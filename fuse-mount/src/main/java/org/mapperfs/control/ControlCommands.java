@@ -88,7 +88,7 @@ public final class ControlCommands {
         String first = eol < 0 ? command : command.substring(0, eol);
         String rest = eol < 0 ? "" : command.substring(eol + 1);
         CommandArgs args = new CommandArgs(WORDS.splitToList(first));
-        if (args.words.isEmpty()) {
+        if (!args.hasNext()) {
             throw new MapperException(INVALID, "empty command (try 'help')");
         }
         String verb = args.next("command");
