@@ -14,8 +14,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -349,7 +351,7 @@ class MirrorTargetTest {
         // 256 regions of 4 KiB at 200 KiB/s: about 5 s.
         MappedDevice m = mapper.create("m", "0 2048 mirror core 1 8 2 " + a + " 0 " + b + " 0"
                 + " 2 max_recovery_rate 200\n", dir);
-        Thread.sleep(300);
+        awaitAtLeast(m, 1);
 
         mapper.suspend("m", true);
         long stopped = inSync(m);
@@ -367,7 +369,7 @@ class MirrorTargetTest {
     void aDiskLogKeepsResyncProgressAcrossAMapperCloseAndReopen() throws Exception {
         String table = "0 2048 mirror disk 2 " + logFile + " 8 2 " + a + " 0 " + b + " 0 2 max_recovery_rate 200\n";
         MappedDevice m = mapper.create("m", table, dir);
-        Thread.sleep(500);
+        awaitAtLeast(m, 5);
         long before = inSync(m);
         mapper.close();
         assertThat(before).isBetween(1L, 250L);
@@ -390,10 +392,17 @@ class MirrorTargetTest {
         mapper.suspend("m", true);
         mapper.resume("m");
         // Live again: the log is dirty, as after a crash; a second mapper must not trust it.
-        try (Mapper other = Mapper.standalone()) {
-            Table t = Table.build(table, TargetRegistry.standard(), arg -> mapperFile(arg), () -> {});
+        // Its resync starts at resume; the primary's reads wait until the status is read, so
+        // that no region can be copied before it is.
+        CountDownLatch statusRead = new CountDownLatch(1);
+        Table t = Table.build(table, TargetRegistry.standard(),
+                arg -> arg.equals(a.toString()) ? new HeldReads(mapperFile(arg), statusRead) : mapperFile(arg),
+                () -> {});
+        try {
             t.segments().get(0).target().resume();
             assertThat(t.segments().get(0).target().status()).contains(" 0/256 ");
+        } finally {
+            statusRead.countDown();
             t.close();
         }
         mapper.close();
@@ -419,6 +428,14 @@ class MirrorTargetTest {
         return Long.parseLong(words[legs + 1].split("/")[0]);
     }
 
+    /** Waits (at most 30 s) until the resync has copied {@code regions} regions. */
+    private static void awaitAtLeast(MappedDevice m, long regions) throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (inSync(m) < regions && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+    }
+
     private static void awaitInSync(MappedDevice m, long total) throws InterruptedException {
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (inSync(m) < total && System.nanoTime() < deadline) {
@@ -431,6 +448,26 @@ class MirrorTargetTest {
         ByteBuffer buffer = ByteBuffer.allocate(length);
         table.read(buffer, offset);
         return buffer.array();
+    }
+
+    /** A leg whose reads wait until {@code open} opens (at most 30 s). */
+    private static final class HeldReads extends ForwardingDevice {
+        private final CountDownLatch open;
+
+        HeldReads(BlockDevice device, CountDownLatch open) {
+            super(device);
+            this.open = open;
+        }
+
+        @Override
+        public void read(ByteBuffer dst, long offset) throws IOException {
+            try {
+                open.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            device.read(dst, offset);
+        }
     }
 
     /** A leg whose reads return 2 ms late, to widen the window between a copy's read and its write. */
