@@ -36,6 +36,28 @@ class RangeReading implements FileRangeSink {
     final List<Long> positions = new ArrayList<>();
     /** The file each range was taken from. */
     final List<Path> files = new ArrayList<>();
+    /** Of each range taken as a piece ({@link #takePiece}): the length of the whole read. */
+    final List<Integer> totals = new ArrayList<>();
+    /** How many pieces it takes a read in ({@link #maxPieces}): 1 unless set. */
+    int pieces = 1;
+
+    @Override
+    public int maxPieces(int total) {
+        return pieces;
+    }
+
+    @Override
+    public void takePiece(int fd, long position, int length, int total) throws IOException {
+        take(fd, position, length);
+        totals.add(total);
+    }
+
+    /** The ranges taken, one after the other. */
+    byte[] joined() {
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        taken.forEach(all::writeBytes);
+        return all.toByteArray();
+    }
 
     @Override
     public void take(int fd, long position, int length) throws IOException {

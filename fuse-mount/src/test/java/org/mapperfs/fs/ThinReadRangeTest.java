@@ -19,10 +19,10 @@ import org.mapperfs.core.Mapper;
 import org.mapperfs.libc.LibcVectorIo;
 
 /**
- * A thin device's read handed over as one range of the pool's data file ({@link
+ * A thin device's read handed over as ranges of the pool's data file ({@link
  * org.mapperfs.core.BlockDevice#readRange}, the path of a spliced READ reply): only where every
- * block of the read is mapped and their data blocks follow one another, with the blocks' cells
- * held until the range is taken.
+ * block of the read is mapped; as one range where their data blocks follow one another, else run
+ * by run as pieces to a sink that takes them; with the blocks' cells held until it is taken.
  */
 class ThinReadRangeTest {
     private static final int BLOCK = 64 << 10; // 128 sectors
@@ -86,7 +86,7 @@ class ThinReadRangeTest {
     }
 
     @Test
-    void blocksNotInOrderInTheDataFileOrNotMappedAreNotHandedOver() throws Exception {
+    void blocksNotInOrderInTheDataFileOrNotMappedAreNotHandedOverToASinkOfWholeReads() throws Exception {
         writeBlock(5); // data block 0
         writeBlock(3); // data block 1
         writeBlock(4); // data block 2
@@ -99,6 +99,35 @@ class ThinReadRangeTest {
 
         assertThat(thin.readRange(3L * BLOCK, 2 * BLOCK, sink)).as("3 4 -> 1 2").isTrue();
         assertThat(sink.positions).containsExactly((long) BLOCK);
+    }
+
+    @Test
+    void blocksApartInTheDataFileAreHandedOverRunByRunToASinkThatTakesPieces() throws Exception {
+        byte[] five = writeBlock(5); // data block 0
+        byte[] three = writeBlock(3); // data block 1
+        byte[] four = writeBlock(4); // data block 2
+        RangeReading sink = new RangeReading();
+        sink.pieces = 2;
+        int length = 3 * BLOCK - 8192;
+
+        assertThat(thin.readRange(3L * BLOCK + 4096, length, sink)).as("3 4 5 -> 1 2 0: two runs").isTrue();
+
+        assertThat(sink.files).containsExactly(data, data);
+        assertThat(sink.positions).containsExactly((long) BLOCK + 4096, 0L);
+        assertThat(sink.totals).containsExactly(length, length);
+        byte[] want = new byte[length];
+        System.arraycopy(three, 4096, want, 0, BLOCK - 4096);
+        System.arraycopy(four, 0, want, BLOCK - 4096, BLOCK);
+        System.arraycopy(five, 0, want, 2 * BLOCK - 4096, BLOCK - 4096);
+        assertThat(sink.joined()).isEqualTo(want);
+
+        RangeReading one = new RangeReading();
+        one.pieces = 1;
+        assertThat(thin.readRange(3L * BLOCK, 3 * BLOCK, one)).as("two runs, one piece").isFalse();
+        sink.pieces = 4;
+        assertThat(thin.readRange(5L * BLOCK, 2 * BLOCK, sink)).as("5, then 6 unmapped").isFalse();
+        assertThat(one.taken).isEmpty();
+        assertThat(sink.taken).hasSize(2);
     }
 
     @Test

@@ -116,13 +116,35 @@ public final class FileDevice implements BlockDevice, AutoCloseable {
     /** The range as one of this file's, where the host shares a descriptor of it. */
     @Override
     public boolean readRange(long offset, int length, FileRangeSink sink) throws IOException {
+        return readPiece(offset, length, length, sink);
+    }
+
+    /** Whether the host shares a descriptor of this file: {@link #readPiece} hands ranges over. */
+    public boolean lendsRanges() {
+        return vectored != null && vectored.descriptor() >= 0;
+    }
+
+    /**
+     * Hands the {@code length} bytes at {@code offset} to {@code sink} as the next piece of a read
+     * of {@code total} bytes ({@link FileRangeSink#takePiece}; the whole read where {@code length}
+     * is {@code total}); false, having done nothing, where the host shares no descriptor of this
+     * file ({@link #lendsRanges}).
+     *
+     * @throws FileRangeSink.SourceFailed if the file's bytes could not be read
+     * @throws IOException if the range is outside the file, or the sink failed
+     */
+    public boolean readPiece(long offset, int length, int total, FileRangeSink sink) throws IOException {
         int fd = vectored != null ? vectored.descriptor() : -1;
         if (fd < 0) {
             return false;
         }
         check(offset, length);
         try {
-            sink.take(fd, offset, length);
+            if (length == total) {
+                sink.take(fd, offset, length);
+            } else {
+                sink.takePiece(fd, offset, length, total);
+            }
         } catch (FileRangeSink.SourceFailed e) {
             throw new FileRangeSink.SourceFailed(path + ": " + e.getMessage(), e);
         }

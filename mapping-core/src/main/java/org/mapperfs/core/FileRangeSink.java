@@ -21,6 +21,33 @@ public interface FileRangeSink {
     void take(int fd, long position, int length) throws IOException;
 
     /**
+     * How many pieces this sink can take a read of {@code total} bytes in (see {@link
+     * #takePiece}); 1, by default: it takes only reads that lie in one range.
+     */
+    default int maxPieces(int total) {
+        return 1;
+    }
+
+    /**
+     * Takes {@code length} bytes of the file open as descriptor {@code fd}, from {@code
+     * position}, as the next piece of a read of {@code total} bytes that lies in several ranges
+     * (a striped segment's chunks, thin blocks apart on the data device). A device that hands a
+     * read over this way first checks that the pieces are at most {@link #maxPieces}, then calls
+     * this for each in the read's order, their lengths adding up to {@code total}; the read is
+     * passed on once the last is taken. A {@link SourceFailed} drops every piece taken so far:
+     * the sink can then take the read again from its start (another copy of the bytes).
+     *
+     * @throws SourceFailed if the file's bytes could not be read; nothing of the read is passed on
+     * @throws IOException if the bytes could not be passed on; the read then fails
+     */
+    default void takePiece(int fd, long position, int length, int total) throws IOException {
+        if (length != total) {
+            throw new IOException("this sink takes a read in one range only");
+        }
+        take(fd, position, length);
+    }
+
+    /**
      * The file's bytes could not be read (an I/O error, the file cut short): nothing was passed
      * on, and the sink can take another range. Any other failure of {@link #take} is the sink's
      * own, and says nothing of the file.

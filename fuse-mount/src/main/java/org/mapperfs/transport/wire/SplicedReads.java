@@ -42,13 +42,18 @@ final class SplicedReads implements FileRangeSink {
     /** The worker's reply buffer: the header goes in at 0, and a failed reply is drained into it. */
     private final ByteBuffer out;
     private final long outAddress;
+    /** The pipe's capacity in pages: a page per pipe buffer. */
+    private final int slots;
     private long unique;
+    /** Of the read being passed on in pieces: the bytes put into the pipe so far. */
+    private int taken;
 
-    private SplicedReads(WireSession s, int readFd, int writeFd, int largest, ByteBuffer out, long outAddress) {
+    private SplicedReads(WireSession s, int readFd, int writeFd, int size, ByteBuffer out, long outAddress) {
         this.s = s;
         this.readFd = readFd;
         this.writeFd = writeFd;
-        this.largest = largest;
+        this.largest = size - 2 * PAGE;
+        this.slots = size / PAGE;
         this.out = out;
         this.outAddress = outAddress;
         this.position = MemoryIO.getInstance().allocateMemory(8, false);
@@ -77,7 +82,7 @@ final class SplicedReads implements FileRangeSink {
             s.libc.close(fds[1]);
             return null;
         }
-        return new SplicedReads(s, fds[0], fds[1], size - 2 * PAGE, out, outAddress);
+        return new SplicedReads(s, fds[0], fds[1], size, out, outAddress);
     }
 
     /**
@@ -93,18 +98,65 @@ final class SplicedReads implements FileRangeSink {
             return false;
         }
         this.unique = unique;
-        return s.fs.readRange(fh, offset, size, this) > 0;
+        this.taken = 0;
+        boolean replied;
+        try {
+            replied = s.fs.readRange(fh, offset, size, this) > 0;
+        } catch (Exception e) {
+            abandon();
+            throw e;
+        }
+        if (taken > 0) { // pieces of a read that was not passed on
+            abandon();
+            if (replied) {
+                throw new IOException("a read handed over in pieces came short of its length");
+            }
+        }
+        return replied;
     }
 
-    /** Puts the reply header and the file's bytes into the pipe, and the pipe into /dev/fuse. */
     @Override
     public void take(int fd, long from, int length) throws IOException {
-        FuseWire.putOutHeader(out, unique, 0, length);
-        if (s.libc.write(writeFd, outAddress, FuseWire.OUT_HEADER) != FuseWire.OUT_HEADER) {
-            int e = s.errno();
-            drain();
-            throw new IOException("writing a reply header into a pipe failed: errno " + e);
+        takePiece(fd, from, length, length);
+    }
+
+    /**
+     * As many as fit the pipe with the read's pages and its header, where each piece may start
+     * and end inside a page (a pipe buffer holds one page, or part of one).
+     */
+    @Override
+    public int maxPieces(int total) {
+        return Math.max(1, (slots - 1 - (total + PAGE - 1) / PAGE) / 2);
+    }
+
+    /**
+     * Puts the reply header (before the first piece) and the file's bytes into the pipe, and,
+     * once the last piece is in, the pipe into /dev/fuse.
+     */
+    @Override
+    public void takePiece(int fd, long from, int length, int total) throws IOException {
+        if (taken + length > total) {
+            abandon();
+            throw new IOException("pieces of " + (taken + length) + " bytes for a read of " + total);
         }
+        if (taken == 0) {
+            FuseWire.putOutHeader(out, unique, 0, total);
+            if (s.libc.write(writeFd, outAddress, FuseWire.OUT_HEADER) != FuseWire.OUT_HEADER) {
+                int e = s.errno();
+                drain();
+                throw new IOException("writing a reply header into a pipe failed: errno " + e);
+            }
+        }
+        spliceIn(fd, from, length);
+        taken += length;
+        if (taken == total) {
+            taken = 0;
+            spliceOut(total);
+        }
+    }
+
+    /** Splices {@code length} bytes of the file at {@code from} into the pipe. */
+    private void spliceIn(int fd, long from, int length) throws IOException {
         MemoryIO.getInstance().putLong(position, from);
         long left = length;
         while (left > 0) {
@@ -114,7 +166,7 @@ final class SplicedReads implements FileRangeSink {
             }
             if (n <= 0) {
                 int e = n < 0 ? FastSyscall.errno() : 0;
-                drain();
+                abandon();
                 long at = from + length - left;
                 throw new FileRangeSink.SourceFailed(n == 0
                         ? "unexpected end of file at offset " + at + " (was the file truncated?)"
@@ -122,6 +174,10 @@ final class SplicedReads implements FileRangeSink {
             }
             left -= n;
         }
+    }
+
+    /** Splices the reply, its header and {@code length} bytes, from the pipe into /dev/fuse. */
+    private void spliceOut(int length) throws IOException {
         long sent;
         do {
             sent = Splice.splice(readFd, 0, s.fd, 0, FuseWire.OUT_HEADER + length, 0);
@@ -135,6 +191,12 @@ final class SplicedReads implements FileRangeSink {
                 throw new IOException("splicing the reply into /dev/fuse failed: errno " + e);
             }
         }
+    }
+
+    /** Drops what the pipe holds of a read: the sink can take a read from its start again. */
+    private void abandon() {
+        taken = 0;
+        drain();
     }
 
     /** Empties the pipe (it does not block) into the reply buffer. */

@@ -11,6 +11,7 @@ import org.mapperfs.core.BlockDevice;
 import org.mapperfs.core.BufferPieces;
 import org.mapperfs.core.Fields;
 import org.mapperfs.core.FileDevice;
+import org.mapperfs.core.FileRangeSink;
 import org.mapperfs.core.Sectors;
 import org.mapperfs.core.TableException;
 import org.mapperfs.core.Target;
@@ -148,6 +149,56 @@ public final class StripedTarget implements Target {
     @Override
     public void read(ByteBuffer dst, long offset) throws IOException {
         transfer(dst, offset, false);
+    }
+
+    /**
+     * A read inside one chunk is its stripe's range. A longer one, where every stripe is a file
+     * whose descriptor the host shares, is handed over chunk by chunk as pieces ({@link
+     * FileRangeSink#takePiece}) if the sink takes that many; false, having done nothing, where
+     * not. A stripe whose file cannot be read is marked D, as by {@link #read}.
+     */
+    @Override
+    public boolean readRange(long offset, int length, FileRangeSink sink) throws IOException {
+        long last = offset + length; // exclusive
+        long firstChunk = offset / chunkBytes;
+        long lastChunk = (last - 1) / chunkBytes;
+        int stripes = devices.size();
+        if (firstChunk == lastChunk || stripes == 1) {
+            int stripe = (int) (firstChunk % stripes);
+            try {
+                return devices.get(stripe).readRange(
+                        deviceOffset(stripe, firstChunk, offset - firstChunk * chunkBytes), length, sink);
+            } catch (FileRangeSink.SourceFailed e) {
+                failed.set(stripe, 1);
+                throw e;
+            }
+        }
+        if (lastChunk - firstChunk + 1 > sink.maxPieces(length) || !stripesLendRanges()) {
+            return false;
+        }
+        for (long chunk = firstChunk; chunk <= lastChunk; chunk++) {
+            int stripe = (int) (chunk % stripes);
+            long from = Math.max(offset, chunk * chunkBytes);
+            int n = (int) (Math.min(last, (chunk + 1) * chunkBytes) - from);
+            try {
+                ((FileDevice) devices.get(stripe)).readPiece(deviceOffset(stripe, chunk, from - chunk * chunkBytes), n,
+                        length, sink);
+            } catch (FileRangeSink.SourceFailed e) {
+                failed.set(stripe, 1);
+                throw e;
+            }
+        }
+        return true;
+    }
+
+    /** Whether every stripe is a file whose descriptor the host shares. */
+    private boolean stripesLendRanges() {
+        for (int i = 0; i < devices.size(); i++) {
+            if (!(devices.get(i) instanceof FileDevice file) || !file.lendsRanges()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

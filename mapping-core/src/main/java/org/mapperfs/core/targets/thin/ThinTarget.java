@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.mapperfs.core.BlockDevice;
+import org.mapperfs.core.FileDevice;
 import org.mapperfs.core.FileRangeSink;
 import org.mapperfs.core.Fields;
 import org.mapperfs.core.MappedDevice;
@@ -121,8 +122,11 @@ public final class ThinTarget implements Target {
 
     /**
      * The range of the pool's data device, where every block of the read is mapped and their data
-     * blocks follow one another there; false, having done nothing, where not. The blocks' cells
-     * are held, in ascending order, until the sink has taken the range.
+     * blocks follow one another there; where they lie apart, each run of blocks that follow one
+     * another is a piece ({@link FileRangeSink#takePiece}), if the data device is a file whose
+     * descriptor the host shares and the sink takes that many. False, having done nothing, where
+     * a block is not mapped, or the pieces cannot be handed over. The blocks' cells are held, in
+     * ascending order, until the sink has taken the read.
      */
     @Override
     public boolean readRange(long offset, int length, FileRangeSink sink) throws IOException {
@@ -135,16 +139,44 @@ public final class ThinTarget implements Target {
             if (m == null) {
                 return false;
             }
+            int runs = 1;
+            long previous = m.dataBlock();
             for (int i = 1; i < count; i++) {
                 ThinMetadata.Mapping next = pool.lookup(id, first + i);
-                if (next == null || next.dataBlock() != m.dataBlock() + i) {
+                if (next == null) {
                     return false;
                 }
+                runs += next.dataBlock() == previous + 1 ? 0 : 1;
+                previous = next.dataBlock();
             }
-            return pool.data().readRange(m.dataBlock() * bs + offset % bs, length, sink);
+            if (runs == 1) {
+                return pool.data().readRange(m.dataBlock() * bs + offset % bs, length, sink);
+            }
+            if (runs > sink.maxPieces(length) || !(pool.data() instanceof FileDevice file) || !file.lendsRanges()) {
+                return false;
+            }
+            handOverRuns(file, offset, length, sink);
+            return true;
         } finally {
             pool.cells.unlock(id, first, count);
         }
+    }
+
+    /** Hands each run of mapped blocks that follow one another on the data file over as a piece. */
+    private void handOverRuns(FileDevice file, long offset, int length, FileRangeSink sink) throws IOException {
+        long bs = pool.blockBytes;
+        long end = offset + length;
+        long runStart = offset; // where the current run starts on this device
+        long runData = pool.lookup(id, offset / bs).dataBlock() * bs + offset % bs; // and on the data file
+        for (long block = offset / bs + 1; block * bs < end; block++) {
+            long data = pool.lookup(id, block).dataBlock() * bs;
+            if (data != runData + (block * bs - runStart)) {
+                file.readPiece(runData, (int) (block * bs - runStart), length, sink);
+                runStart = block * bs;
+                runData = data;
+            }
+        }
+        file.readPiece(runData, (int) (end - runStart), length, sink);
     }
 
     /** An unmapped range reads from the external origin (zeros past its end), else zeros. */
