@@ -12,7 +12,8 @@
 #   MAPPERFS_A          another checkout's src/bin/mapperfs for A (the code before a change)
 #   TRANSPORT           --transport of both mounts; TRANSPORT_A, TRANSPORT_B of one
 # TARGET=mirror gives each daemon a two-leg mirror (nosync, 512 KiB regions) over two files of its
-# own instead of the linear device.
+# own instead of the linear device; TARGET=striped a device striped over two files (64 KiB chunks),
+# twice the size.
 # As root.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
@@ -51,6 +52,9 @@ for d in A B; do
   if [ "${TARGET:-linear}" = mirror ]; then
     cp "$work/$d/f.img" "$work/$d/g.img"
     table="0 $((bytes / 512)) mirror core 2 1024 nosync 2 $work/$d/f.img 0 $work/$d/g.img 0"
+  elif [ "${TARGET:-linear}" = striped ]; then
+    dd if=/dev/urandom of="$work/$d/g.img" bs=1M count=$((bytes >> 20)) status=none
+    table="0 $((bytes / 512 * 2)) striped 2 128 $work/$d/f.img 0 $work/$d/g.img 0"
   fi
   cli=$mfs; opts="$defaults ${OPTS_B:-}"; transport=${TRANSPORT_B:-${TRANSPORT:-}}
   if [ $d = A ]; then cli=${MAPPERFS_A:-$mfs}; opts="$defaults ${OPTS_A:-}"; transport=${TRANSPORT_A:-${TRANSPORT:-}}; fi
