@@ -3,7 +3,6 @@ package org.mapperfs.core;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -31,9 +30,7 @@ public final class MappedDevice implements BlockDevice {
     /** Set with {@code removed} by {@link #abandon()}, for the message. */
     private volatile boolean abandoned;
     private final IoGate gate = new IoGate();
-    private final Object events = new Object();
-    /** Guarded by {@link #events}. */
-    private long eventNumber;
+    private final EventCounter events = new EventCounter();
     private final AtomicInteger openCount = new AtomicInteger();
     private final IoStats stats = new IoStats();
     /** Serializes control operations on this device (suspend, resume, load, clear, remove). */
@@ -377,9 +374,7 @@ public final class MappedDevice implements BlockDevice {
      * @return the current event number
      */
     public long eventNumber() {
-        synchronized (events) {
-            return eventNumber;
-        }
+        return events.number();
     }
 
     /**
@@ -388,10 +383,7 @@ public final class MappedDevice implements BlockDevice {
      * {@link TargetArgs#events()}, not here.
      */
     public void raiseEvent() {
-        synchronized (events) {
-            eventNumber++;
-            events.notifyAll();
-        }
+        events.raise();
     }
 
     /**
@@ -404,23 +396,7 @@ public final class MappedDevice implements BlockDevice {
      * @throws InterruptedException if the thread is interrupted while it waits
      */
     public long awaitEvent(long after, long timeoutMillis) throws InterruptedException {
-        // Elapsed time against a saturated timeout: a deadline (now + timeout) overflows for a
-        // "wait for ever" Long.MAX_VALUE and would time out at once.
-        long start = System.nanoTime();
-        long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        if (eventNumber() <= after) {
-            LongWaits.announce();
-        }
-        synchronized (events) {
-            while (eventNumber <= after) {
-                long left = TimeUnit.NANOSECONDS.toMillis(timeoutNanos - (System.nanoTime() - start));
-                if (left <= 0) {
-                    return -1;
-                }
-                events.wait(left);
-            }
-            return eventNumber;
-        }
+        return events.await(after, timeoutMillis);
     }
 
     // ---- open count and statistics ----
