@@ -16,20 +16,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the device is removed it fails with an {@link IOException}. Offsets and lengths are bytes.
  */
 public final class MappedDevice implements BlockDevice {
-    /** Set while a suspend flushes on this thread; see {@link #flush()}. */
-    private static final ThreadLocal<Boolean> SUSPEND_FLUSH = ThreadLocal.withInitial(() -> false);
-
     private volatile String name;
     private final String uuid;
-    /** Read by every I/O after it passes the gate; replaced only while the gate is closed. */
-    private volatile Table live;
-    /** Guarded by {@link #control}. */
-    private Table inactive;
-    private volatile boolean suspended;
     private volatile boolean removed;
     /** Set with {@code removed} by {@link #abandon()}, for the message. */
     private volatile boolean abandoned;
     private final IoGate gate = new IoGate();
+    /** The live and inactive tables and the suspend state; changed holding {@link #control}. */
+    private final TableSlots slots;
     private final EventCounter events = new EventCounter();
     private final AtomicInteger openCount = new AtomicInteger();
     private final IoStats stats = new IoStats();
@@ -39,7 +33,7 @@ public final class MappedDevice implements BlockDevice {
     MappedDevice(String name, String uuid, Table live) {
         this.name = name;
         this.uuid = uuid;
-        this.live = live;
+        this.slots = new TableSlots(live, gate);
     }
 
     /**
@@ -72,7 +66,7 @@ public final class MappedDevice implements BlockDevice {
      */
     @Override
     public long size() {
-        return live.size();
+        return slots.live().size();
     }
 
     /**
@@ -82,7 +76,7 @@ public final class MappedDevice implements BlockDevice {
      * @return the live table
      */
     public Table liveTable() {
-        return live;
+        return slots.live();
     }
 
     /**
@@ -92,7 +86,7 @@ public final class MappedDevice implements BlockDevice {
      */
     public Optional<Table> inactiveTable() {
         synchronized (control) {
-            return Optional.ofNullable(inactive);
+            return Optional.ofNullable(slots.inactive());
         }
     }
 
@@ -102,7 +96,7 @@ public final class MappedDevice implements BlockDevice {
      * @return true between a suspend and the next resume
      */
     public boolean isSuspended() {
-        return suspended;
+        return slots.isSuspended();
     }
 
     /**
@@ -122,7 +116,7 @@ public final class MappedDevice implements BlockDevice {
         gate.enter();
         try {
             checkNotRemoved();
-            live.read(dst, offset);
+            slots.live().read(dst, offset);
             ok = true;
         } finally {
             gate.exit();
@@ -147,7 +141,7 @@ public final class MappedDevice implements BlockDevice {
         gate.enter();
         try {
             checkNotRemoved();
-            taken = live.readRange(offset, length, sink);
+            taken = slots.live().readRange(offset, length, sink);
             ok = true;
             return taken;
         } finally {
@@ -177,7 +171,7 @@ public final class MappedDevice implements BlockDevice {
         gate.enter();
         try {
             checkNotRemoved();
-            live.write(src, offset);
+            slots.live().write(src, offset);
             ok = true;
         } finally {
             gate.exit();
@@ -196,7 +190,7 @@ public final class MappedDevice implements BlockDevice {
      */
     @Override
     public void flush() throws IOException {
-        boolean counted = !SUSPEND_FLUSH.get(); // a suspend's own flush is no request
+        boolean counted = !TableSlots.inSuspendFlush(); // a suspend's own flush is no request
         long started = 0;
         if (!counted) {
             // A suspend's flush reaching this device from above. Suspended, it has no I/O in
@@ -212,7 +206,7 @@ public final class MappedDevice implements BlockDevice {
         boolean ok = false;
         try {
             checkNotRemoved();
-            live.flush();
+            slots.live().flush();
             ok = true;
         } finally {
             gate.exit();
@@ -238,7 +232,7 @@ public final class MappedDevice implements BlockDevice {
         gate.enter();
         try {
             checkNotRemoved();
-            live.discard(offset, length);
+            slots.live().discard(offset, length);
             ok = true;
         } finally {
             gate.exit();
@@ -253,67 +247,26 @@ public final class MappedDevice implements BlockDevice {
         }
     }
 
-    // ---- control, called by Mapper holding `control` ----
+    // ---- control, called by Mapper holding `control`; the transitions are TableSlots' ----
 
     /**
-     * Closes the gate (waits for in-flight I/O), then flushes unless {@code noflush}: the targets
-     * and the backing files under them, and lower devices that are not suspended themselves.
-     * Returns false, with the device running as before, if the caller gave up (see
-     * {@link Interrupts}) while I/O in flight drained, or while a target's own I/O (a resync, a
-     * merge) stopped.
+     * Closes the gate once I/O in flight has drained, then flushes if asked (see
+     * {@link TableSlots#suspend}); false, the device running as before, if the caller gave up.
      */
     boolean suspend(boolean flush) throws IOException {
-        if (!suspended) {
-            if (!live.presuspend() || !gate.closeOrGiveUp(Interrupts::requested)) {
-                live.resume();
-                return false;
-            }
-            suspended = true;
-        }
-        if (flush) {
-            SUSPEND_FLUSH.set(true);
-            try {
-                live.flush();
-            } finally {
-                SUSPEND_FLUSH.remove();
-            }
-        }
-        return true;
+        return slots.suspend(flush);
     }
 
-    /**
-     * Swaps in the inactive table if there is one, then reopens the gate. As in device-mapper,
-     * the old table is closed and the new one resumed before any I/O reaches it: a mirror's log,
-     * for one, is marked in use by the new table's resume before a write can land on a leg.
-     */
+    /** Swaps in the inactive table if there is one and reopens the gate; a swap raises the event. */
     void resume() {
-        Table old = null;
-        if (inactive != null) {
-            if (!suspended) {
-                live.presuspend();
-                gate.close();
-                suspended = true;
-            }
-            old = live;
-            live = inactive;
-            inactive = null;
-        }
-        if (old != null) {
-            old.close();
-        }
-        live.resume();
-        suspended = false;
-        gate.open();
-        if (old != null) {
+        if (slots.resume()) {
             raiseEvent();
         }
     }
 
     /** Reopens the gate without swapping tables: undoes a suspend whose flush failed. */
     void cancelSuspend() {
-        live.resume();
-        suspended = false;
-        gate.open();
+        slots.cancelSuspend();
     }
 
     /**
@@ -334,35 +287,17 @@ public final class MappedDevice implements BlockDevice {
 
     /** Puts {@code table} in the inactive slot, closing any table it replaces. */
     void load(Table table) {
-        if (inactive != null) {
-            inactive.close();
-        }
-        inactive = table;
+        slots.load(table);
     }
 
     boolean clear() {
-        if (inactive == null) {
-            return false;
-        }
-        inactive.close();
-        inactive = null;
-        return true;
+        return slots.clear();
     }
 
     /** Fails waiting and new I/O, drains what is in flight, and closes both tables. */
     void destroy() {
         removed = true;
-        if (!suspended) {
-            live.presuspend();
-        }
-        gate.open();
-        gate.close();
-        // Open again: I/O that comes later (a stale handle, a forced remove) must fail on
-        // `removed`, not wait forever at a gate nobody will open.
-        gate.open();
-        suspended = false;
-        clear();
-        live.close();
+        slots.close();
     }
 
     // ---- events ----
