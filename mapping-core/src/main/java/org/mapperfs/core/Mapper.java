@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The registry of mapped devices and the operations of dmsetup on them. It knows which device
- * uses which: a device another one uses cannot be removed, and no table may make a cycle.
+ * uses which (its {@code DeviceGraph}): a device another one uses cannot be removed, and no table
+ * may make a cycle.
  *
  * <p>Locking: registry changes and table builds hold {@code this}; suspend and resume hold only
  * the device's own {@code control} lock, so that draining one device's I/O (which may wait on a
@@ -45,6 +46,7 @@ public final class Mapper implements AutoCloseable {
     private final TargetRegistry registry;
     private final ConcurrentSkipListMap<String, MappedDevice> devices = new ConcurrentSkipListMap<>();
     private final TableBuilder tables;
+    private final DeviceGraph graph = new DeviceGraph(devices);
 
     /**
      * A mapper with no devices.
@@ -507,20 +509,7 @@ public final class Mapper implements AutoCloseable {
      * @return the names of the devices stacked directly on it; empty if none
      */
     public synchronized List<String> users(MappedDevice device) {
-        List<String> users = new ArrayList<>();
-        for (MappedDevice other : devices.values()) {
-            if (other != device && usesDirectly(other, device)) {
-                users.add(other.name());
-            }
-        }
-        return users;
-    }
-
-    private static boolean usesDirectly(MappedDevice upper, MappedDevice lower) {
-        if (upper.liveTable().devices().contains(lower)) {
-            return true;
-        }
-        return upper.inactiveTable().map(t -> t.devices().contains(lower)).orElse(false);
+        return graph.users(device);
     }
 
     /**

@@ -16,7 +16,7 @@ import org.mapperfs.core.nbd.NbdUri;
  * argument: an NBD URI is a remote export, connected or shared ({@link RemoteDevices}); a device
  * name, or a path in the device directory, is a mapped device of the mapper's; anything else is
  * a backing file, opened or shared ({@link BackingFiles}). It refuses a table that names its own
- * device or would make a cycle. The files and exports a table holds are let go when it closes.
+ * device or would make a cycle (asking {@link DeviceGraph}). The files and exports a table holds are let go when it closes.
  *
  * <p>Separate from the mapper's registry and verbs. They call {@link #connectRemotes} before
  * taking the mapper's lock (a slow server holds up only that command) and {@link #build} with it
@@ -36,24 +36,6 @@ final class TableBuilder {
         this.remotes = remotes;
         this.deviceDirectory = deviceDirectory;
         this.devices = devices;
-    }
-
-    /** True if {@code from} reaches {@code target} through live or inactive tables. */
-    private static boolean reaches(MappedDevice from, String target) {
-        if (from.name().equals(target)) {
-            return true;
-        }
-        List<Table> tables = new ArrayList<>(2);
-        tables.add(from.liveTable());
-        from.inactiveTable().ifPresent(tables::add);
-        for (Table table : tables) {
-            for (BlockDevice lower : table.devices()) {
-                if (lower instanceof MappedDevice m && reaches(m, target)) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 
     /**
@@ -111,7 +93,7 @@ final class TableBuilder {
             if (lower == null) {
                 throw new TableException("'" + arg + "': no such device or file");
             }
-            if (reaches(lower, self)) {
+            if (DeviceGraph.reaches(lower, self)) {
                 throw new TableException("'" + arg + "' uses " + self + ": the table would make a cycle");
             }
             return lower;
