@@ -14,12 +14,13 @@ import org.slf4j.LoggerFactory;
  * outside it. Changes are committed at a flush, a message, a suspend, and once a second, as the
  * kernel commits them.
  *
- * <p>Modes as the kernel's ({@link PoolMode}): a metadata operation that fails (an I/O error, a
- * damaged block, a commit that cannot be written) aborts the transaction, reopens the metadata
- * at the last commit, marks it {@code needs_check} and leaves the pool read-only: reads go on,
- * and so do writes to mapped, unshared blocks. A pool opened with {@code needs_check} set stays
- * read-only until the tools clear the flag. When free metadata blocks fall below the reserve,
- * no new blocks are given out until a reload grows the metadata device.
+ * <p>Modes as the kernel's ({@link PoolMode}, kept by {@link PoolModes}): a metadata operation
+ * that fails (an I/O error, a damaged block, a commit that cannot be written) aborts the
+ * transaction, reopens the metadata at the last commit, marks it {@code needs_check} and leaves
+ * the pool read-only: reads go on, and so do writes to mapped, unshared blocks. A pool opened
+ * with {@code needs_check} set stays read-only until the tools clear the flag. When free
+ * metadata blocks fall below the reserve, no new blocks are given out until a reload grows the
+ * metadata device.
  */
 final class Pool {
     private static final Logger log = LoggerFactory.getLogger(Pool.class);
@@ -34,14 +35,10 @@ final class Pool {
     private final Object lock = new Object();
     private final Thread committer;
     private ThinMetadata md;
-    private PoolMode mode = PoolMode.WRITE;
-    /** Why the pool left write mode, for errors and the log. */
-    private String reason;
-    /** The transaction was aborted: blocks handed out before belong to metadata that is gone. */
-    private boolean aborted;
     private volatile BlockDevice dataDevice;
     private volatile PoolOptions options;
     private final SpaceWatch space;
+    private final PoolModes modes;
     /** Metadata changed since the last commit. */
     private boolean dirty;
     /** Data written since the data device's last flush (set after each write lands). */
@@ -54,11 +51,7 @@ final class Pool {
         this.blockBytes = blockSectors * 512L;
         this.md = md;
         this.space = new SpaceWatch(metadata.name());
-        if (md.needsCheck()) {
-            mode = PoolMode.READ_ONLY;
-            reason = "its metadata needs checking (thin_check --clear-needs-check-flag once repaired)";
-            log.warn("thin-pool {}: read-only: {}", metadata.name(), reason);
-        }
+        this.modes = new PoolModes(metadata.name(), space, md.needsCheck());
         this.committer = new Thread(this::commitPeriodically, "thin-pool-commit");
         committer.setDaemon(true);
         committer.start();
@@ -102,7 +95,7 @@ final class Pool {
             options = o;
             dataDevice = data;
             space.rearm(events);
-            if (mode == PoolMode.FAIL || md.needsCheck()) {
+            if (modes.failed() || md.needsCheck()) {
                 return;
             }
             try {
@@ -112,9 +105,7 @@ final class Pool {
                     md.growData(blocks);
                     dirty = false;
                     log.info("thin-pool {}: data grown to {} blocks", metadataDevice.name(), blocks);
-                    if (mode == PoolMode.OUT_OF_DATA_SPACE) {
-                        mode = PoolMode.WRITE;
-                    }
+                    modes.dataGrown();
                     lock.notifyAll();
                 }
                 long metaBlocks = metadataDevice.size() / 4096;
@@ -122,10 +113,7 @@ final class Pool {
                     md.growMetadata(metaBlocks);
                     dirty = false;
                     log.info("thin-pool {}: metadata grown to {} blocks", metadataDevice.name(), md.metadataBlocks());
-                    if (mode == PoolMode.OUT_OF_METADATA_SPACE && !space.metadataShort(md)) {
-                        mode = PoolMode.WRITE;
-                        reason = null;
-                    }
+                    modes.metadataGrown(md);
                 }
             } catch (IOException | RuntimeException e) {
                 metadataFailed(e);
@@ -137,7 +125,7 @@ final class Pool {
     /** A block's mapping, or null; a metadata failure fails the request (and the transaction). */
     ThinMetadata.Mapping lookup(long dev, long block) throws IOException {
         synchronized (lock) {
-            checkUsable();
+            modes.checkUsable();
             try {
                 return md.lookup(dev, block);
             } catch (IOException | RuntimeException e) {
@@ -163,13 +151,13 @@ final class Pool {
 
     ThinMetadata.Details details(long dev) {
         synchronized (lock) {
-            return mode == PoolMode.FAIL ? null : md.details(dev);
+            return modes.failed() ? null : md.details(dev);
         }
     }
 
     long highestMapped(long dev) throws IOException {
         synchronized (lock) {
-            checkUsable();
+            modes.checkUsable();
             return md.highestMapped(dev);
         }
     }
@@ -181,7 +169,7 @@ final class Pool {
      */
     long allocate() throws IOException {
         synchronized (lock) {
-            checkProvisioning();
+            modes.checkProvisioning(options, md);
             long d = md.allocateData();
             if (d < 0 && dirty) {
                 commitLocked(false);
@@ -189,11 +177,7 @@ final class Pool {
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(NO_SPACE_TIMEOUT_SECONDS);
             while (d < 0) {
-                if (mode == PoolMode.WRITE) {
-                    mode = PoolMode.OUT_OF_DATA_SPACE;
-                    log.warn("thin-pool {}: out of data space ({} blocks)", metadataDevice.name(), md.dataBlocks());
-                    space.raise();
-                }
+                modes.outOfDataSpace(md.dataBlocks());
                 if (options.errorIfNoSpace()) {
                     throw new IOException("thin-pool " + metadataDevice.name() + ": out of data space");
                 }
@@ -208,7 +192,7 @@ final class Pool {
                     Thread.currentThread().interrupt();
                     throw new IOException("interrupted while waiting for data space", e);
                 }
-                checkProvisioning();
+                modes.checkProvisioning(options, md);
                 d = md.allocateData();
             }
             dirty = true;
@@ -223,7 +207,7 @@ final class Pool {
      */
     int allocateUpTo(long[] out, int want) throws IOException {
         synchronized (lock) {
-            checkProvisioning();
+            modes.checkProvisioning(options, md);
             int got = 0;
             while (got < want) {
                 long d = md.allocateData();
@@ -243,9 +227,7 @@ final class Pool {
     /** Maps {@code count} blocks from {@code first} on to {@code data}'s blocks, under one lock. */
     void mapRun(long dev, long first, long[] data, int count) throws IOException {
         synchronized (lock) {
-            if (aborted) {
-                throw new IOException("thin-pool " + metadataDevice.name() + " is read-only: " + reason);
-            }
+            modes.checkMapping();
             try {
                 for (int i = 0; i < count; i++) {
                     md.map(dev, first + i, data[i]);
@@ -260,7 +242,7 @@ final class Pool {
     /** Gives back a block from {@link #allocate} or {@link #unmap} that no mapping took. */
     void releaseBlock(long d) {
         synchronized (lock) {
-            if (aborted) {
+            if (modes.aborted()) {
                 return; // handed out by the metadata the abort threw away
             }
             md.releaseData(d);
@@ -270,9 +252,7 @@ final class Pool {
 
     void map(long dev, long block, long d) throws IOException {
         synchronized (lock) {
-            if (aborted) {
-                throw new IOException("thin-pool " + metadataDevice.name() + " is read-only: " + reason);
-            }
+            modes.checkMapping();
             try {
                 md.map(dev, block, d);
             } catch (IOException | RuntimeException e) {
@@ -290,8 +270,8 @@ final class Pool {
      */
     long unmap(long dev, long block) throws IOException {
         synchronized (lock) {
-            checkUsable();
-            if (mode.compareTo(PoolMode.OUT_OF_METADATA_SPACE) >= 0 || options != null && options.readOnly()) {
+            modes.checkUsable();
+            if (!modes.unmaps(options)) {
                 return -1;
             }
             try {
@@ -311,36 +291,6 @@ final class Pool {
         }
     }
 
-    private void checkUsable() throws IOException {
-        if (mode == PoolMode.FAIL) {
-            throw new IOException("thin-pool " + metadataDevice.name() + " failed: " + reason);
-        }
-    }
-
-    /** A new block may be given out: the pool is writable and has metadata space to spare. */
-    private void checkProvisioning() throws IOException {
-        checkUsable();
-        if (options != null && options.readOnly()) {
-            throw new IOException("thin-pool " + metadataDevice.name() + " is read-only (read_only)");
-        }
-        if (mode == PoolMode.WRITE || mode == PoolMode.OUT_OF_DATA_SPACE) {
-            checkMetadataSpace();
-        }
-        if (mode.compareTo(PoolMode.OUT_OF_METADATA_SPACE) >= 0) {
-            throw new IOException("thin-pool " + metadataDevice.name() + " is read-only: " + reason);
-        }
-    }
-
-    private void checkMetadataSpace() {
-        if (space.metadataShort(md) && mode.compareTo(PoolMode.OUT_OF_METADATA_SPACE) < 0) {
-            mode = PoolMode.OUT_OF_METADATA_SPACE;
-            reason = "out of metadata space (" + SpaceWatch.freeMetadata(md) + " of " + md.metadataBlocks()
-                    + " blocks free); grow the metadata device and reload the pool";
-            log.error("thin-pool {}: {}", metadataDevice.name(), reason);
-            space.raise();
-        }
-    }
-
     /**
      * A metadata operation failed: aborts the transaction (the metadata reopened at the last
      * commit), marks it needs_check, and leaves the pool read-only; if even that fails, the
@@ -351,24 +301,17 @@ final class Pool {
             return r; // turned down, nothing changed
         }
         String what = e.getMessage() == null ? e.toString() : e.getMessage().replace("thin metadata: ", "");
-        if (mode == PoolMode.FAIL || aborted) {
+        if (!modes.abort(what)) {
             return new IOException("thin-pool " + metadataDevice.name() + ": " + what, e);
         }
-        log.error("thin-pool {}: a metadata operation failed ({}); aborting the transaction", metadataDevice.name(),
-                what);
-        aborted = true;
         dirty = false;
         lock.notifyAll();
         try {
             md = ThinMetadata.open(metadataDevice, blockSectors, 0);
             md.markNeedsCheck();
-            mode = PoolMode.READ_ONLY;
-            reason = "a metadata operation failed (" + what + "); the metadata needs checking";
-            log.error("thin-pool {}: read-only, needs_check set", metadataDevice.name());
+            modes.readOnly(what);
         } catch (IOException | RuntimeException again) {
-            mode = PoolMode.FAIL;
-            reason = what + ", and the abort failed too: " + again.getMessage();
-            log.error("thin-pool {}: failed: {}", metadataDevice.name(), reason);
+            modes.fail(what, again);
         }
         return new IOException("thin-pool " + metadataDevice.name() + ": " + what, e);
     }
@@ -392,7 +335,7 @@ final class Pool {
      * page cache, as writes to any file stay there until a flush asks for them.
      */
     private void commitLocked(boolean requested) throws IOException {
-        checkUsable();
+        modes.checkUsable();
         if (!dirty && !requested) {
             return;
         }
@@ -409,19 +352,14 @@ final class Pool {
             throw metadataFailed(e);
         }
         dirty = false;
-        if (mode == PoolMode.WRITE || mode == PoolMode.OUT_OF_DATA_SPACE) {
-            checkMetadataSpace();
-        }
+        modes.checkMetadataSpace(md);
     }
 
     /** Runs a metadata message under the lock, and commits it. */
     void message(MetadataChange change) throws IOException {
         synchronized (lock) {
-            checkUsable();
-            if (!mode.takesMessages() || options != null && options.readOnly()) {
-                throw new IOException("the pool is read-only and takes no messages"
-                        + (reason == null ? "" : ": " + reason));
-            }
+            modes.checkUsable();
+            modes.checkMessages(options);
             try {
                 change.apply(md);
             } catch (IOException | RuntimeException e) {
@@ -440,12 +378,12 @@ final class Pool {
     /** The kernel's pool status line. */
     String status() {
         synchronized (lock) {
-            if (mode == PoolMode.FAIL) {
+            if (modes.failed()) {
                 return "Fail";
             }
             long metaTotal = md.metadataBlocks();
             PoolOptions o = options;
-            String word = o != null && o.readOnly() ? "ro" : mode.word;
+            String word = o != null && o.readOnly() ? "ro" : modes.mode().word;
             long metaUsed = Math.min(metaTotal, md.usedMetadataBlocks() + SpaceWatch.metadataReserve(md));
             return md.transactionId() + " " + metaUsed + "/" + metaTotal + " " + md.usedDataBlocks() + "/"
                     + md.dataBlocks() + " " + (md.heldRoot() == 0 ? "-" : Long.toString(md.heldRoot())) + " " + word + " "
@@ -460,7 +398,7 @@ final class Pool {
             try {
                 Thread.sleep(COMMIT_EVERY_MILLIS);
                 synchronized (lock) {
-                    if (mode != PoolMode.FAIL) {
+                    if (!modes.failed()) {
                         commitLocked(false);
                     }
                 }
