@@ -375,21 +375,10 @@ final class Pool {
         void apply(ThinMetadata md) throws IOException;
     }
 
-    /** The kernel's pool status line. */
+    /** The kernel's pool status line ({@link PoolStatus}), read under the lock. */
     String status() {
         synchronized (lock) {
-            if (modes.failed()) {
-                return "Fail";
-            }
-            long metaTotal = md.metadataBlocks();
-            PoolOptions o = options;
-            String word = o != null && o.readOnly() ? "ro" : modes.mode().word;
-            long metaUsed = Math.min(metaTotal, md.usedMetadataBlocks() + SpaceWatch.metadataReserve(md));
-            return md.transactionId() + " " + metaUsed + "/" + metaTotal + " " + md.usedDataBlocks() + "/"
-                    + md.dataBlocks() + " " + (md.heldRoot() == 0 ? "-" : Long.toString(md.heldRoot())) + " " + word + " "
-                    + (o == null ? "discard_passdown" : o.discardWord()) + " "
-                    + (o != null && o.errorIfNoSpace() ? "error_if_no_space" : "queue_if_no_space") + " "
-                    + (md.needsCheck() ? "needs_check" : "-") + " " + SpaceWatch.metadataLowWater(md);
+            return PoolStatus.line(md, modes.mode(), options);
         }
     }
 
