@@ -11,9 +11,9 @@ import org.mapperfs.core.BlockDevice;
 /**
  * A thin pool's metadata in the kernel's format: the devices (their details tree), each device's
  * mappings from virtual to data blocks (a two-level tree: device id, then virtual block; a value
- * is the data block shifted left 24 bits and the time it was written), and both space maps.
- * Changes build a transaction that {@link #commit} makes durable at once; until then the last
- * commit is what a crash leaves. Not thread-safe: the pool serializes its calls.
+ * is the data block shifted left 24 bits and the time it was written; {@code MappingTree}), and
+ * both space maps. Changes build a transaction that {@link #commit} makes durable at once; until
+ * then the last commit is what a crash leaves. Not thread-safe: the pool serializes its calls.
  */
 public final class ThinMetadata {
     /** The largest device id (24 bits). */
@@ -63,8 +63,7 @@ public final class ThinMetadata {
     private final DataSpace data;
     private final SpaceMaps spaceMaps;
     private final Btree details;
-    private final Btree top;
-    private final Btree mappings;
+    private final MappingTree mappings;
     private final int dataBlockSectors;
     private final Map<Long, Details> devices = new TreeMap<>();
     private final Set<Long> changed = new TreeSet<>();
@@ -73,7 +72,6 @@ public final class ThinMetadata {
     private int time;
     private long transactionId;
     private long heldRoot;
-    private long mappingRoot;
     private long detailsRoot;
     /** The superblock of the last commit. */
     private Superblock committed;
@@ -84,38 +82,7 @@ public final class ThinMetadata {
         this.spaceMaps = new SpaceMaps(meta);
         this.dataBlockSectors = dataBlockSectors;
         this.details = new Btree(meta, Btree.plain(DETAILS_SIZE));
-        this.mappings = new Btree(meta, new Btree.Values() {
-            @Override
-            public int size() {
-                return 8;
-            }
-
-            @Override
-            public void inc(byte[] value) {
-                data.inc(Mapping.of(Blocks.le(value).getLong(0)).dataBlock());
-            }
-
-            @Override
-            public void dec(byte[] value) {
-                data.dec(Mapping.of(Blocks.le(value).getLong(0)).dataBlock());
-            }
-        });
-        this.top = new Btree(meta, new Btree.Values() {
-            @Override
-            public int size() {
-                return 8;
-            }
-
-            @Override
-            public void inc(byte[] value) {
-                meta.inc(Blocks.le(value).getLong(0));
-            }
-
-            @Override
-            public void dec(byte[] value) throws IOException {
-                mappings.delete(Blocks.le(value).getLong(0));
-            }
-        });
+        this.mappings = new MappingTree(meta, data);
     }
 
     /**
@@ -154,7 +121,7 @@ public final class ThinMetadata {
     }
 
     private void format() throws IOException {
-        mappingRoot = top.empty();
+        mappings.format();
         detailsRoot = details.empty();
         commit();
     }
@@ -165,7 +132,7 @@ public final class ThinMetadata {
         time = sb.time();
         transactionId = sb.transactionId();
         heldRoot = sb.heldRoot();
-        mappingRoot = sb.mappingRoot();
+        mappings.load(sb.mappingRoot());
         detailsRoot = sb.detailsRoot();
         long[] bitmaps = spaceMaps.readMetadata(sb.metadataSpace());
         spaceMaps.readData(sb.dataSpace(), data);
@@ -186,7 +153,7 @@ public final class ThinMetadata {
         spaceMaps.release(layout);
         Superblock.SpaceMapRoot[] roots = new Superblock.SpaceMapRoot[2];
         layout = spaceMaps.write(data, roots);
-        Superblock sb = new Superblock(flags, time, transactionId, heldRoot, roots[0], roots[1], mappingRoot,
+        Superblock sb = new Superblock(flags, time, transactionId, heldRoot, roots[0], roots[1], mappings.root(),
                 detailsRoot, dataBlockSectors, meta.blocks());
         meta.commit(sb.encode());
         data.committed();
@@ -271,10 +238,10 @@ public final class ThinMetadata {
         commit();
         long copy = meta.allocate(Blocks.SUPERBLOCK_SALT);
         Superblock.SpaceMapRoot none = new Superblock.SpaceMapRoot(0, 0, 0, 0);
-        byte[] bytes = new Superblock(flags, time, transactionId, 0, none, none, mappingRoot, detailsRoot,
+        byte[] bytes = new Superblock(flags, time, transactionId, 0, none, none, mappings.root(), detailsRoot,
                 dataBlockSectors, meta.blocks()).encode(copy);
         System.arraycopy(bytes, 0, meta.writable(copy), 0, Blocks.SIZE);
-        meta.inc(mappingRoot);
+        meta.inc(mappings.root());
         meta.inc(detailsRoot);
         heldRoot = copy;
     }
@@ -285,7 +252,7 @@ public final class ThinMetadata {
             throw new Refused("no metadata snapshot is held");
         }
         Superblock held = Superblock.decode(meta.read(heldRoot), heldRoot);
-        top.delete(held.mappingRoot());
+        mappings.release(held.mappingRoot());
         details.delete(held.detailsRoot());
         meta.dec(heldRoot);
         heldRoot = 0;
@@ -309,30 +276,22 @@ public final class ThinMetadata {
     }
 
     private long subtree(long id) throws IOException {
-        byte[] v = top.lookup(mappingRoot, id);
-        if (v == null || !devices.containsKey(id)) {
+        long root = mappings.subtree(id);
+        if (!devices.containsKey(id)) {
             throw new Refused("no device " + id);
         }
-        return Blocks.le(v).getLong(0);
+        return root;
     }
 
-    /**
-     * Device {@code id}'s subtree root, about to change. While a metadata snapshot holds the top
-     * tree, the path to the device is copied first, so that the copy counts the subtree root as
-     * shared (as a single two-level tree would) and changing it copies it too.
-     */
+    /** Device {@code id}'s subtree root, about to change ({@link MappingTree#own}). */
     private long ownPath(long id) throws IOException {
-        long root = subtree(id);
-        if (heldRoot != 0) {
-            mappingRoot = top.insert(mappingRoot, id, Node.le64(root), false);
-        }
-        return root;
+        return mappings.own(id, subtree(id), heldRoot != 0);
     }
 
     /** {@code create_thin}: an empty device. */
     public void createThin(long id) throws IOException {
         checkNew(id);
-        mappingRoot = top.insert(mappingRoot, id, Node.le64(mappings.empty()));
+        mappings.create(id);
         devices.put(id, new Details(0, transactionId, time, time));
         changed.add(id);
     }
@@ -340,9 +299,7 @@ public final class ThinMetadata {
     /** {@code create_snap}: a device sharing every block of {@code origin}'s, which is marked snapshotted. */
     public void createSnap(long id, long origin) throws IOException {
         checkNew(id);
-        long root = subtree(origin);
-        meta.inc(root); // the whole tree is shared: one more reference to its root
-        mappingRoot = top.insert(mappingRoot, id, Node.le64(root));
+        mappings.share(id, subtree(origin));
         time++;
         Details o = devices.get(origin);
         devices.put(id, new Details(o.mappedBlocks(), transactionId, time, time));
@@ -354,15 +311,14 @@ public final class ThinMetadata {
     /** {@code delete}: the device's mappings go; blocks no one else maps become free. */
     public void delete(long id) throws IOException {
         subtree(id);
-        mappingRoot = top.remove(mappingRoot, id);
+        mappings.remove(id);
         devices.remove(id);
         changed.add(id);
     }
 
     /** The mapping of {@code block} of device {@code id}, or null. */
     public Mapping lookup(long id, long block) throws IOException {
-        byte[] v = mappings.lookup(subtree(id), block);
-        return v == null ? null : Mapping.of(Blocks.le(v).getLong(0));
+        return mappings.lookup(subtree(id), block);
     }
 
     /** Whether a mapping is shared: its device was snapshotted since it was made. */
@@ -390,13 +346,7 @@ public final class ThinMetadata {
      * at the current time; a mapping it replaces is released.
      */
     public void map(long id, long block, long dataBlock) throws IOException {
-        long root = ownPath(id);
-        boolean fresh = mappings.lookup(root, block) == null;
-        long newRoot = mappings.insert(root, block, Node.le64(new Mapping(dataBlock, time).value()));
-        if (newRoot != root) {
-            mappingRoot = top.insert(mappingRoot, id, Node.le64(newRoot), false);
-        }
-        if (fresh) {
+        if (mappings.map(id, ownPath(id), block, new Mapping(dataBlock, time))) {
             Details d = devices.get(id);
             devices.put(id, new Details(d.mappedBlocks() + 1, d.transactionId(), d.creationTime(),
                     d.snapshottedTime()));
@@ -406,24 +356,20 @@ public final class ThinMetadata {
 
     /** Removes {@code block}'s mapping, if any (a discard); returns the data block it had, or -1. */
     public long unmap(long id, long block) throws IOException {
-        byte[] v = mappings.lookup(subtree(id), block);
-        if (v == null) {
+        Mapping m = mappings.lookup(subtree(id), block);
+        if (m == null) {
             return -1;
         }
-        long root = ownPath(id);
-        long newRoot = mappings.remove(root, block);
-        if (newRoot != root) {
-            mappingRoot = top.insert(mappingRoot, id, Node.le64(newRoot), false);
-        }
+        mappings.unmap(id, ownPath(id), block);
         Details d = devices.get(id);
         devices.put(id, new Details(d.mappedBlocks() - 1, d.transactionId(), d.creationTime(), d.snapshottedTime()));
         changed.add(id);
-        return Mapping.of(Blocks.le(v).getLong(0)).dataBlock();
+        return m.dataBlock();
     }
 
     /** The highest mapped block of device {@code id}, or -1. */
     public long highestMapped(long id) throws IOException {
-        return mappings.lastKey(subtree(id));
+        return mappings.lastBlock(subtree(id));
     }
 
     /** Grows the data space map to {@code blocks} (a larger data device) and commits. */
@@ -441,7 +387,7 @@ public final class ThinMetadata {
 
     /** Every mapping of device {@code id}, in block order (for dumps and tests). */
     public void forEachMapping(long id, MappingVisitor visitor) throws IOException {
-        mappings.walk(subtree(id), (key, value) -> visitor.visit(key, Mapping.of(Blocks.le(value).getLong(0))));
+        mappings.walk(subtree(id), visitor);
     }
 
     /** Receives a device's mappings. */
