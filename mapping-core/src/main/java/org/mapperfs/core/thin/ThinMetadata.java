@@ -2,23 +2,21 @@ package org.mapperfs.core.thin;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
 import org.mapperfs.core.BlockDevice;
 
 /**
- * A thin pool's metadata in the kernel's format: the devices (their details tree), each device's
- * mappings from virtual to data blocks (a two-level tree: device id, then virtual block; a value
- * is the data block shifted left 24 bits and the time it was written; {@code MappingTree}), and
- * both space maps. Changes build a transaction that {@link #commit} makes durable at once; until
- * then the last commit is what a crash leaves. Not thread-safe: the pool serializes its calls.
+ * A thin pool's metadata in the kernel's format: the devices (their details tree, {@code
+ * DetailsTree}), each device's mappings from virtual to data blocks (a two-level tree: device id,
+ * then virtual block; a value is the data block shifted left 24 bits and the time it was
+ * written; {@code MappingTree}), and both space maps. Changes build a transaction that {@link
+ * #commit} makes durable at once; until then the last commit is what a crash leaves. Not
+ * thread-safe: the pool serializes its calls.
  */
 public final class ThinMetadata {
     /** The largest device id (24 bits). */
     public static final long MAX_DEVICE_ID = (1 << 24) - 1;
-    private static final int DETAILS_SIZE = 24;
+    static final int DETAILS_SIZE = 24;
 
     /** What the pool keeps of a thin device. */
     public record Details(long mappedBlocks, long transactionId, int creationTime, int snapshottedTime) {
@@ -62,17 +60,14 @@ public final class ThinMetadata {
     private final MetaSpace meta;
     private final DataSpace data;
     private final SpaceMaps spaceMaps;
-    private final Btree details;
+    private final DetailsTree details;
     private final MappingTree mappings;
     private final int dataBlockSectors;
-    private final Map<Long, Details> devices = new TreeMap<>();
-    private final Set<Long> changed = new TreeSet<>();
     private SpaceMaps.Layout layout;
     private int flags;
     private int time;
     private long transactionId;
     private long heldRoot;
-    private long detailsRoot;
     /** The superblock of the last commit. */
     private Superblock committed;
 
@@ -81,7 +76,7 @@ public final class ThinMetadata {
         this.data = new DataSpace(dataBlocks);
         this.spaceMaps = new SpaceMaps(meta);
         this.dataBlockSectors = dataBlockSectors;
-        this.details = new Btree(meta, Btree.plain(DETAILS_SIZE));
+        this.details = new DetailsTree(meta);
         this.mappings = new MappingTree(meta, data);
     }
 
@@ -122,7 +117,7 @@ public final class ThinMetadata {
 
     private void format() throws IOException {
         mappings.format();
-        detailsRoot = details.empty();
+        details.format();
         commit();
     }
 
@@ -133,39 +128,34 @@ public final class ThinMetadata {
         transactionId = sb.transactionId();
         heldRoot = sb.heldRoot();
         mappings.load(sb.mappingRoot());
-        detailsRoot = sb.detailsRoot();
         long[] bitmaps = spaceMaps.readMetadata(sb.metadataSpace());
         spaceMaps.readData(sb.dataSpace(), data);
         data.committed();
         meta.commitLoaded();
         layout = new SpaceMaps.Layout(sb.metadataSpace().bitmapRoot(), bitmaps, sb.metadataSpace().refCountRoot(),
                 sb.dataSpace().bitmapRoot(), sb.dataSpace().refCountRoot());
-        details.walk(detailsRoot, (key, value) -> devices.put(key, Details.of(value)));
+        details.load(sb.detailsRoot());
     }
 
     /** Makes the transaction durable: the details, both space maps, then the superblock. */
     public void commit() throws IOException {
-        for (long id : changed) {
-            Details d = devices.get(id);
-            detailsRoot = d == null ? details.remove(detailsRoot, id) : details.insert(detailsRoot, id, d.bytes());
-        }
-        changed.clear();
+        details.write();
         spaceMaps.release(layout);
         Superblock.SpaceMapRoot[] roots = new Superblock.SpaceMapRoot[2];
         layout = spaceMaps.write(data, roots);
         Superblock sb = new Superblock(flags, time, transactionId, heldRoot, roots[0], roots[1], mappings.root(),
-                detailsRoot, dataBlockSectors, meta.blocks());
+                details.root(), dataBlockSectors, meta.blocks());
         meta.commit(sb.encode());
         data.committed();
         committed = sb;
     }
 
     public Set<Long> devices() {
-        return java.util.Collections.unmodifiableSet(devices.keySet());
+        return details.ids();
     }
 
     public Details details(long id) {
-        return devices.get(id);
+        return details.get(id);
     }
 
     public long transactionId() {
@@ -238,11 +228,11 @@ public final class ThinMetadata {
         commit();
         long copy = meta.allocate(Blocks.SUPERBLOCK_SALT);
         Superblock.SpaceMapRoot none = new Superblock.SpaceMapRoot(0, 0, 0, 0);
-        byte[] bytes = new Superblock(flags, time, transactionId, 0, none, none, mappings.root(), detailsRoot,
+        byte[] bytes = new Superblock(flags, time, transactionId, 0, none, none, mappings.root(), details.root(),
                 dataBlockSectors, meta.blocks()).encode(copy);
         System.arraycopy(bytes, 0, meta.writable(copy), 0, Blocks.SIZE);
         meta.inc(mappings.root());
-        meta.inc(detailsRoot);
+        meta.inc(details.root());
         heldRoot = copy;
     }
 
@@ -253,7 +243,7 @@ public final class ThinMetadata {
         }
         Superblock held = Superblock.decode(meta.read(heldRoot), heldRoot);
         mappings.release(held.mappingRoot());
-        details.delete(held.detailsRoot());
+        details.release(held.detailsRoot());
         meta.dec(heldRoot);
         heldRoot = 0;
     }
@@ -270,14 +260,14 @@ public final class ThinMetadata {
         if (id < 0 || id > MAX_DEVICE_ID) {
             throw new Refused("device id " + id + " is out of range (0 to " + MAX_DEVICE_ID + ")");
         }
-        if (devices.containsKey(id)) {
+        if (details.contains(id)) {
             throw new Refused("device " + id + " already exists");
         }
     }
 
     private long subtree(long id) throws IOException {
         long root = mappings.subtree(id);
-        if (!devices.containsKey(id)) {
+        if (!details.contains(id)) {
             throw new Refused("no device " + id);
         }
         return root;
@@ -292,8 +282,7 @@ public final class ThinMetadata {
     public void createThin(long id) throws IOException {
         checkNew(id);
         mappings.create(id);
-        devices.put(id, new Details(0, transactionId, time, time));
-        changed.add(id);
+        details.put(id, new Details(0, transactionId, time, time));
     }
 
     /** {@code create_snap}: a device sharing every block of {@code origin}'s, which is marked snapshotted. */
@@ -301,19 +290,16 @@ public final class ThinMetadata {
         checkNew(id);
         mappings.share(id, subtree(origin));
         time++;
-        Details o = devices.get(origin);
-        devices.put(id, new Details(o.mappedBlocks(), transactionId, time, time));
-        devices.put(origin, new Details(o.mappedBlocks(), o.transactionId(), o.creationTime(), time));
-        changed.add(id);
-        changed.add(origin);
+        Details o = details.get(origin);
+        details.put(id, new Details(o.mappedBlocks(), transactionId, time, time));
+        details.put(origin, new Details(o.mappedBlocks(), o.transactionId(), o.creationTime(), time));
     }
 
     /** {@code delete}: the device's mappings go; blocks no one else maps become free. */
     public void delete(long id) throws IOException {
         subtree(id);
         mappings.remove(id);
-        devices.remove(id);
-        changed.add(id);
+        details.remove(id);
     }
 
     /** The mapping of {@code block} of device {@code id}, or null. */
@@ -323,7 +309,7 @@ public final class ThinMetadata {
 
     /** Whether a mapping is shared: its device was snapshotted since it was made. */
     public boolean shared(long id, Mapping m) {
-        return devices.get(id).snapshottedTime() > m.time();
+        return details.get(id).snapshottedTime() > m.time();
     }
 
     /** A free data block for a new mapping (count 1, handed to {@link #map}); -1 when none is left. */
@@ -347,10 +333,7 @@ public final class ThinMetadata {
      */
     public void map(long id, long block, long dataBlock) throws IOException {
         if (mappings.map(id, ownPath(id), block, new Mapping(dataBlock, time))) {
-            Details d = devices.get(id);
-            devices.put(id, new Details(d.mappedBlocks() + 1, d.transactionId(), d.creationTime(),
-                    d.snapshottedTime()));
-            changed.add(id);
+            details.addMapped(id, 1);
         }
     }
 
@@ -361,9 +344,7 @@ public final class ThinMetadata {
             return -1;
         }
         mappings.unmap(id, ownPath(id), block);
-        Details d = devices.get(id);
-        devices.put(id, new Details(d.mappedBlocks() - 1, d.transactionId(), d.creationTime(), d.snapshottedTime()));
-        changed.add(id);
+        details.addMapped(id, -1);
         return m.dataBlock();
     }
 
