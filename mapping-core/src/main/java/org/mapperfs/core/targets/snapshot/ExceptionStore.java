@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.BitSet;
 import org.mapperfs.core.BlockDevice;
-import org.mapperfs.core.FileRangeSink;
 import org.mapperfs.core.Sectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * A snapshot's exception table: which origin chunks have their own copy in the COW device, and
  * where. Exceptions are added in allocation order and, for a merge, removed from the newest
  * back; {@link TransientStore} keeps them in memory only, {@link PersistentStore} in the kernel's
- * on-disk layout.
+ * on-disk layout. {@link SnapshotView} reads a snapshot through it.
  *
  * <p>Guarded by {@code this}: slots are handed out, committed (in slot order, one commit at a
  * time, for every request whose data is written: see {@link #add}), removed and invalidated under
@@ -341,66 +340,5 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
     /** Marks the store invalid in memory only (read back invalid from the device). */
     final void loadedInvalid() {
         valid = false;
-    }
-
-    /**
-     * Where the run of chunks that starts with chunk {@code c} (at byte {@code pos}, {@code
-     * mapped} as {@link #lookup} gave it) ends, at most at {@code end}: while the chunks after it
-     * lie right after it in the COW device, or, for a chunk without an exception, have none
-     * either. One read or write then covers the run.
-     */
-    final long runEnd(long c, long mapped, long pos, long end, long chunk) {
-        long runEnd = Math.min(end, (c + 1) * chunk);
-        while (runEnd < end) {
-            long next = lookup(runEnd / chunk);
-            if (mapped >= 0 ? next != mapped + (runEnd / chunk - c) : next >= 0) {
-                break;
-            }
-            runEnd = Math.min(end, runEnd + chunk);
-        }
-        return runEnd;
-    }
-
-    /**
-     * Hands the {@code length} bytes at {@code offset} to {@code sink} as one range of the COW
-     * device or of {@code origin}, where they lie in one run of chunks there ({@link
-     * BlockDevice#readRange}); false, having done nothing, where not. The caller holds the
-     * chunks' locks.
-     */
-    final boolean readRange(long offset, int length, long chunk, BlockDevice cow, BlockDevice origin,
-            FileRangeSink sink) throws IOException {
-        long c = offset / chunk;
-        long mapped = lookup(c);
-        if (runEnd(c, mapped, offset, offset + length, chunk) < offset + length) {
-            return false;
-        }
-        return mapped >= 0 ? cow.readRange(mapped * chunk + offset % chunk, length, sink)
-                : origin.readRange(offset, length, sink);
-    }
-
-    /**
-     * Reads {@code dst} at {@code offset} through the exception table: chunks with an exception
-     * come from the COW device, the others from {@code origin}. The caller holds the chunks' locks.
-     */
-    final void readThrough(ByteBuffer dst, long offset, long chunk, BlockDevice cow, BlockDevice origin)
-            throws IOException {
-        long end = offset + dst.remaining();
-        int limit = dst.limit();
-        try {
-            for (long pos = offset; pos < end; ) { // a run of chunks from the same device, in one read
-                long c = pos / chunk;
-                long mapped = lookup(c);
-                long runEnd = runEnd(c, mapped, pos, end, chunk);
-                dst.limit(dst.position() + (int) (runEnd - pos));
-                if (mapped >= 0) {
-                    cow.read(dst, mapped * chunk + pos % chunk);
-                } else {
-                    origin.read(dst, pos);
-                }
-                pos = runEnd;
-            }
-        } finally {
-            dst.limit(limit);
-        }
     }
 }

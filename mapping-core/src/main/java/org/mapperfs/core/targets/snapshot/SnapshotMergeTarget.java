@@ -39,6 +39,7 @@ public final class SnapshotMergeTarget implements Target {
     private final BlockDevice device;
     private final BlockDevice cow;
     private final ExceptionStore store;
+    private final SnapshotView view;
     private final Origin origin;
     private final DeviceEvents events;
     private final int chunk;
@@ -57,6 +58,7 @@ public final class SnapshotMergeTarget implements Target {
         this.device = device;
         this.cow = cow;
         this.store = store;
+        this.view = new SnapshotView(store, cow, device);
         this.origin = origin;
         this.events = events;
         this.chunk = store.chunkBytes;
@@ -122,7 +124,7 @@ public final class SnapshotMergeTarget implements Target {
         long end = offset + dst.remaining();
         long held = origin.locks.read(offset - offset % chunk, alignUp(end));
         try {
-            store.readThrough(dst, offset, chunk, cow, device);
+            view.read(dst, offset);
         } finally {
             origin.locks.release(held);
         }
@@ -137,7 +139,7 @@ public final class SnapshotMergeTarget implements Target {
     public boolean readRange(long offset, int length, FileRangeSink sink) throws IOException {
         long held = origin.locks.read(offset - offset % chunk, alignUp(offset + length));
         try {
-            return store.readRange(offset, length, chunk, cow, device, sink);
+            return view.readRange(offset, length, sink);
         } finally {
             origin.locks.release(held);
         }

@@ -59,6 +59,7 @@ public final class SnapshotTarget implements Target {
     private final BlockDevice originDevice;
     private final BlockDevice cow;
     private final ExceptionStore store;
+    private final SnapshotView view;
     private final Origin origin;
     private final long length;
     private final int chunk;
@@ -76,6 +77,7 @@ public final class SnapshotTarget implements Target {
         this.originDevice = originDevice;
         this.cow = cow;
         this.store = store;
+        this.view = new SnapshotView(store, cow, originDevice);
         this.origin = origin;
         this.length = length;
         this.chunk = store.chunkBytes;
@@ -188,7 +190,7 @@ public final class SnapshotTarget implements Target {
         long held = origin.locks.read(alignDown(offset), alignUp(end));
         try {
             checkValid();
-            store.readThrough(dst, offset, chunk, cow, originDevice);
+            view.read(dst, offset);
         } finally {
             origin.locks.release(held);
         }
@@ -200,7 +202,7 @@ public final class SnapshotTarget implements Target {
         long held = origin.locks.read(alignDown(offset), alignUp(offset + length));
         try {
             checkValid();
-            return store.readRange(offset, length, chunk, cow, originDevice, sink);
+            return view.readRange(offset, length, sink);
         } finally {
             origin.locks.release(held);
         }
@@ -232,7 +234,7 @@ public final class SnapshotTarget implements Target {
                 long c = pos / chunk;
                 long mapped = store.lookup(c);
                 if (mapped >= 0) { // with the chunks after it that follow it in the COW device too, in one write
-                    long runEnd = store.runEnd(c, mapped, pos, end, chunk);
+                    long runEnd = view.runEnd(c, mapped, pos, end);
                     src.limit(src.position() + (int) (runEnd - pos));
                     cow.write(src, mapped * chunk + pos % chunk);
                     pos = runEnd;

@@ -164,9 +164,10 @@ class SnapshotCommitTest {
         BlockDevice cut = new VolatileCacheDevice("cow after the cut", cowImage);
         BlockDevice originCut = new VolatileCacheDevice("origin after the cut", originImage);
         PersistentStore store = PersistentStore.open(cut, CHUNK_SECTORS, false);
+        SnapshotView view = new SnapshotView(store, cut, originCut);
         ByteBuffer block = ByteBuffer.allocate(BLOCK).order(ByteOrder.BIG_ENDIAN);
         for (int b = 0; b < BLOCKS; b++) {
-            store.readThrough(block.clear(), (long) b * BLOCK, CHUNK, cut, originCut);
+            view.read(block.clear(), (long) b * BLOCK);
             long tag = block.getLong(0);
             for (int i = 8; i < BLOCK; i += 8) {
                 assertThat(block.getLong(i)).as("%s: block %d is one write's, whole", when, b).isEqualTo(tag);
