@@ -73,13 +73,13 @@ public final class SnapshotMergeTarget implements Target {
         if (!mode.equals("P") && !mode.equals("PO")) {
             throw args.error("invalid persistent '" + mode + "': a merge needs a persistent store (P or PO)");
         }
-        int chunkSectors = SnapshotTarget.chunkSize(args);
+        int chunkSectors = StoreArgs.chunkSize(args);
         args.requireRange(device, 0, args.lengthSectors());
         if (cow == device) {
             throw args.error("the COW device is the origin");
         }
         Object owner = new Object();
-        ExceptionStore store = SnapshotTarget.openStore(args, cow, mode, chunkSectors, owner);
+        ExceptionStore store = StoreArgs.openStore(args, cow, mode, chunkSectors, owner);
         if (!store.isValid()) {
             Origin.releaseCow(cow, owner);
             throw args.error("COW device " + cow.name() + " holds an invalid snapshot: nothing can be merged");
@@ -106,12 +106,12 @@ public final class SnapshotMergeTarget implements Target {
 
     @Override
     public String status() {
-        return failed ? "Merge failed" : SnapshotTarget.usage(store);
+        return failed ? "Merge failed" : StoreStatus.line(store);
     }
 
     @Override
     public Map<String, Object> statusFields() {
-        return failed ? Fields.of("state", "merge_failed") : SnapshotTarget.usageFields(store);
+        return failed ? Fields.of("state", "merge_failed") : StoreStatus.fields(store);
     }
 
     /** True once every exception is back in the origin. */

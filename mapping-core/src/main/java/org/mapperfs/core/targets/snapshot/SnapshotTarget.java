@@ -5,14 +5,8 @@ import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.mapperfs.core.BlockDevice;
 import org.mapperfs.core.FileRangeSink;
-import org.mapperfs.core.Fields;
-import org.mapperfs.core.Sectors;
 import org.mapperfs.core.TableException;
 import org.mapperfs.core.Target;
 import org.mapperfs.core.TargetArgs;
@@ -49,12 +43,6 @@ import org.slf4j.LoggerFactory;
 public final class SnapshotTarget implements Target {
     static final String SYNTAX = "snapshot <origin> <COW device> <P|PO|N> <chunksize>";
     private static final Logger log = LoggerFactory.getLogger(SnapshotTarget.class);
-    private static final long COMMIT_EVERY_MILLIS = 1_000;
-    private static final ScheduledExecutorService COMMITTER = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "snapshot-commit");
-        t.setDaemon(true);
-        return t;
-    });
 
     private final BlockDevice originDevice;
     private final BlockDevice cow;
@@ -67,9 +55,7 @@ public final class SnapshotTarget implements Target {
     private final Object owner;
     private boolean closed;
     /** The periodic commit, where the store defers commits; null otherwise. */
-    private ScheduledFuture<?> periodic;
-    /** Suspended: the periodic commit waits for the resume. */
-    private volatile boolean paused;
+    private PeriodicCommit periodic;
 
     private SnapshotTarget(BlockDevice originDevice, BlockDevice cow, ExceptionStore store, Origin origin, long length,
             Object owner) {
@@ -91,50 +77,20 @@ public final class SnapshotTarget implements Target {
         if (!mode.equals("P") && !mode.equals("PO") && !mode.equals("N")) {
             throw args.error("invalid persistent? '" + mode + "': must be P, PO or N");
         }
-        int chunkSectors = chunkSize(args);
+        int chunkSectors = StoreArgs.chunkSize(args);
         args.requireRange(originDevice, 0, args.lengthSectors());
         if (cow == originDevice) {
             throw args.error("the COW device is the origin");
         }
         Object owner = new Object();
-        ExceptionStore store = openStore(args, cow, mode, chunkSectors, owner);
+        ExceptionStore store = StoreArgs.openStore(args, cow, mode, chunkSectors, owner);
         Origin origin = Origin.acquire(originDevice);
         SnapshotTarget target = new SnapshotTarget(originDevice, cow, store, origin, args.lengthBytes(), owner);
         origin.register(target);
         if (store.defersCommits()) {
-            target.periodic = COMMITTER.scheduleWithFixedDelay(target::commitPeriodically, COMMIT_EVERY_MILLIS,
-                    COMMIT_EVERY_MILLIS, TimeUnit.MILLISECONDS);
+            target.periodic = new PeriodicCommit(target::commitPeriodically);
         }
         return target;
-    }
-
-    /** Parses {@code <chunksize>}: a power of two, 8 to 1024 sectors. */
-    static int chunkSize(TargetArgs args) throws TableException {
-        int sectors = args.nextInt("chunksize", 8, 1024);
-        if (Integer.bitCount(sectors) != 1) {
-            throw args.error("invalid chunksize " + sectors + ": must be a power of two");
-        }
-        return sectors;
-    }
-
-    /** Claims {@code cow} for {@code owner} and opens its store; releases the claim if that fails. */
-    static ExceptionStore openStore(TargetArgs args, BlockDevice cow, String mode, int chunkSectors, Object owner)
-            throws TableException {
-        if (!Origin.claimCow(cow, owner)) {
-            throw args.error("COW device " + cow.name() + " is in use by another snapshot or merge");
-        }
-        try {
-            if (mode.equals("N")) {
-                if (cow.size() < Sectors.toBytes(chunkSectors)) {
-                    throw new IOException(cow.name() + " is smaller than one chunk");
-                }
-                return new TransientStore(cow, chunkSectors);
-            }
-            return PersistentStore.open(cow, chunkSectors, mode.equals("PO"));
-        } catch (IOException e) {
-            Origin.releaseCow(cow, owner);
-            throw args.error("COW device: " + e.getMessage());
-        }
     }
 
     int chunkBytes() {
@@ -157,30 +113,12 @@ public final class SnapshotTarget implements Target {
 
     @Override
     public String status() {
-        return usage(store);
-    }
-
-    /** dm's status of a snapshot or merge: usage, {@code Invalid}, or {@code Overflow} for {@code PO}. */
-    static String usage(ExceptionStore store) {
-        if (!store.isValid()) {
-            return store.overflowed() && store.mode().equals("PO") ? "Overflow" : "Invalid";
-        }
-        long[] u = store.usage();
-        return u[0] + "/" + u[1] + " " + u[2];
+        return StoreStatus.line(store);
     }
 
     @Override
     public Map<String, Object> statusFields() {
-        return usageFields(store);
-    }
-
-    /** {@link #usage} as named fields: the state, and the sectors used when the store is valid. */
-    static Map<String, Object> usageFields(ExceptionStore store) {
-        if (!store.isValid()) {
-            return Fields.of("state", store.overflowed() && store.mode().equals("PO") ? "overflow" : "invalid");
-        }
-        long[] u = store.usage();
-        return Fields.of("state", "valid", "allocated_sectors", u[0], "total_sectors", u[1], "metadata_sectors", u[2]);
+        return StoreStatus.fields(store);
     }
 
     @Override
@@ -375,8 +313,9 @@ public final class SnapshotTarget implements Target {
         return List.of(); // flush() flushes the COW device
     }
 
+    /** What {@link PeriodicCommit} runs while the device is not suspended. */
     private void commitPeriodically() {
-        if (paused || !store.isValid()) {
+        if (!store.isValid()) {
             return;
         }
         try {
@@ -402,13 +341,17 @@ public final class SnapshotTarget implements Target {
 
     @Override
     public boolean presuspend() {
-        paused = true;
+        if (periodic != null) {
+            periodic.pause();
+        }
         return true;
     }
 
     @Override
     public void resume() {
-        paused = false;
+        if (periodic != null) {
+            periodic.resume();
+        }
     }
 
     @Override
@@ -431,7 +374,7 @@ public final class SnapshotTarget implements Target {
             origin.unregister(this);
         }
         if (periodic != null) {
-            periodic.cancel(false);
+            periodic.cancel();
             try {
                 commit();
             } catch (IOException e) {
