@@ -9,7 +9,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -23,17 +22,13 @@ import java.util.concurrent.locks.LockSupport;
  * One connection to an NBD server, after the handshake ({@link NbdHandshake}). Many requests are
  * in flight at once: each caller sends its request under a lock (header and data in one system
  * call) and waits for its reply, which one reader thread matches by cookie and puts into the
- * caller's buffer. The reader reads the socket in large pieces, so that a burst of small replies
- * costs one system call, not several each; a large read's data go from the socket straight into
- * the caller's buffer. A lost connection fails every request in flight with {@link Lost}; the
- * caller may retry on a new connection. A watchdog closes a connection whose handshake or
- * requests outlive their deadlines, so that nothing waits past them, not even a request stuck in
- * a send to a server that stopped reading. See the NBD project's doc/proto.md.
+ * caller's buffer ({@link NbdReplyReader}). A lost connection fails every request in flight with
+ * {@link Lost}; the caller may retry on a new connection. A watchdog closes a connection whose
+ * handshake or requests outlive their deadlines, so that nothing waits past them, not even a
+ * request stuck in a send to a server that stopped reading. See the NBD project's doc/proto.md.
  */
 final class NbdConnection implements AutoCloseable {
     static final int REQUEST_MAGIC = 0x25609513;
-    static final int SIMPLE_REPLY_MAGIC = 0x67446698;
-    static final int STRUCTURED_REPLY_MAGIC = 0x668e33ef;
 
     static final int CMD_READ = 0;
     static final int CMD_WRITE = 1;
@@ -43,12 +38,6 @@ final class NbdConnection implements AutoCloseable {
     static final int CMD_WRITE_ZEROES = 6;
 
     static final int ESHUTDOWN = 108;
-    static final int REPLY_FLAG_DONE = 1;
-    static final int REPLY_NONE = 0;
-    static final int REPLY_OFFSET_DATA = 1;
-    static final int REPLY_OFFSET_HOLE = 2;
-    static final int REPLY_ERROR = 0x8001;
-    static final int REPLY_ERROR_OFFSET = 0x8002;
 
     /** The connection is gone (or never came): the request may be retried on a new one. */
     static final class Lost extends IOException {
@@ -59,10 +48,10 @@ final class NbdConnection implements AutoCloseable {
 
     /**
      * A request waiting for its reply; {@code dst} is a read's buffer, its data go to dst's
-     * position on. The reader sets {@code error} and {@code message} before {@code done}, whose
-     * volatile write publishes them, then unparks the waiter.
+     * position on. The reader ({@link NbdReplyReader}) sets {@code error} and {@code message}
+     * before {@code done}, whose volatile write publishes them, then unparks the waiter.
      */
-    private static final class Pending {
+    static final class Pending {
         final long offset;
         final ByteBuffer dst;
         final long deadline;
@@ -81,10 +70,6 @@ final class NbdConnection implements AutoCloseable {
 
     /** A Unix socket's send and receive buffers (the kernel caps them at net.core.[wr]mem_max). */
     private static final int UNIX_SOCKET_BUFFER = 4 << 20;
-    /** Bytes the reader takes from the socket at once. */
-    private static final int IN_BYTES = 128 * 1024;
-    /** Data at least this long go from the socket straight into the caller's buffer. */
-    private static final int DIRECT_READ_BYTES = 32 * 1024;
 
     /** How often the watchdog looks for requests past their deadline. */
     private static final long WATCH_MILLIS = 250;
@@ -100,15 +85,11 @@ final class NbdConnection implements AutoCloseable {
     private final Object sending = new Object();
     private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicLong cookies = new AtomicLong();
-    /** The reader thread's: a reply's header. */
-    private final ByteBuffer header = ByteBuffer.allocate(28);
-    /** The reader thread's: an offset chunk's offset (and a hole's length). */
-    private final ByteBuffer chunk = ByteBuffer.allocate(12);
-    /** The reader thread's: what it read from the socket and has not taken yet (position to limit). */
-    private final ByteBuffer in = ByteBuffer.allocateDirect(IN_BYTES).flip();
     /** Guarded by {@link #sending}: the request being sent, and it with a write's data. */
     private final ByteBuffer request = ByteBuffer.allocateDirect(28);
     private final ByteBuffer[] requestAndData = new ByteBuffer[2];
+    /** The reader thread's: replies, matched to {@link #pending}. */
+    private final NbdReplyReader replies;
     private final Thread reader;
     private final ScheduledFuture<?> watch;
     private volatile IOException broken;
@@ -117,6 +98,7 @@ final class NbdConnection implements AutoCloseable {
         this.name = name;
         this.channel = channel;
         this.export = export;
+        this.replies = new NbdReplyReader(channel, pending);
         this.reader = new Thread(this::readReplies, "mapperfs-nbd-" + name);
         reader.setDaemon(true);
         reader.start();
@@ -291,115 +273,13 @@ final class NbdConnection implements AutoCloseable {
         };
     }
 
-    /** The reader: one reply after the other, into the waiting request's buffer. */
+    /** The reader thread: replies until the connection fails. */
     private void readReplies() {
         try {
-            while (true) {
-                header.clear().limit(4);
-                fill(header);
-                int magic = header.getInt(0);
-                if (magic == SIMPLE_REPLY_MAGIC) {
-                    header.limit(16);
-                    fill(header);
-                    int error = header.getInt(4);
-                    Pending p = pending.get(header.getLong(8));
-                    if (p == null) {
-                        throw new IOException("a reply to no request");
-                    }
-                    if (p.dst != null && error == 0) {
-                        fill(p.dst.duplicate());
-                    }
-                    complete(p, error, null);
-                } else if (magic == STRUCTURED_REPLY_MAGIC) {
-                    header.limit(20);
-                    fill(header);
-                    structuredChunk(Short.toUnsignedInt(header.getShort(4)), Short.toUnsignedInt(header.getShort(6)),
-                            header.getLong(8), header.getInt(16));
-                } else {
-                    throw new IOException("bad reply magic " + Integer.toHexString(magic));
-                }
-            }
+            replies.readReplies();
         } catch (IOException e) {
             fail(e);
         }
-    }
-
-    private void structuredChunk(int flags, int type, long cookie, int length) throws IOException {
-        Pending p = pending.get(cookie);
-        if (p == null) {
-            throw new IOException("a reply chunk to no request");
-        }
-        switch (type) {
-            case REPLY_NONE -> skip(length);
-            case REPLY_OFFSET_DATA -> {
-                fill(chunk.clear().limit(8));
-                fill(slice(p, chunk.getLong(0), length - 8));
-            }
-            case REPLY_OFFSET_HOLE -> {
-                fill(chunk.clear().limit(12));
-                ByteBuffer dst = slice(p, chunk.getLong(0), chunk.getInt(8));
-                while (dst.hasRemaining()) {
-                    dst.put((byte) 0);
-                }
-            }
-            case REPLY_ERROR, REPLY_ERROR_OFFSET -> {
-                ByteBuffer e = ByteBuffer.allocate(length);
-                fill(e);
-                int error = e.getInt(0);
-                int messageLength = Short.toUnsignedInt(e.getShort(4));
-                String message = messageLength > 0 && 6 + messageLength <= length
-                        ? new String(e.array(), 6, messageLength, StandardCharsets.UTF_8) : null;
-                p.error = error == 0 ? 5 : error;
-                p.message = message;
-            }
-            default -> skip(length);
-        }
-        if ((flags & REPLY_FLAG_DONE) != 0) {
-            complete(p, p.error, p.message);
-        }
-    }
-
-    private static ByteBuffer slice(Pending p, long offset, int length) throws IOException {
-        long from = offset - p.offset;
-        if (p.dst == null || from < 0 || from + length > p.dst.remaining()) {
-            throw new IOException("a reply chunk outside its request");
-        }
-        int start = p.dst.position() + (int) from;
-        return p.dst.duplicate().position(start).limit(start + length);
-    }
-
-    private void skip(int n) throws IOException {
-        fill(ByteBuffer.allocate(n));
-    }
-
-    /** Fills {@code b} from what was read ahead, then from the socket. */
-    private void fill(ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) {
-            if (in.hasRemaining()) {
-                int n = Math.min(in.remaining(), b.remaining());
-                b.put(b.position(), in, in.position(), n);
-                b.position(b.position() + n);
-                in.position(in.position() + n);
-            } else if (b.remaining() >= DIRECT_READ_BYTES) {
-                if (channel.read(b) < 0) {
-                    throw new EOFException("the server closed the connection");
-                }
-            } else {
-                in.clear();
-                int n = channel.read(in);
-                in.flip();
-                if (n < 0) {
-                    throw new EOFException("the server closed the connection");
-                }
-            }
-        }
-    }
-
-    private static void complete(Pending p, int error, String message) {
-        p.error = error;
-        p.message = message;
-        p.done = true;
-        LockSupport.unpark(p.waiter);
     }
 
     /** The connection is unusable: every request in flight fails with it, and so will later ones. */
