@@ -58,8 +58,10 @@ public interface BlockDevice {
 
     /**
      * Hands the {@code length} bytes at {@code offset} to {@code sink} as one range of an open
-     * file, where they lie in one (a backing file, through linear targets); returns false, having
-     * done nothing, where they do not, and the caller then {@link #read}s them.
+     * file, where they lie in one (a backing file, through linear targets), or piece by piece
+     * where they lie in a few and the sink takes that many ({@link FileRangeSink#takePiece}: a
+     * striped segment's chunks); returns false, having done nothing, where not, and the caller
+     * then {@link #read}s them.
      *
      * @param offset byte offset on this device
      * @param length bytes to read

@@ -3,17 +3,19 @@ package org.mapperfs.core;
 import java.io.IOException;
 
 /**
- * Takes the bytes of a read as a range of an open file, where they lie in one, so that a host
- * can move them on without copying them through its own memory (splice(2) from the backing
- * file's page cache). See {@link BlockDevice#readRange}.
+ * Takes the bytes of a read as a range of an open file, where they lie in one, or as a few
+ * ranges taken in turn (pieces), so that a host can move them on without copying them through
+ * its own memory (splice(2) from the backing file's page cache). See {@link
+ * BlockDevice#readRange}.
  */
 public interface FileRangeSink {
 
     /**
      * Takes {@code length} bytes of the file open as descriptor {@code fd}, from {@code position}.
      * Called while the device's read is in progress (the descriptor stays open until it
-     * returns), once per {@link BlockDevice#readRange}, or again after a {@link SourceFailed},
-     * for another copy of the bytes (a mirror's next leg).
+     * returns), once per {@link BlockDevice#readRange} of a read that lies in one range, or again
+     * after a {@link SourceFailed}, for another copy of the bytes (a mirror's next leg). A read in
+     * several ranges goes through {@link #takePiece} instead.
      *
      * @throws SourceFailed if the file's bytes could not be read; nothing was passed on
      * @throws IOException if the bytes could not be passed on; the read then fails

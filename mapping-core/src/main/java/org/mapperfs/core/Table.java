@@ -184,7 +184,7 @@ public final class Table implements AutoCloseable {
 
     /**
      * Hands the {@code length} bytes at {@code offset} to {@code sink} as one range of an open
-     * file, where they lie inside one segment whose target can (see {@link
+     * file, or piece by piece, where they lie inside one segment whose target can (see {@link
      * BlockDevice#readRange}); false, having done nothing, where not.
      *
      * @param offset byte offset in the table

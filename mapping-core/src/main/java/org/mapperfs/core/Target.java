@@ -91,8 +91,8 @@ public interface Target {
 
     /**
      * Hands the segment's {@code length} bytes at {@code offset} to {@code sink} as one range of
-     * an open file, where they lie in one (see {@link BlockDevice#readRange}); false, having done
-     * nothing, by default.
+     * an open file, where they lie in one, or piece by piece where the sink takes them so (see
+     * {@link BlockDevice#readRange}); false, having done nothing, by default.
      *
      * @param offset byte offset within the segment
      * @param length bytes to read, inside the segment
