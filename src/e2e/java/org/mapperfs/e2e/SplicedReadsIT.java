@@ -180,13 +180,14 @@ class SplicedReadsIT {
                                 .isEqualTo(slice(original, at, 256 * KIB));
                     }
                     assertThat(readFromDevice(t, 8 * MIB, 256 * KIB)).as("thin, unmapped").containsOnly(0);
+                    // COW chunks, then the origin's: two pieces
                     assertThat(readFromDevice(p, MIB - 128 * KIB, 256 * KIB)).as("snapshot, across")
                             .isEqualTo(slice(original, MIB - 128 * KIB, 256 * KIB));
                 }
             });
 
             List<String> intoFuse = all.stream().filter(l -> l.contains("</dev/fuse>")).toList();
-            assertThat(intoFuse).as("replies spliced into /dev/fuse").hasSize(4)
+            assertThat(intoFuse).as("replies spliced into /dev/fuse: all but the unmapped thin read").hasSize(5)
                     .allMatch(l -> !l.contains("= -1"), "every splice into /dev/fuse succeeded");
             for (String file : List.of("data.img>", "cow.img>", "origin.img>")) {
                 // strace -y: splice(12</path/to/data.img>, [offset], 9<pipe:[...]>, ...) = 262144
@@ -239,8 +240,11 @@ class SplicedReadsIT {
             List<String> intoFuse = all.stream().filter(l -> l.contains("</dev/fuse>")).toList();
             assertThat(intoFuse).as("replies spliced into /dev/fuse").hasSize(5)
                     .allMatch(l -> !l.contains("= -1"), "every splice into /dev/fuse succeeded");
-            // a chunk or a block a piece (a splice may come back short and be called again)
-            for (var want : java.util.Map.of("a.img>", 6, "b.img>", 6, "data.img>", 9).entrySet()) {
+            // A chunk or a block a piece (a splice may come back short and be called again). The
+            // kernel may cut a read whose buffer does not start on a page a little short of 256
+            // KiB, and the rest comes as a small read, copied: the thin read at 64.5 KiB may then
+            // lose its fifth piece, which is 512 bytes.
+            for (var want : java.util.Map.of("a.img>", 6, "b.img>", 6, "data.img>", 8).entrySet()) {
                 assertThat(all.stream().filter(l -> l.substring(l.indexOf("splice(")).split(",")[0]
                         .endsWith(want.getKey()))).as("splices from %s", want.getKey())
                         .hasSizeGreaterThanOrEqualTo(want.getValue());

@@ -23,7 +23,8 @@ import org.mapperfs.libc.LibcVectorIo;
  * A snapshot's read, and its origin's, handed over as one range of a file ({@link
  * org.mapperfs.core.BlockDevice#readRange}, the path of a spliced READ reply): a run of chunks not
  * copied is the origin file's range, a run of copied chunks that follow one another in the COW
- * device is the COW file's, anything else is read the usual way; and the chunks stay locked
+ * device is the COW file's, a read across such runs goes run by run to a sink that takes pieces
+ * (else the usual way); and the chunks stay locked
  * against the origin's writes until the range is taken. A merge hands over a run of chunks not
  * merged yet from the COW file, merged ones from the origin's, and its steps wait the same way.
  */
@@ -90,7 +91,7 @@ class SnapshotReadRangeTest {
     }
 
     @Test
-    void aReadAcrossCopiedAndUncopiedChunksIsNotHandedOver() throws Exception {
+    void aReadAcrossCopiedAndUncopiedChunksIsNotHandedOverToASinkOfWholeReads() throws Exception {
         byte[] before = RangeReading.bytes(originFile, 0, 2 * K64);
         write(base, K64, new byte[4096]); // one chunk copied in the middle
         RangeReading sink = new RangeReading();
@@ -101,6 +102,34 @@ class SnapshotReadRangeTest {
         ByteBuffer copied = ByteBuffer.allocate(2 * K64);
         snap.read(copied, 0);
         assertThat(copied.array()).isEqualTo(before);
+    }
+
+    @Test
+    void aReadAcrossCopiedAndUncopiedChunksGoesRunByRunToASinkThatTakesPieces() throws Exception {
+        byte[] before = RangeReading.bytes(originFile, 0, 2 * K64);
+        write(snap, K64 + 4096, new byte[4096]); // chunk 17: the snapshot's own, at COW chunk 2
+        write(base, K64, new byte[4096]); // chunk 16 copied out, to COW chunk 3
+        byte[] want = before.clone();
+        Arrays.fill(want, K64 + 4096, K64 + 8192, (byte) 0);
+        RangeReading sink = new RangeReading();
+        sink.pieces = 4;
+
+        assertThat(snap.readRange(0, 2 * K64, sink)).as("origin, COW 2, COW 1, origin").isTrue();
+
+        Path origin = originFile.toRealPath();
+        Path cow = cowFile.toRealPath();
+        assertThat(sink.files).containsExactly(origin, cow, cow, origin);
+        // (COW chunks 0 and 1 are the header and the first metadata area)
+        assertThat(sink.positions).containsExactly(0L, 3 * 4096L, 2 * 4096L, K64 + 8192L);
+        assertThat(sink.joined()).isEqualTo(want);
+        ByteBuffer copied = ByteBuffer.allocate(2 * K64);
+        snap.read(copied, 0);
+        assertThat(copied.array()).isEqualTo(want);
+
+        RangeReading three = new RangeReading();
+        three.pieces = 3;
+        assertThat(snap.readRange(0, 2 * K64, three)).as("4 runs, 3 pieces at most").isFalse();
+        assertThat(three.taken).isEmpty();
     }
 
     @Test

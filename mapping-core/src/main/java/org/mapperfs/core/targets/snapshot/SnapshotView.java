@@ -3,6 +3,7 @@ package org.mapperfs.core.targets.snapshot;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.mapperfs.core.BlockDevice;
+import org.mapperfs.core.FileDevice;
 import org.mapperfs.core.FileRangeSink;
 
 /**
@@ -47,17 +48,53 @@ final class SnapshotView {
     /**
      * Hands the {@code length} bytes at {@code offset} to {@code sink} as one range of the COW
      * device or of the origin, where they lie in one run of chunks there ({@link
-     * BlockDevice#readRange}); false, having done nothing, where not. The caller holds the
-     * chunks' locks.
+     * BlockDevice#readRange}); where they lie in several, run by run as pieces ({@link
+     * FileRangeSink#takePiece}), if the devices they come from are files whose descriptors the
+     * host shares and the sink takes that many. False, having done nothing, where not. The caller
+     * holds the chunks' locks.
      */
     boolean readRange(long offset, int length, FileRangeSink sink) throws IOException {
+        long end = offset + length;
         long c = offset / chunk;
         long mapped = store.lookup(c);
-        if (runEnd(c, mapped, offset, offset + length) < offset + length) {
+        long pos = runEnd(c, mapped, offset, end);
+        if (pos == end) {
+            return mapped >= 0 ? cow.readRange(mapped * chunk + offset % chunk, length, sink)
+                    : origin.readRange(offset, length, sink);
+        }
+        int max = sink.maxPieces(length);
+        boolean fromCow = mapped >= 0;
+        boolean fromOrigin = mapped < 0;
+        for (int runs = 2; ; runs++) {
+            if (runs > max) {
+                return false;
+            }
+            long next = store.lookup(pos / chunk);
+            fromCow |= next >= 0;
+            fromOrigin |= next < 0;
+            pos = runEnd(pos / chunk, next, pos, end);
+            if (pos == end) {
+                break;
+            }
+        }
+        if (fromCow && !lendsRanges(cow) || fromOrigin && !lendsRanges(origin)) {
             return false;
         }
-        return mapped >= 0 ? cow.readRange(mapped * chunk + offset % chunk, length, sink)
-                : origin.readRange(offset, length, sink);
+        for (pos = offset; pos < end; ) {
+            long runStart = pos;
+            mapped = store.lookup(pos / chunk);
+            pos = runEnd(pos / chunk, mapped, pos, end);
+            if (mapped >= 0) {
+                ((FileDevice) cow).readPiece(mapped * chunk + runStart % chunk, (int) (pos - runStart), length, sink);
+            } else {
+                ((FileDevice) origin).readPiece(runStart, (int) (pos - runStart), length, sink);
+            }
+        }
+        return true;
+    }
+
+    private static boolean lendsRanges(BlockDevice device) {
+        return device instanceof FileDevice file && file.lendsRanges();
     }
 
     /**
