@@ -16,7 +16,8 @@ import org.mapperfs.core.nbd.NbdUri;
  * argument: an NBD URI is a remote export, connected or shared ({@link RemoteDevices}); a device
  * name, or a path in the device directory, is a mapped device of the mapper's; anything else is
  * a backing file, opened or shared ({@link BackingFiles}). It refuses a table that names its own
- * device or would make a cycle (asking {@link DeviceGraph}). The files and exports a table holds are let go when it closes.
+ * device or would make a cycle (asking {@link DeviceGraph}). The files and exports a table holds
+ * are let go when it closes.
  *
  * <p>Separate from the mapper's registry and verbs. They call {@link #connectRemotes} before
  * taking the mapper's lock (a slow server holds up only that command) and {@link #build} with it

@@ -132,8 +132,9 @@ public final class SnapshotMergeTarget implements Target {
 
     /**
      * Hands the read over as the COW file's range where its chunks are not merged yet and follow
-     * one another there, or the origin's where all are merged, under the chunks' read locks until
-     * the range is taken: a merge step waits for them, and so does a write that copies out.
+     * one another there, or the origin's where all are merged, or run by run as pieces of both
+     * (see {@link SnapshotView#readRange}), under the chunks' read locks until the read is taken:
+     * a merge step waits for them, and so does a write that copies out.
      */
     @Override
     public boolean readRange(long offset, int length, FileRangeSink sink) throws IOException {
