@@ -85,14 +85,7 @@ class SplicedReadsIT {
 
             // Through loop, as a file system would read it: fio's verifying reader over what its
             // writer wrote, in blocks of 64 KiB to 1 MiB.
-            String loop = s.attach("vol");
-            Shell.run("fio", "--name=write", "--filename=" + loop, "--rw=randwrite", "--bsrange=64k-1m",
-                    "--iodepth=8", "--ioengine=libaio", "--direct=1", "--size=10M", "--verify=crc32c",
-                    "--do_verify=0", "--verify_state_save=0", "--randseed=7", "--output-format=terse").orFail();
-            Shell.run("fio", "--name=write", "--filename=" + loop, "--rw=randwrite", "--bsrange=64k-1m",
-                    "--iodepth=8", "--ioengine=libaio", "--direct=1", "--size=10M", "--verify=crc32c",
-                    "--verify_only", "--verify_fatal=1", "--verify_state_save=0", "--randseed=7",
-                    "--output-format=terse").orFail();
+            writeThenVerify(s.attach("vol"), "10M", 7);
         }
     }
 
@@ -251,15 +244,24 @@ class SplicedReadsIT {
             }
 
             // Through loop: fio's verifying reader over what its writer wrote, 64 KiB to 1 MiB.
-            String loop = s.attach("str");
-            Shell.run("fio", "--name=write", "--filename=" + loop, "--rw=randwrite", "--bsrange=64k-1m",
-                    "--iodepth=8", "--ioengine=libaio", "--direct=1", "--size=4M", "--verify=crc32c",
-                    "--do_verify=0", "--verify_state_save=0", "--randseed=11", "--output-format=terse").orFail();
-            Shell.run("fio", "--name=write", "--filename=" + loop, "--rw=randwrite", "--bsrange=64k-1m",
-                    "--iodepth=8", "--ioengine=libaio", "--direct=1", "--size=4M", "--verify=crc32c",
-                    "--verify_only", "--verify_fatal=1", "--verify_state_save=0", "--randseed=11",
-                    "--output-format=terse").orFail();
+            writeThenVerify(s.attach("str"), "4M", 11);
         }
+    }
+
+    /**
+     * fio's crc32c writer over the first {@code size} of the loop device in blocks of 64 KiB to 1
+     * MiB, then its verifying reader, which fails at the first block that is not as written.
+     */
+    private static void writeThenVerify(String loop, String size, int seed) throws Exception {
+        List<String> job = List.of("fio", "--name=write", "--filename=" + loop, "--rw=randwrite",
+                "--bsrange=64k-1m", "--iodepth=8", "--ioengine=libaio", "--direct=1", "--size=" + size,
+                "--verify=crc32c", "--verify_state_save=0", "--randseed=" + seed, "--output-format=terse");
+        List<String> write = new java.util.ArrayList<>(job);
+        write.add("--do_verify=0");
+        Shell.run(write).orFail();
+        List<String> verify = new java.util.ArrayList<>(job);
+        verify.addAll(List.of("--verify_only", "--verify_fatal=1"));
+        Shell.run(verify).orFail();
     }
 
     /** What the caller's reads need: the device file's I/O with the assertions on its bytes. */
