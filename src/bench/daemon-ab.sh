@@ -13,7 +13,8 @@
 #   TRANSPORT           --transport of both mounts; TRANSPORT_A, TRANSPORT_B of one
 # TARGET=mirror gives each daemon a two-leg mirror (nosync, 512 KiB regions) over two files of its
 # own instead of the linear device; TARGET=striped a device striped over two files (64 KiB chunks),
-# twice the size.
+# twice the size; TARGET=thin a thin device (64 KiB blocks) written once in random order, so that
+# its blocks lie apart on the pool's data file.
 # As root.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
@@ -55,13 +56,24 @@ for d in A B; do
   elif [ "${TARGET:-linear}" = striped ]; then
     dd if=/dev/urandom of="$work/$d/g.img" bs=1M count=$((bytes >> 20)) status=none
     table="0 $((bytes / 512 * 2)) striped 2 128 $work/$d/f.img 0 $work/$d/g.img 0"
+  elif [ "${TARGET:-linear}" = thin ]; then
+    truncate -s 64M "$work/$d/meta.img"
+    table="0 $((bytes / 512)) thin pool 0"
   fi
   cli=$mfs; opts="$defaults ${OPTS_B:-}"; transport=${TRANSPORT_B:-${TRANSPORT:-}}
   if [ $d = A ]; then cli=${MAPPERFS_A:-$mfs}; opts="$defaults ${OPTS_A:-}"; transport=${TRANSPORT_A:-${TRANSPORT:-}}; fi
   out=$(MAPPERFS_DAEMON_JAVA_OPTS="$opts" "$cli" mount "$work/$d/mnt" --state "$work/$d/state" \
         ${transport:+--transport "$transport"})
   pid[$d]=$(sed -n 's/.*(pid \([0-9]*\).*/\1/p' <<<"$out")
+  if [ "${TARGET:-linear}" = thin ]; then
+    "$cli" -m "$work/$d/mnt" create pool --table "0 $((bytes / 512)) thin-pool $work/$d/meta.img $work/$d/f.img 128 0" >/dev/null
+    "$cli" -m "$work/$d/mnt" message pool 0 create_thin 0 >/dev/null
+  fi
   "$cli" -m "$work/$d/mnt" create lin --table "$table" >/dev/null
+  if [ "${TARGET:-linear}" = thin ]; then # every block once, in random order: blocks lie apart on the data file
+    fio --name=fill --filename="$work/$d/mnt/lin" --rw=randwrite --bs=64k --size="$size" --ioengine=psync \
+        --direct=1 --randrepeat=0 --output=/dev/null
+  fi
   loop[$d]=$(losetup -f --show --direct-io=on "$work/$d/mnt/lin")
 done
 
