@@ -97,10 +97,6 @@ public final class SnapshotTarget implements Target {
         return chunk;
     }
 
-    ExceptionStore store() {
-        return store;
-    }
-
     @Override
     public String type() {
         return "snapshot";
