@@ -183,9 +183,7 @@ class SplicedReadsIT {
             assertThat(intoFuse).as("replies spliced into /dev/fuse: all but the unmapped thin read").hasSize(5)
                     .allMatch(l -> !l.contains("= -1"), "every splice into /dev/fuse succeeded");
             for (String file : List.of("data.img>", "cow.img>", "origin.img>")) {
-                // strace -y: splice(12</path/to/data.img>, [offset], 9<pipe:[...]>, ...) = 262144
-                assertThat(all).as("spliced from %s", file)
-                        .anyMatch(l -> l.substring(l.indexOf("splice(")).split(",")[0].endsWith(file));
+                assertThat(all).as("spliced from %s", file).anyMatch(l -> splicesFrom(l, file));
             }
         }
     }
@@ -238,8 +236,7 @@ class SplicedReadsIT {
             // KiB, and the rest comes as a small read, copied: the thin read at 64.5 KiB may then
             // lose its fifth piece, which is 512 bytes.
             for (var want : java.util.Map.of("a.img>", 6, "b.img>", 6, "data.img>", 8).entrySet()) {
-                assertThat(all.stream().filter(l -> l.substring(l.indexOf("splice(")).split(",")[0]
-                        .endsWith(want.getKey()))).as("splices from %s", want.getKey())
+                assertThat(all.stream().filter(l -> splicesFrom(l, want.getKey()))).as("splices from %s", want.getKey())
                         .hasSizeGreaterThanOrEqualTo(want.getValue());
             }
 
@@ -262,6 +259,14 @@ class SplicedReadsIT {
         List<String> verify = new java.util.ArrayList<>(job);
         verify.addAll(List.of("--verify_only", "--verify_fatal=1"));
         Shell.run(verify).orFail();
+    }
+
+    /**
+     * Whether strace's line is a splice from the file whose name ends in {@code file} (strace -y:
+     * {@code splice(12</path/to/data.img>, [offset], 9<pipe:[...]>, ...) = 262144}).
+     */
+    private static boolean splicesFrom(String line, String file) {
+        return line.substring(line.indexOf("splice(")).split(",")[0].endsWith(file);
     }
 
     /** What the caller's reads need: the device file's I/O with the assertions on its bytes. */

@@ -119,9 +119,12 @@ public final class FileDevice implements BlockDevice, AutoCloseable {
         return readPiece(offset, length, length, sink);
     }
 
-    /** Whether the host shares a descriptor of this file: {@link #readPiece} hands ranges over. */
-    public boolean lendsRanges() {
-        return vectored != null && vectored.descriptor() >= 0;
+    /**
+     * Whether {@code device} is a file whose descriptor the host shares, so that its {@link
+     * #readPiece} hands ranges over: what a target checks before it hands a read over in pieces.
+     */
+    public static boolean lendsRanges(BlockDevice device) {
+        return device instanceof FileDevice file && file.vectored != null && file.vectored.descriptor() >= 0;
     }
 
     /**

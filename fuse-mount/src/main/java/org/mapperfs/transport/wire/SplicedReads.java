@@ -18,7 +18,9 @@ import ru.serce.jnrfuse.ErrorCodes;
  *
  * <p>Only for reads of {@value #SMALLEST} bytes and more that lie in one range of one backing
  * file ({@link org.mapperfs.core.BlockDevice#readRange}: a linear segment, a mirror leg, a run of
- * snapshot chunks, thin blocks that follow one another); every other read goes the usual way.
+ * snapshot chunks, thin blocks that follow one another), or in as many ranges as the pipe holds
+ * ({@link #maxPieces}: striped chunks, thin blocks or snapshot runs apart); every other read goes
+ * the usual way.
  * Smaller reads lost: a third system call costs more than the copy of a few pages saves (4 KiB
  * random reads at QD16: 8–15 % fewer IOPS). The whole reply is sent while
  * the device's read is in progress, so a suspend that returns has no spliced read left to send.

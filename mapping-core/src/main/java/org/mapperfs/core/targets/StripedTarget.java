@@ -194,7 +194,7 @@ public final class StripedTarget implements Target {
     /** Whether every stripe is a file whose descriptor the host shares. */
     private boolean stripesLendRanges() {
         for (int i = 0; i < devices.size(); i++) {
-            if (!(devices.get(i) instanceof FileDevice file) || !file.lendsRanges()) {
+            if (!FileDevice.lendsRanges(devices.get(i))) {
                 return false;
             }
         }

@@ -77,7 +77,7 @@ final class SnapshotView {
                 break;
             }
         }
-        if (fromCow && !lendsRanges(cow) || fromOrigin && !lendsRanges(origin)) {
+        if (fromCow && !FileDevice.lendsRanges(cow) || fromOrigin && !FileDevice.lendsRanges(origin)) {
             return false;
         }
         for (pos = offset; pos < end; ) {
@@ -91,10 +91,6 @@ final class SnapshotView {
             }
         }
         return true;
-    }
-
-    private static boolean lendsRanges(BlockDevice device) {
-        return device instanceof FileDevice file && file.lendsRanges();
     }
 
     /**

@@ -152,10 +152,10 @@ public final class ThinTarget implements Target {
             if (runs == 1) {
                 return pool.data().readRange(m.dataBlock() * bs + offset % bs, length, sink);
             }
-            if (runs > sink.maxPieces(length) || !(pool.data() instanceof FileDevice file) || !file.lendsRanges()) {
+            if (runs > sink.maxPieces(length) || !FileDevice.lendsRanges(pool.data())) {
                 return false;
             }
-            handOverRuns(file, offset, length, sink);
+            handOverRuns((FileDevice) pool.data(), offset, length, sink);
             return true;
         } finally {
             pool.cells.unlock(id, first, count);
