@@ -2,7 +2,9 @@
 # daemon-ab.sh - two mapperfs daemons side by side, A and B, each with a linear device over a file
 # of its own attached to loop (direct I/O); fio passes on them alternate (A B, then B A), each after
 # dropped caches, and every pass prints its rate, the daemon's CPU per MiB and per I/O (from
-# /proc), and the latency percentiles. A lever is kept only if it wins in alternating passes.
+# /proc), the latency percentiles, and, as "disk", the bytes read from the disk under the backing
+# files per byte fio read (the backing file's read-ahead shows here; what the page cache still
+# held lowers it). A lever is kept only if it wins in alternating passes.
 #
 #   src/bench/daemon-ab.sh [--size 512M] [--runtime 5] [--rounds 2] [WORKLOAD...]
 #
@@ -78,23 +80,31 @@ for d in A B; do
 done
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# Sectors read from the disk under the backing files (0 where they lie on no block device).
+disk_dev=$(basename "$(findmnt -no SOURCE -T "$work" 2>/dev/null)")
+disk_sectors() {
+  if [ -r "/sys/class/block/$disk_dev/stat" ]; then awk '{print $3}' "/sys/class/block/$disk_dev/stat"; else echo 0; fi
+}
 
 pass() { # DEV RW BS QD PID
   sync; echo 3 > /proc/sys/vm/drop_caches
-  local before after out
-  before=$(ticks "$5")
+  local before after out din
+  before=$(ticks "$5"); din=$(disk_sectors)
   out=$(fio --name=ab --filename="$1" --direct=1 --ioengine=libaio --rw="$2" --bs="$3" --iodepth="$4" \
         --size="$size" --time_based --runtime="$runtime" --output-format=json 2>/dev/null)
-  after=$(ticks "$5")
+  after=$(ticks "$5"); din=$(( $(disk_sectors) - din ))
   python3 -c '
 import json, os, sys
 j = json.loads(sys.argv[1])["jobs"][0]
 side = j["write"] if j["write"]["io_bytes"] else j["read"]
 cpu_us = (int(sys.argv[3]) - int(sys.argv[2])) * 1e6 / os.sysconf("SC_CLK_TCK")
 p = side["clat_ns"]["percentile"]
-print("%9.0f MB/s %8.0f IOPS  CPU %6.1f us/MiB %5.1f us/IO  p50 %5.0f p99 %5.0f us" % (
+read = j["read"]["io_bytes"]
+disk = "  disk %.2f" % (int(sys.argv[4]) * 512 / read) if read else ""
+print("%9.0f MB/s %8.0f IOPS  CPU %6.1f us/MiB %5.1f us/IO  p50 %5.0f p99 %5.0f us%s" % (
     side["bw_bytes"] / 1e6, side["iops"], cpu_us / (side["io_bytes"] / 1048576), cpu_us / side["total_ios"],
-    p["50.000000"] / 1e3, p["99.000000"] / 1e3))' "$out" "$before" "$after"
+    p["50.000000"] / 1e3, p["99.000000"] / 1e3, disk))' \
+    "$out" "$before" "$after" "$din"
 }
 
 for w in "${workloads[@]}"; do
