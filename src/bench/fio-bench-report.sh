@@ -13,12 +13,12 @@ median() {
 samples() {
     awk -F'\t' -v w="$2" -v c="$3" -v col="$1" '$1 == w && $2 == c {printf "%s%s", sep, $col; sep = ","}' "$RAW"
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}'; }
-fmt() { awk -v v="$1" 'BEGIN {printf "%.0f", v}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a != "nan" && b > 0) printf "%.2f", a / b; else print "n/a"}'; }
+fmt() { awk -v v="$1" 'BEGIN {if (v == "nan") print "n/a"; else printf "%.0f", v}'; }
 
 # metric key -> column in $RAW and unit
 declare -A MCOL=([MB_s]=4 [IOPS]=5 [p50_us]=6 [p99_us]=7 [disk_read_MB]=8 [disk_write_MB]=9 [daemon_cpu_s]=10
-    [inflight_mean]=11 [inflight_max]=12 [cpus_busy]=13)
+    [inflight_mean]=11 [inflight_max]=12 [cpus_busy]=13 [seconds]=14)
 ROWS=( "seqwrite MB_s" "seqread MB_s" "randread16 IOPS" "randwrite16 IOPS" "randread1 IOPS" "randread1 p50_us" "randread1 p99_us" )
 
 write_tsv() { # every median with its ratio and samples, and the run's figures, one value a line
@@ -32,6 +32,17 @@ write_tsv() { # every median with its ratio and samples, and the run's figures, 
                 case "$m" in MB_s|IOPS|p50_us|p99_us) r=$(ratio "$v" "$(median "${MCOL[$m]}" "$w" raw-dio)") ;; esac
                 printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$w" "$c" "$m" "$v" "$r" "$(samples "${MCOL[$m]}" "$w" "$c")"
             done
+        done
+    done
+    for w in "${FW_WORKLOADS[@]}"; do
+        for c in "${FW_CONFIGS[@]}"; do
+            for m in MB_s IOPS disk_write_MB daemon_cpu_s cpus_busy seconds; do
+                v=$(median "${MCOL[$m]}" "$w" "$c")
+                printf '%s\t%s\t%s\t%s\t\t%s\n' "$w" "$c" "$m" "$v" "$(samples "${MCOL[$m]}" "$w" "$c")"
+            done
+            m=$([ "$w" = seqfirst ] && echo MB_s || echo IOPS)
+            printf '%s\t%s\tratio_vs_linear\t%s\t\t\n' "$w" "$c" \
+                "$(ratio "$(median "${MCOL[$m]}" "$w" "$c")" "$(median "${MCOL[$m]}" "$w" mfs-linear)")"
         done
     done
     printf 'randread1\tpread-file\tp50_us\t%s\t\t%s\n' "$PREAD_P50" "$(cut -f3 "$PREAD" | paste -sd,)"
@@ -125,7 +136,8 @@ report_machine() { # disk traffic, the daemon's CPU and memory, CPUs busy, reque
     for w in "${WORKLOADS[@]}"; do
         printf '%-20s' "${LABEL[$w]}"
         for c in "${CONFIGS[@]}"; do
-            printf ' %12s' "$(fmt "$(median 8 "$w" "$c")")/$(fmt "$(median 9 "$w" "$c")")"
+            cell="$(fmt "$(median 8 "$w" "$c")")/$(fmt "$(median 9 "$w" "$c")")"
+            printf ' %12s' "${cell/#n\/a\/n\/a/n/a}"
         done
         echo
     done
@@ -137,18 +149,19 @@ report_machine() { # disk traffic, the daemon's CPU and memory, CPUs busy, reque
     for w in "${WORKLOADS[@]}"; do
         printf '%-20s' "${LABEL[$w]}"
         for c in "${CONFIGS[@]}"; do
-            printf ' %12s' "$(median 13 "$w" "$c")"
+            cell=$(median 13 "$w" "$c")
+            printf ' %12s' "${cell/#nan/n/a}"
         done
         echo
     done
     echo "daemon CPU per fio I/O (us; median pass CPU / (median IOPS x runtime)):"
     for w in "${WORKLOADS[@]}"; do
         percpu=""
-        for c in mfs-linear mfs-striped mfs-mirror mfs-crypt mfs-nbd mfs-null; do
+        for c in mfs-linear mfs-striped mfs-mirror mfs-crypt mfs-verity mfs-nbd mfs-null; do
             cpu=$(median 10 "$w" "$c")
             iops=$(median 5 "$w" "$c")
             percpu+=$(awk -v c="$c" -v s="$cpu" -v i="$iops" -v t="$RUNTIME" \
-                'BEGIN {if (i > 0) printf "  %s %.0f", c, s * 1e6 / (i * t); else printf "  %s n/a", c}')
+                'BEGIN {if (i != "nan" && i > 0) printf "  %s %.0f", c, s * 1e6 / (i * t); else printf "  %s n/a", c}')
         done
         printf '  %-20s%s\n' "${LABEL[$w]}" "$percpu"
     done
@@ -166,6 +179,7 @@ report_machine() { # disk traffic, the daemon's CPU and memory, CPUs busy, reque
 
 print_report() {
     report_table
+    report_first_writes
     if [ "$PEERS" -eq 1 ]; then
         report_peers
         echo

@@ -30,6 +30,8 @@
 #                the warm-up writes every block, so the passes measure provisioned blocks
 #   mfs-snap     mapperfs "0 N snapshot S COW P 8": a persistent snapshot (4 KiB chunks) of its own
 #                file S; the warm-up writes every chunk, so the passes go through its exceptions
+#   mfs-verity   mapperfs verity over its own file V of random data, hash tree by veritysetup in
+#                file VH: read workloads only (a verity device takes no writes)
 #   mfs-nbd      mapperfs "0 N linear nbd+unix:///?socket=S 0": linear over an NBD export, nbdkit's
 #                file plugin serving file A on a Unix socket (when nbdkit is installed): the NBD
 #                client's cost against mfs-linear on the same file
@@ -39,7 +41,16 @@
 #   nbdkit       (--peers) nbdfuse [ nbdkit file A ], attached like mapperfs
 #   qsd-null     (--peers) the same export of qemu's null-co driver (read-zeroes=on): the peer's floor
 #   nbdkit-null  (--peers) nbdfuse [ nbdkit null ]: that peer's floor
-#   Backing files live in a fresh directory under /var/tmp (must not be tmpfs); disk use = 8.5 x size.
+#   Backing files live in a fresh directory under /var/tmp (must not be tmpfs); disk use = 19 x size.
+#
+# First writes (after the passes above, same mount, same preparation; fio-bench-firstwrites.sh):
+# writes that make a target record something beside the data, each pass on a fresh device, one
+# sequential 1 MiB QD4 pass over the whole device and SIZE/8 bytes of 4 KiB random writes at
+# QD16 (each block once), against mfs-linear's same passes in the same run:
+#   mfs-snap-new  a new persistent snapshot of its own file (every write makes exceptions)
+#   mfs-origin2   snapshot-origin of a file with two new persistent snapshots (every write copies
+#                 out to both, durably, before it reaches the origin)
+#   mfs-logw      log-writes over its own file, with a new log (every write logged with its data)
 #
 # Workloads (fio on the loop device, --direct=1 --ioengine=libaio --time_based):
 #   seq write 1 MiB QD4, seq read 1 MiB QD4 (MB/s = 10^6 bytes/s), rand read 4 KiB QD16,
@@ -141,6 +152,7 @@ install_pkg() { # install_pkg COMMAND PACKAGE
 }
 install_pkg fio fio
 install_pkg jq jq
+install_pkg veritysetup cryptsetup-bin
 if [ "$PEERS" -eq 1 ]; then
     install_pkg qemu-storage-daemon qemu-system-common
     install_pkg nbdkit nbdkit
@@ -230,7 +242,7 @@ MNT="$WORK/mnt"
 FSTYPE=$(findmnt -no FSTYPE --target "$WORK")
 [ "$FSTYPE" != tmpfs ] || die "/var/tmp is tmpfs; the backing files must be on a real disk"
 AVAIL=$(df --output=avail -B1 "$WORK" | tail -1 | tr -d ' ')
-[ "$AVAIL" -gt $((4 * SIZE + 256 * MIB)) ] || die "need $((4 * SIZE / MIB)) MiB free under /var/tmp"
+[ "$AVAIL" -gt $((19 * SIZE + 256 * MIB)) ] || die "need $((19 * SIZE / MIB + 256)) MiB free under /var/tmp"
 mkdir -p "$MNT" "$WORK/state" "$WORK/json"
 
 # The real disk under $WORK, for the disk-traffic columns (n/a if it is not a plain block device).
@@ -250,8 +262,8 @@ daemon_ticks() { # utime+stime of the daemon, in clock ticks
 machine_ticks() { # busy clock ticks of all CPUs together
     awk '/^cpu / {print $2 + $3 + $4 + $7 + $8; exit}' /proc/stat
 }
-cpus_busy() { # cpus_busy TICKS0 TICKS1: CPUs busy on average over a pass of $RUNTIME s
-    awk -v a="$1" -v b="$2" -v t="$CLK_TCK" -v r="$RUNTIME" 'BEGIN {printf "%.2f", (b - a) / t / r}'
+cpus_busy() { # cpus_busy TICKS0 TICKS1 SECONDS: CPUs busy on average over a pass of SECONDS
+    awk -v a="$1" -v b="$2" -v t="$CLK_TCK" -v r="$3" 'BEGIN {printf "%.2f", (b - a) / t / r}'
 }
 median_of() { # the median of the numbers on standard input, one a line ("nan" if none)
     sort -g | awk '{v[NR] = $1} END {if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2];
@@ -281,6 +293,8 @@ FILE_T="$WORK/t.img"
 FILE_TM="$WORK/t-meta.img"
 FILE_S="$WORK/s.img"
 FILE_SC="$WORK/s-cow.img"
+FILE_V="$WORK/v.img"
+FILE_VH="$WORK/v-hash.img"
 log "allocating backing files in $WORK ($FSTYPE on ${src}): A, M1, M2, C $((SIZE / MIB)) MiB each, B1+B2 $((SIZE / 2 / MIB)) MiB each"
 fallocate -l "$SIZE" "$FILE_A"
 fallocate -l $((SIZE / 2)) "$FILE_B1"
@@ -292,8 +306,13 @@ fallocate -l "$SIZE" "$FILE_T"
 fallocate -l 64M "$FILE_TM"
 fallocate -l "$SIZE" "$FILE_S"
 fallocate -l $((SIZE + SIZE / 4)) "$FILE_SC"
+dd if=/dev/urandom of="$FILE_V" bs=1M count=$((SIZE / MIB)) status=none
+verity_out=$(veritysetup format "$FILE_V" "$FILE_VH") || die "veritysetup format failed"
+VERITY_ROOT=$(awk '/^Root hash:/ {print $3}' <<<"$verity_out")
+VERITY_SALT=$(awk '/^Salt:/ {print $2}' <<<"$verity_out")
 
-CONFIGS=(raw-dio raw-buf mfs-linear mfs-striped mfs-mirror mfs-crypt mfs-thin mfs-snap mfs-null)
+CONFIGS=(raw-dio raw-buf mfs-linear mfs-striped mfs-mirror mfs-crypt mfs-thin mfs-snap mfs-verity mfs-null)
+READ_ONLY=" mfs-verity "
 declare -A DEV=()
 
 DEV[raw-dio]=$(losetup --find --show --direct-io=on "$FILE_A")
@@ -335,6 +354,8 @@ DEV[mfs-crypt]=$("$MAPPERFS" -m "$MNT" attach cry)
 DEV[mfs-thin]=$("$MAPPERFS" -m "$MNT" attach thin)
 "$MAPPERFS" -m "$MNT" create snap --table "0 $SECTORS snapshot $FILE_S $FILE_SC P 8" >/dev/null
 DEV[mfs-snap]=$("$MAPPERFS" -m "$MNT" attach snap)
+"$MAPPERFS" -m "$MNT" create ver --table "0 $SECTORS verity 1 $FILE_V $FILE_VH 4096 4096 $((SIZE / 4096)) 1 sha256 $VERITY_ROOT $VERITY_SALT" >/dev/null
+DEV[mfs-verity]=$("$MAPPERFS" -m "$MNT" attach ver)
 "$MAPPERFS" -m "$MNT" create null --table "0 $SECTORS zero" >/dev/null
 DEV[mfs-null]=$("$MAPPERFS" -m "$MNT" attach null)
 if command -v nbdkit >/dev/null 2>&1; then
@@ -343,7 +364,7 @@ if command -v nbdkit >/dev/null 2>&1; then
     for _ in $(seq 1 100); do [ -S "$WORK/nbd.sock" ] && break; sleep 0.05; done
     "$MAPPERFS" -m "$MNT" create nbd --table "0 $SECTORS linear nbd+unix:///?socket=$WORK/nbd.sock 0" >/dev/null
     DEV[mfs-nbd]=$("$MAPPERFS" -m "$MNT" attach nbd)
-    CONFIGS=(raw-dio raw-buf mfs-linear mfs-striped mfs-mirror mfs-crypt mfs-thin mfs-snap mfs-nbd mfs-null)
+    CONFIGS=(raw-dio raw-buf mfs-linear mfs-striped mfs-mirror mfs-crypt mfs-thin mfs-snap mfs-verity mfs-nbd mfs-null)
 else
     log "nbdkit is not installed: no mfs-nbd (linear over an NBD export)"
 fi
@@ -408,9 +429,14 @@ warmup() { # warmup CONFIG NAME FIO-ARGS...; prints "NAME <MB/s or IOPS>"
 }
 for c in "${CONFIGS[@]}"; do
     prep_pass
-    w1=$(warmup "$c" write --rw=write --bs=1M --iodepth=4)
+    if [[ $READ_ONLY == *" $c "* ]]; then
+        w1="write n/a"
+        w3=$(warmup "$c" randrw --rw=randread --bs=4k --iodepth=16 --norandommap --time_based --runtime=3)
+    else
+        w1=$(warmup "$c" write --rw=write --bs=1M --iodepth=4)
+        w3=$(warmup "$c" randrw --rw=randrw --bs=4k --iodepth=16 --norandommap --time_based --runtime=3)
+    fi
     w2=$(warmup "$c" read --rw=read --bs=1M --iodepth=4)
-    w3=$(warmup "$c" randrw --rw=randrw --bs=4k --iodepth=16 --norandommap --time_based --runtime=3)
     sync
     log "  $c: $w1, $w2, $w3"
 done
@@ -429,51 +455,61 @@ declare -A FIO_ARGS=(
     [randread1]="--rw=randread --bs=4k --iodepth=1 --norandommap")
 declare -A DIR=([seqwrite]=write [seqread]=read [randread16]=read [randwrite16]=write [randread1]=read)
 
-RAW="$WORK/samples.tsv" # workload config rep MB_s IOPS p50_us p99_us disk_read_MB disk_write_MB daemon_cpu_s inflight_mean inflight_max cpus_busy
+RAW="$WORK/samples.tsv" # workload config rep MB_s IOPS p50_us p99_us disk_read_MB disk_write_MB daemon_cpu_s inflight_mean inflight_max cpus_busy seconds
 : > "$RAW"
-npasses=$((REPEAT * ${#WORKLOADS[@]} * ${#CONFIGS[@]}))
+measure_pass() { # measure_pass WORKLOAD CONFIG REP FIO-ARGS...: one fio pass after prep_pass, a line in $RAW
+    local w=$1 c=$2 rep=$3 json wait_file dr0 dw0 dr1 dw1 cpu0 cpu1 mcpu0 mcpu1 inflight line cpu_s busy seconds
+    shift 3
+    json="$WORK/json/$w-$c-$rep.json"
+    prep_pass
+    read -r dr0 dw0 < <(disk_sectors)
+    cpu0=$(daemon_ticks)
+    mcpu0=$(machine_ticks)
+    wait_file="$WORK/json/$w-$c-$rep.waiting"
+    : > "$wait_file"
+    if [[ $c == mfs-* ]] && [ -n "$WAITING" ]; then
+        sample_waiting "$wait_file" &
+        SAMPLER=$!
+    fi
+    fio --name="$w" --filename="${DEV[$c]}" "$@" "${FIO_COMMON[@]}" --output="$json" >/dev/null
+    cpu1=$(daemon_ticks)
+    mcpu1=$(machine_ticks)
+    if [ -n "$SAMPLER" ]; then
+        kill "$SAMPLER"; wait "$SAMPLER" 2>/dev/null || true; SAMPLER=""
+    fi
+    inflight=$(awk '{s += $1; if ($1 > m) m = $1} END {if (NR) printf "%.1f\t%d", s / NR, m; else printf "0\t0"}' "$wait_file")
+    read -r dr1 dw1 < <(disk_sectors)
+    [ "$(jq '.jobs[0].error' "$json")" = 0 ] || die "fio reported an error in $json"
+    line=$(jq -r --arg d "${DIR[$w]}" '.jobs[0][$d] |
+        [(.bw_bytes / 1e6), .iops, (.clat_ns.percentile["50.000000"] / 1000),
+         (.clat_ns.percentile["99.000000"] / 1000)] | map(tostring) | join("\t")' "$json")
+    cpu_s=0
+    case "$c" in mfs-*) cpu_s=$(awk -v a="$cpu0" -v b="$cpu1" -v t="$CLK_TCK" 'BEGIN {printf "%.2f", (b - a) / t}') ;; esac
+    seconds=$(jq '.jobs[0].job_runtime / 1000' "$json")
+    busy=$(cpus_busy "$mcpu0" "$mcpu1" "$seconds")
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$w" "$c" "$rep" "$line" \
+        "$(( (dr1 - dr0) * 512 / 1000000 ))" "$(( (dw1 - dw0) * 512 / 1000000 ))" "$cpu_s" "$inflight" \
+        "$busy" "$seconds" >> "$RAW"
+    pass=$((pass + 1))
+    log "pass $pass/$npasses rep $rep ${LABEL[$w]} $c: $(awk -F'\t' '{printf "%.0f MB/s, %.0f IOPS, clat p50 %.0f us, p99 %.0f us", $1, $2, $3, $4}' <<<"$line")"
+}
+# shellcheck source=src/bench/fio-bench-firstwrites.sh
+source "$ROOT/src/bench/fio-bench-firstwrites.sh"
+nreadonly=$(wc -w <<<"$READ_ONLY")
+npasses=$((REPEAT * (${#WORKLOADS[@]} * ${#CONFIGS[@]} - 2 * nreadonly + ${#FW_WORKLOADS[@]} * ${#FW_CONFIGS[@]})))
 pass=0
 T_START=$(date +%s)
 for ((rep = 1; rep <= REPEAT; rep++)); do
     for w in "${WORKLOADS[@]}"; do
         for ((k = 0; k < ${#CONFIGS[@]}; k++)); do
             c=${CONFIGS[$(((k + rep - 1) % ${#CONFIGS[@]}))]}
-            pass=$((pass + 1))
-            json="$WORK/json/$w-$c-$rep.json"
-            prep_pass
-            read -r dr0 dw0 < <(disk_sectors)
-            cpu0=$(daemon_ticks)
-            mcpu0=$(machine_ticks)
-            wait_file="$WORK/json/$w-$c-$rep.waiting"
-            : > "$wait_file"
-            if [[ $c == mfs-* ]] && [ -n "$WAITING" ]; then
-                sample_waiting "$wait_file" &
-                SAMPLER=$!
-            fi
+            [ "${DIR[$w]}" = write ] && [[ $READ_ONLY == *" $c "* ]] && continue
             # shellcheck disable=SC2086 # FIO_ARGS entries are option lists
-            fio --name="$w" --filename="${DEV[$c]}" ${FIO_ARGS[$w]} --size="$SIZE" \
-                --time_based --runtime="$RUNTIME" "${FIO_COMMON[@]}" --output="$json" >/dev/null
-            cpu1=$(daemon_ticks)
-            mcpu1=$(machine_ticks)
-            if [ -n "$SAMPLER" ]; then
-                kill "$SAMPLER"; wait "$SAMPLER" 2>/dev/null || true; SAMPLER=""
-            fi
-            inflight=$(awk '{s += $1; if ($1 > m) m = $1} END {if (NR) printf "%.1f\t%d", s / NR, m; else printf "0\t0"}' "$wait_file")
-            read -r dr1 dw1 < <(disk_sectors)
-            [ "$(jq '.jobs[0].error' "$json")" = 0 ] || die "fio reported an error in $json"
-            line=$(jq -r --arg d "${DIR[$w]}" '.jobs[0][$d] |
-                [(.bw_bytes / 1e6), .iops, (.clat_ns.percentile["50.000000"] / 1000),
-                 (.clat_ns.percentile["99.000000"] / 1000)] | map(tostring) | join("\t")' "$json")
-            cpu_s=0
-            case "$c" in mfs-*) cpu_s=$(awk -v a="$cpu0" -v b="$cpu1" -v t="$CLK_TCK" 'BEGIN {printf "%.2f", (b - a) / t}') ;; esac
-            busy=$(cpus_busy "$mcpu0" "$mcpu1")
-            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$w" "$c" "$rep" "$line" \
-                "$(( (dr1 - dr0) * 512 / 1000000 ))" "$(( (dw1 - dw0) * 512 / 1000000 ))" "$cpu_s" "$inflight" \
-                "$busy" >> "$RAW"
-            log "pass $pass/$npasses rep $rep ${LABEL[$w]} $c: $(awk -F'\t' '{printf "%.0f MB/s, %.0f IOPS, clat p50 %.0f us, p99 %.0f us", $1, $2, $3, $4}' <<<"$line")"
+            measure_pass "$w" "$c" "$rep" ${FIO_ARGS[$w]} --size="$SIZE" --time_based --runtime="$RUNTIME"
         done
     done
 done
+first_writes
 T_END=$(date +%s)
 
 # What one read of a block that is not in the page cache costs a plain process: 4 KiB random
