@@ -60,6 +60,21 @@ final class ChunkLocks {
         return span(from, to, false);
     }
 
+    /** {@link #read} of the whole chunks of {@code chunk} bytes that {@code [offset, end)} touches. */
+    long readChunks(long offset, long end, long chunk) {
+        return read(offset - offset % chunk, roundUp(end, chunk));
+    }
+
+    /** {@link #write} of the whole chunks of {@code chunk} bytes that {@code [offset, end)} touches. */
+    long writeChunks(long offset, long end, long chunk) {
+        return write(offset - offset % chunk, roundUp(end, chunk));
+    }
+
+    /** {@code offset} rounded up to a multiple of {@code chunk}. */
+    static long roundUp(long offset, long chunk) {
+        return offset % chunk == 0 ? offset : offset - offset % chunk + chunk;
+    }
+
     /**
      * Locks the stripes {@code [low, high]} of a range, or where it wraps around the stripes,
      * {@code [0, high]} and {@code [low, STRIPES)}: ascending either way. Returns them as {@code

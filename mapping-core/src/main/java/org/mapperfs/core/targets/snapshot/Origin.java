@@ -113,7 +113,7 @@ final class Origin {
 
     /** {@code end} rounded up to {@code align}, and past {@code from} (an empty range still locks its chunk). */
     private static long alignedEnd(long end, long align, long from) {
-        return Math.max(end % align == 0 ? end : end - end % align + align, from + 1);
+        return Math.max(ChunkLocks.roundUp(end, align), from + 1);
     }
 
     /** The largest chunk of every snapshot's and {@code ownChunkBytes}, at least a grain. */

@@ -122,7 +122,7 @@ public final class SnapshotMergeTarget implements Target {
     @Override
     public void read(ByteBuffer dst, long offset) throws IOException {
         long end = offset + dst.remaining();
-        long held = origin.locks.read(offset - offset % chunk, alignUp(end));
+        long held = origin.locks.readChunks(offset, end, chunk);
         try {
             view.read(dst, offset);
         } finally {
@@ -138,7 +138,7 @@ public final class SnapshotMergeTarget implements Target {
      */
     @Override
     public boolean readRange(long offset, int length, FileRangeSink sink) throws IOException {
-        long held = origin.locks.read(offset - offset % chunk, alignUp(offset + length));
+        long held = origin.locks.readChunks(offset, offset + length, chunk);
         try {
             return view.readRange(offset, length, sink);
         } finally {
@@ -170,10 +170,6 @@ public final class SnapshotMergeTarget implements Target {
             origin.locks.release(held);
             src.limit(limit);
         }
-    }
-
-    private long alignUp(long offset) {
-        return offset % chunk == 0 ? offset : offset - offset % chunk + chunk;
     }
 
     /**

@@ -121,7 +121,7 @@ public final class SnapshotTarget implements Target {
     public void read(ByteBuffer dst, long offset) throws IOException {
         checkValid();
         long end = offset + dst.remaining();
-        long held = origin.locks.read(alignDown(offset), alignUp(end));
+        long held = origin.locks.readChunks(offset, end, chunk);
         try {
             checkValid();
             view.read(dst, offset);
@@ -133,7 +133,7 @@ public final class SnapshotTarget implements Target {
     @Override
     public boolean readRange(long offset, int length, FileRangeSink sink) throws IOException {
         checkValid();
-        long held = origin.locks.read(alignDown(offset), alignUp(offset + length));
+        long held = origin.locks.readChunks(offset, offset + length, chunk);
         try {
             checkValid();
             return view.readRange(offset, length, sink);
@@ -150,7 +150,7 @@ public final class SnapshotTarget implements Target {
         long[] olds = null; // made at the first new exception: a rewrite allocates nothing
         ByteBuffer data = null; // the new chunks' contents, back to back
         int fresh = 0;
-        long held = origin.locks.write(alignDown(offset), alignUp(end));
+        long held = origin.locks.writeChunks(offset, end, chunk);
         try {
             checkValid();
             if (offset % chunk == 0 && end % chunk == 0 && noneMapped(offset / chunk, end / chunk)) {
@@ -178,7 +178,7 @@ public final class SnapshotTarget implements Target {
                 int n = (int) Math.min(end - pos, (c + 1) * chunk - pos);
                 src.limit(src.position() + n);
                 if (olds == null) {
-                    int chunks = (int) (alignUp(end) / chunk - offset / chunk);
+                    int chunks = (int) (ChunkLocks.roundUp(end, chunk) / chunk - offset / chunk);
                     olds = new long[chunks];
                     data = ByteBuffer.allocate(chunks * chunk);
                 }
@@ -282,14 +282,6 @@ public final class SnapshotTarget implements Target {
         if (!store.isValid()) {
             throw new IOException("snapshot of " + originDevice.name() + " on " + cow.name() + " is invalid");
         }
-    }
-
-    private long alignDown(long offset) {
-        return offset - offset % chunk;
-    }
-
-    private long alignUp(long offset) {
-        return offset % chunk == 0 ? offset : alignDown(offset) + chunk;
     }
 
     /**
