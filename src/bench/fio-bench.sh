@@ -6,7 +6,7 @@
 #                          [--out FILE.tsv]
 #
 #   --size     size of every device under test (IEC suffixes: 512M, 1G, ...; a multiple of 1 MiB)
-#   --runtime  seconds of each measured fio pass (time_based)
+#   --runtime  seconds of each measured fio pass (time_based; first writes are bounded by size instead)
 #   --repeat   measured passes per workload x config; the table shows the median
 #   --peers    also measure the peers on the same file (installs them from Debian if missing):
 #              qemu-storage-daemon's FUSE export and nbdkit's file plugin through nbdfuse
