@@ -16,7 +16,8 @@
 # TARGET=mirror gives each daemon a two-leg mirror (nosync, 512 KiB regions) over two files of its
 # own instead of the linear device; TARGET=striped a device striped over two files (64 KiB chunks),
 # twice the size; TARGET=thin a thin device (64 KiB blocks) written once in random order, so that
-# its blocks lie apart on the pool's data file.
+# its blocks lie apart on the pool's data file; TARGET=verity verity over the file (hash tree by
+# veritysetup; reads only).
 # As root.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
@@ -61,6 +62,10 @@ for d in A B; do
   elif [ "${TARGET:-linear}" = thin ]; then
     truncate -s 64M "$work/$d/meta.img"
     table="0 $((bytes / 512)) thin pool 0"
+  elif [ "${TARGET:-linear}" = verity ]; then
+    vout=$(veritysetup format "$work/$d/f.img" "$work/$d/h.img")
+    table="0 $((bytes / 512)) verity 1 $work/$d/f.img $work/$d/h.img 4096 4096 $((bytes / 4096)) 1 sha256"
+    table+=" $(awk '/^Root hash:/ {print $3}' <<<"$vout") $(awk '/^Salt:/ {print $2}' <<<"$vout")"
   fi
   cli=$mfs; opts="$defaults ${OPTS_B:-}"; transport=${TRANSPORT_B:-${TRANSPORT:-}}
   if [ $d = A ]; then cli=${MAPPERFS_A:-$mfs}; opts="$defaults ${OPTS_A:-}"; transport=${TRANSPORT_A:-${TRANSPORT:-}}; fi

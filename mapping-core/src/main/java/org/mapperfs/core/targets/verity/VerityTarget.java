@@ -55,6 +55,8 @@ public final class VerityTarget implements Target {
     private final boolean ignoreCorruption;
     private final boolean atMostOnce;
     private final byte[] zeroDigest;
+    /** A data block of zeros, with ignore_zero_blocks; else null. */
+    private final byte[] zeroBlock;
     /** Verified hash blocks by index; guarded by itself. Access order: least recently used first. */
     private final Map<Long, byte[]> verified = new LinkedHashMap<>(256, 0.75f, true);
     /** Data blocks verified once (check_at_most_once); guarded by itself. */
@@ -68,6 +70,8 @@ public final class VerityTarget implements Target {
         final byte[] block;
         final ByteBuffer view;
         final byte[] digest;
+        /** Where in the hash block {@link #leaf} returned the wanted digest lies. */
+        int wantAt;
 
         Scratch(String javaName, int blockSize) {
             try {
@@ -106,8 +110,10 @@ public final class VerityTarget implements Target {
             Scratch z = new Scratch(javaName, dataBlockSize); // its block is all zeros
             digest(z, z.block);
             this.zeroDigest = z.digest;
+            this.zeroBlock = z.block;
         } else {
             this.zeroDigest = null;
+            this.zeroBlock = null;
         }
     }
 
@@ -217,9 +223,17 @@ public final class VerityTarget implements Target {
         return Fields.of("verified", !corrupted, "corrupted", corrupted);
     }
 
+    /**
+     * Reads whole blocks in one call straight into {@code dst} and verifies each there (a part of
+     * a block goes through a block of its own).
+     */
     @Override
     public void read(ByteBuffer dst, long offset) throws IOException {
         int length = dst.remaining();
+        if (offset % dataBlockSize == 0 && length % dataBlockSize == 0) {
+            readBlocks(dst, offset);
+            return;
+        }
         long first = offset / dataBlockSize;
         long last = (offset + length - 1) / dataBlockSize;
         Scratch s = scratch.get();
@@ -235,26 +249,69 @@ public final class VerityTarget implements Target {
         dst.position(dst.limit());
     }
 
+    /** Whole data blocks from {@code offset}: one read of the data device, then each block verified in {@code dst}. */
+    private void readBlocks(ByteBuffer dst, long offset) throws IOException {
+        Scratch s = scratch.get();
+        int at = dst.position();
+        int blocks = dst.remaining() / dataBlockSize;
+        data.read(dst, offset);
+        long first = offset / dataBlockSize;
+        for (int i = 0; i < blocks; i++, at += dataBlockSize) {
+            long b = first + i;
+            byte[] want = leaf(b, s);
+            if (want == null) {
+                continue; // ignore_corruption under a bad hash block: the data as they are
+            }
+            if (isZero(want, s.wantAt)) {
+                dst.put(at, zeroBlock, 0, dataBlockSize);
+                continue;
+            }
+            dst.get(at, s.block);
+            check(b, want, s.wantAt, s);
+        }
+    }
+
     /** Reads data block {@code b} into {@code s.block}, verified up to the root (or as it is, with ignore_corruption). */
     private void verifiedBlock(long b, Scratch s) throws IOException {
+        byte[] want = leaf(b, s);
+        if (want == null) {
+            data.read(s.view.clear(), b * dataBlockSize); // nothing below a bad hash block can be verified
+            return;
+        }
+        if (isZero(want, s.wantAt)) {
+            Arrays.fill(s.block, (byte) 0);
+            return;
+        }
+        data.read(s.view.clear(), b * dataBlockSize);
+        check(b, want, s.wantAt, s);
+    }
+
+    /**
+     * The hash block that holds data block {@code b}'s digest, verified up to the root, with the
+     * digest's place in {@code s.wantAt}; null if a hash block failed and corruption is ignored.
+     */
+    private byte[] leaf(long b, Scratch s) throws IOException {
         byte[] want = root;
         int wantAt = 0;
         for (int level = tree.levels - 1; level >= 0; level--) {
             byte[] hashBlock = hashBlock(tree.hashBlock(b, level), want, wantAt, b, s);
             if (hashBlock == null) {
-                // ignore_corruption: nothing below a bad hash block can be verified; read it as it is
-                data.read(s.view.clear(), b * dataBlockSize);
-                return;
+                return null;
             }
             want = hashBlock;
             wantAt = tree.offsetInBlock(b, level);
         }
-        if (zeroDigest != null && Arrays.equals(zeroDigest, 0, zeroDigest.length, want, wantAt,
-                wantAt + zeroDigest.length)) {
-            Arrays.fill(s.block, (byte) 0);
-            return;
-        }
-        data.read(s.view.clear(), b * dataBlockSize);
+        s.wantAt = wantAt;
+        return want;
+    }
+
+    /** With ignore_zero_blocks, whether the digest at {@code at} in {@code want} is a block of zeros'. */
+    private boolean isZero(byte[] want, int at) {
+        return zeroDigest != null && Arrays.equals(zeroDigest, 0, zeroDigest.length, want, at, at + zeroDigest.length);
+    }
+
+    /** Checks {@code s.block}, data block {@code b}, against the digest at {@code wantAt} in {@code want}. */
+    private void check(long b, byte[] want, int wantAt, Scratch s) throws IOException {
         if (atMostOnce) {
             synchronized (checked) {
                 if (b < Integer.MAX_VALUE && checked.get((int) b)) {

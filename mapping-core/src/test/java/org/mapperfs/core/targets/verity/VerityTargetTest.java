@@ -115,6 +115,31 @@ class VerityTargetTest {
     }
 
     @Test
+    void aReadOfManyBlocksFailsOnTheBadOneAndZeroBlocksComeBackAsZeros() throws Exception {
+        String table = format();
+        flip(data, 123 * 4096 + 17);
+        flip(data, 7 * 4096 + 9); // block 7 was zeros when the tree was made
+        MappedDevice v = mapper.create("v", table, dir);
+
+        assertThatThrownBy(() -> read(v, 120 * 4096, 64 * 4096)).isInstanceOf(IOException.class)
+                .hasMessage("verity: data block 123 does not match its digest");
+        assertThat(read(v, 124 * 4096, 64 * 4096)).as("the blocks after it").isEqualTo(
+                java.util.Arrays.copyOfRange(content, 124 * 4096, 188 * 4096));
+        assertThatThrownBy(() -> read(v, 4 * 4096, 8 * 4096)).hasMessage("verity: data block 7 does not match its digest");
+        mapper.remove("v", false);
+
+        MappedDevice zeros = mapper.create("v", table + " 1 ignore_zero_blocks", dir);
+        assertThat(read(zeros, 4 * 4096, 8 * 4096)).as("block 7 is zeros, not what the file has").isEqualTo(
+                java.util.Arrays.copyOfRange(content, 4 * 4096, 12 * 4096));
+        mapper.remove("v", false);
+
+        MappedDevice lax = mapper.create("v", table + " 1 ignore_corruption", dir);
+        byte[] got = read(lax, 120 * 4096, 8 * 4096);
+        assertThat(got[3 * 4096 + 17]).as("the flipped byte, as the file has it").isEqualTo((byte) (content[123 * 4096 + 17] ^ 0x40));
+        assertThat(lax.liveTable().statusText()).contains("verity C");
+    }
+
+    @Test
     void writesFailAndUnsupportedOptionsAreRefusedByName() throws Exception {
         String table = format();
         MappedDevice v = mapper.create("v", table + " 2 ignore_zero_blocks check_at_most_once", dir);
