@@ -59,30 +59,30 @@ sample_waiting() { # sample_waiting FILE: appends the counter every 50 ms until 
     while :; do cat "$WAITING" >> "$1" 2>/dev/null; sleep 0.05; done
 }
 
-"$MAPPERFS" -m "$MNT" create lin --table "0 $SECTORS linear $FILE_A 0" >/dev/null
-"$MAPPERFS" -m "$MNT" create str --table "0 $SECTORS striped 2 128 $FILE_B1 0 $FILE_B2 0" >/dev/null
-DEV[mfs-linear]=$("$MAPPERFS" -m "$MNT" attach lin)
-"$MAPPERFS" -m "$MNT" create mir --table "0 $SECTORS mirror core 2 1024 nosync 2 $FILE_M1 0 $FILE_M2 0" >/dev/null
-DEV[mfs-striped]=$("$MAPPERFS" -m "$MNT" attach str)
-DEV[mfs-mirror]=$("$MAPPERFS" -m "$MNT" attach mir)
-"$MAPPERFS" -m "$MNT" create cry --table "0 $SECTORS crypt aes-xts-plain64 $(head -c 64 /dev/urandom | od -An -tx1 | tr -d ' \n') 0 $FILE_C 0" >/dev/null
-DEV[mfs-crypt]=$("$MAPPERFS" -m "$MNT" attach cry)
-"$MAPPERFS" -m "$MNT" create pool --table "0 $SECTORS thin-pool $FILE_TM $FILE_T 128 0" >/dev/null
-"$MAPPERFS" -m "$MNT" message pool 0 create_thin 0 >/dev/null
-"$MAPPERFS" -m "$MNT" create thin --table "0 $SECTORS thin pool 0" >/dev/null
-DEV[mfs-thin]=$("$MAPPERFS" -m "$MNT" attach thin)
-"$MAPPERFS" -m "$MNT" create snap --table "0 $SECTORS snapshot $FILE_S $FILE_SC P 8" >/dev/null
-DEV[mfs-snap]=$("$MAPPERFS" -m "$MNT" attach snap)
-"$MAPPERFS" -m "$MNT" create ver --table "0 $SECTORS verity 1 $FILE_V $FILE_VH 4096 4096 $((SIZE / 4096)) 1 sha256 $VERITY_ROOT $VERITY_SALT" >/dev/null
-DEV[mfs-verity]=$("$MAPPERFS" -m "$MNT" attach ver)
-"$MAPPERFS" -m "$MNT" create null --table "0 $SECTORS zero" >/dev/null
-DEV[mfs-null]=$("$MAPPERFS" -m "$MNT" attach null)
+m create lin --table "0 $SECTORS linear $FILE_A 0" >/dev/null
+m create str --table "0 $SECTORS striped 2 128 $FILE_B1 0 $FILE_B2 0" >/dev/null
+DEV[mfs-linear]=$(m attach lin)
+m create mir --table "0 $SECTORS mirror core 2 1024 nosync 2 $FILE_M1 0 $FILE_M2 0" >/dev/null
+DEV[mfs-striped]=$(m attach str)
+DEV[mfs-mirror]=$(m attach mir)
+m create cry --table "0 $SECTORS crypt aes-xts-plain64 $(head -c 64 /dev/urandom | od -An -tx1 | tr -d ' \n') 0 $FILE_C 0" >/dev/null
+DEV[mfs-crypt]=$(m attach cry)
+m create pool --table "0 $SECTORS thin-pool $FILE_TM $FILE_T 128 0" >/dev/null
+m message pool 0 create_thin 0 >/dev/null
+m create thin --table "0 $SECTORS thin pool 0" >/dev/null
+DEV[mfs-thin]=$(m attach thin)
+m create snap --table "0 $SECTORS snapshot $FILE_S $FILE_SC P 8" >/dev/null
+DEV[mfs-snap]=$(m attach snap)
+m create ver --table "0 $SECTORS verity 1 $FILE_V $FILE_VH 4096 4096 $((SIZE / 4096)) 1 sha256 $VERITY_ROOT $VERITY_SALT" >/dev/null
+DEV[mfs-verity]=$(m attach ver)
+m create null --table "0 $SECTORS zero" >/dev/null
+DEV[mfs-null]=$(m attach null)
 if command -v nbdkit >/dev/null 2>&1; then
     nbdkit -f -U "$WORK/nbd.sock" file "$FILE_A" 2>>"$WORK/nbdkit.log" &
     PEER_PIDS+=($!)
     for _ in $(seq 1 100); do [ -S "$WORK/nbd.sock" ] && break; sleep 0.05; done
-    "$MAPPERFS" -m "$MNT" create nbd --table "0 $SECTORS linear nbd+unix:///?socket=$WORK/nbd.sock 0" >/dev/null
-    DEV[mfs-nbd]=$("$MAPPERFS" -m "$MNT" attach nbd)
+    m create nbd --table "0 $SECTORS linear nbd+unix:///?socket=$WORK/nbd.sock 0" >/dev/null
+    DEV[mfs-nbd]=$(m attach nbd)
     CONFIGS=(raw-dio raw-buf mfs-linear mfs-striped mfs-mirror mfs-crypt mfs-thin mfs-snap mfs-verity mfs-nbd mfs-null)
 else
     log "nbdkit is not installed: no mfs-nbd (linear over an NBD export)"

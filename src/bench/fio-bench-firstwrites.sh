@@ -29,8 +29,6 @@ FILE_OC2="$WORK/o-cow2.img"
 FILE_W="$WORK/w.img"
 FILE_WL="$WORK/w-log.img"
 
-m() { "$MAPPERFS" -m "$MNT" "$@"; }
-
 # drop_device NAME: detaches its loop device and removes it (the loop lets go of the file lazily).
 drop_device() {
     local loop

@@ -140,6 +140,7 @@ fi
 ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
 MAPPERFS="$ROOT/src/bin/mapperfs"
 [ -x "$MAPPERFS" ] || die "no launcher at $MAPPERFS"
+m() { "$MAPPERFS" -m "$MNT" "$@"; } # mapperfs on this run's mount
 
 install_pkg() { # install_pkg COMMAND PACKAGE
     command -v "$1" >/dev/null 2>&1 && return 0
@@ -193,7 +194,7 @@ cleanup() {
             losetup -d "$loop" || log "warning: losetup -d $loop failed"
         done
         if [ "$MOUNTED" -eq 1 ] && grep -q " $MNT " /proc/mounts; then
-            if ! "$MAPPERFS" -m "$MNT" unmount --force >/dev/null; then
+            if ! m unmount --force >/dev/null; then
                 log "warning: mapperfs unmount --force failed; lazy unmount and stopping pid $DAEMON_PID"
                 umount -l "$MNT"
                 [ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null
