@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * gives a state the device could have been in after a crash. Discards are logged too;
  * {@code dmsetup message NAME 0 mark TEXT} adds a mark. Status: {@code <#logged entries>
  * <highest allocated sector>}. The log starts anew when the table is created; at close it ends
- * with the mark {@code dm-log-writes-end}, as the kernel's does. A full log stops logging (the
- * device goes on) and says so once.
+ * with the mark {@code dm-log-writes-end}, as the kernel's does. A full log, or one a write to
+ * which failed, stops logging (the device goes on) and says so once.
  *
  * <p>The loop driver offers no FUA: a file system's FUA writes reach mapperfs as a write and a
  * flush, so the log has flush entries where the kernel's would have FUA ones.
@@ -122,11 +122,12 @@ public final class LogWritesTarget implements Target {
     }
 
     private void logged(boolean ok) {
-        if (!ok && writeLog.full()) {
+        String why = ok ? null : writeLog.stopped();
+        if (why != null) {
             synchronized (this) {
                 if (!warned) {
-                    log.warn("log-writes {}: the log on {} is full; writes are no longer logged", device.name(),
-                            logDevice.name());
+                    log.warn("log-writes {}: the log on {} {}; writes are no longer logged", device.name(),
+                            logDevice.name(), why);
                     warned = true;
                 }
             }

@@ -12,6 +12,9 @@ import org.mapperfs.core.BlockDevice;
  * le32 sector size}. Then one entry after another: a header sector {le64 sector, le64 sectors,
  * le64 flags, le64 data length} (a mark's text follows the header in that sector), then the
  * entry's data sectors. Guarded by {@code this}: entries are appended one at a time.
+ *
+ * <p>A log write that fails stops the log, as a full log does: the super block keeps the count
+ * of the last flush or mark before it, so the log still replays up to there.
  */
 final class WriteLog {
     static final long MAGIC = 0x6a736677736872L;
@@ -30,6 +33,7 @@ final class WriteLog {
     /** The next free sector of the log. */
     private long next = 1;
     private boolean full;
+    private boolean failed;
 
     WriteLog(BlockDevice log) {
         this.log = log;
@@ -43,8 +47,9 @@ final class WriteLog {
         return next;
     }
 
-    synchronized boolean full() {
-        return full;
+    /** Why the log has stopped taking entries ("is full", "failed a write"), or null if it has not. */
+    synchronized String stopped() {
+        return full ? "is full" : failed ? "failed a write" : null;
     }
 
     /** Starts an empty log: a super block with no entries. */
@@ -60,9 +65,7 @@ final class WriteLog {
         if (!room(1 + sectors)) {
             return false;
         }
-        entry(sector, sectors, 0, null);
-        log.write(data, next * SECTOR);
-        next += sectors;
+        append(sector, sectors, 0, null, data);
         return true;
     }
 
@@ -70,7 +73,7 @@ final class WriteLog {
         if (!room(1)) {
             return false;
         }
-        entry(sector, sectors, DISCARD, null);
+        append(sector, sectors, DISCARD, null, null);
         return true;
     }
 
@@ -79,8 +82,7 @@ final class WriteLog {
         if (!room(1)) {
             return false;
         }
-        entry(0, 0, FLUSH, null);
-        writeSuper();
+        append(0, 0, FLUSH, null, null);
         return true;
     }
 
@@ -92,13 +94,33 @@ final class WriteLog {
         if (!room(1)) {
             return false;
         }
-        entry(0, 0, MARK, bytes);
-        writeSuper();
+        append(0, 0, MARK, bytes, null);
         return true;
     }
 
+    /** An entry, with its data if it has any; a flush or mark is followed by the super block. */
+    private void append(long sector, long sectors, long flags, byte[] text, ByteBuffer data) throws IOException {
+        boolean written = false;
+        try {
+            entry(sector, sectors, flags, text);
+            if (data != null) {
+                log.write(data, next * SECTOR);
+                next += sectors;
+            }
+            if ((flags & (FLUSH | MARK)) != 0) {
+                writeSuper();
+            }
+            written = true;
+        } finally {
+            failed |= !written;
+        }
+    }
+
     private boolean room(long sectors) {
-        if (full || (next + sectors) * SECTOR > log.size()) {
+        if (full || failed) {
+            return false;
+        }
+        if ((next + sectors) * SECTOR > log.size()) {
             full = true;
             return false;
         }

@@ -13,7 +13,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -115,5 +121,93 @@ class LogWritesTargetTest {
 
         assertThat(bytes(disk)).containsOnly(0);
         assertThat(d.liveTable().statusText()).isEqualTo("0 64 log-writes 0 1\n");
+    }
+
+    @Test
+    void concurrentWritesAndFlushesAreLoggedEachWithItsDataInTheOrderEachWriterMadeThem() throws Exception {
+        int writers = 8;
+        int writes = 100;
+        int region = 64; // sectors of the disk each writer has to itself
+        Path big = Files.write(dir.resolve("big.img"), new byte[writers * region * S]).toRealPath();
+        Path bigLog = Files.write(dir.resolve("biglog.img"), new byte[16384 * S]).toRealPath();
+        MappedDevice d = mapper.create("lw", "0 " + writers * region + " log-writes " + big + " " + bigLog + "\n", dir);
+        long[][] made = new long[writers][]; // each writer's writes in its order: sector << 32 | sectors << 16 | seed
+        ExecutorService pool = Executors.newFixedThreadPool(writers);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                int writer = w;
+                done.add(pool.submit(() -> {
+                    Random random = new Random(writer);
+                    long[] mine = new long[writes];
+                    for (int i = 0; i < writes; i++) {
+                        int sectors = 1 + random.nextInt(8);
+                        long sector = (long) writer * region + random.nextInt(region - sectors + 1);
+                        int seed = writer * writes + i;
+                        write(d, sector * S, seeded(sectors * S, seed));
+                        mine[i] = sector << 32 | (long) sectors << 16 | seed;
+                        if (i % 10 == 9) {
+                            d.flush();
+                        }
+                    }
+                    made[writer] = mine;
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        mapper.remove("lw", false);
+
+        byte[] logged = bytes(bigLog);
+        int[] seen = new int[writers];
+        try (LogReplay replay = LogReplay.open(bigLog)) {
+            List<LogReplay.Entry> entries = replay.entries();
+            assertThat(entries).hasSize(writers * writes + writers * writes / 10 + 1);
+            assertThat(entries.stream().filter(LogReplay.Entry::isFlush)).hasSize(writers * writes / 10);
+            assertThat(entries.get(entries.size() - 1).mark()).isEqualTo(LogWritesTarget.END_MARK);
+            for (LogReplay.Entry e : entries) {
+                if (e.isFlush() || e.isMark()) {
+                    continue;
+                }
+                int writer = (int) (e.sector() / region);
+                long expected = made[writer][seen[writer]++];
+                assertThat(e.sector() << 32 | e.sectors() << 16).as("entry %s", e.index())
+                        .isEqualTo(expected & ~0xffffL);
+                int from = (int) (e.logSector() + 1) * S;
+                assertThat(Arrays.copyOfRange(logged, from, from + (int) e.sectors() * S)).as("entry %s's data", e.index())
+                        .isEqualTo(seeded((int) e.sectors() * S, expected & 0xffff));
+            }
+            Path replayed = Files.write(dir.resolve("replayed.img"), new byte[writers * region * S]);
+            try (FileChannel ch = FileChannel.open(replayed, StandardOpenOption.WRITE)) {
+                replay.replay(ch, 0, entries.size());
+            }
+            assertThat(bytes(replayed)).isEqualTo(bytes(big));
+        }
+        assertThat(seen).containsOnly(writes);
+    }
+
+    @Test
+    void aLogWriteThatFailsStopsTheLogAtTheFlushBeforeIt() throws Exception {
+        // The log device's first 8 sectors are the log file; past them, writes fail.
+        mapper.create("logdev", "0 8 linear " + logFile + " 0\n8 64 error\n", dir);
+        MappedDevice d = mapper.create("lw", "0 64 log-writes " + disk + " logdev\n", dir);
+        write(d, 0, seeded(2 * S, 1)); // sectors 1-3 of the log
+        d.flush(); // sector 4, and the super block counts 2 entries
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> write(d, 8 * S, seeded(4 * S, 2)))
+                .isInstanceOf(java.io.IOException.class); // its data would end at sector 9
+        write(d, 16 * S, seeded(S, 3)); // the device goes on, unlogged
+        d.flush();
+        mapper.remove("lw", false);
+        mapper.remove("logdev", false);
+
+        assertThat(Arrays.copyOfRange(bytes(disk), 16 * S, 17 * S)).isEqualTo(seeded(S, 3));
+        try (LogReplay replay = LogReplay.open(logFile)) {
+            assertThat(replay.entries()).extracting(e -> e.isFlush() ? "flush" : "write " + e.sector() + "+" + e.sectors())
+                    .containsExactly("write 0+2", "flush");
+        }
     }
 }
