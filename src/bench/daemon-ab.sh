@@ -17,7 +17,8 @@
 # own instead of the linear device; TARGET=striped a device striped over two files (64 KiB chunks),
 # twice the size; TARGET=thin a thin device (64 KiB blocks) written once in random order, so that
 # its blocks lie apart on the pool's data file; TARGET=verity verity over the file (hash tree by
-# veritysetup; reads only).
+# veritysetup; reads only); TARGET=logw log-writes over the file with a log file of its own, the
+# table loaded again before every pass so that each pass starts a new log (it must not fill).
 # As root.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
@@ -38,7 +39,7 @@ mfs="$root/src/bin/mapperfs"
 defaults="-Xms32m -Xmx128m -XX:+UseSerialGC -XX:MaxMetaspaceSize=64m"
 bytes=$(numfmt --from=iec "$size")
 work="$(mktemp -d /var/tmp/mapperfs-ab.XXXXXX)"
-declare -A loop pid
+declare -A loop pid cli_of table_of
 cleanup() {
   set +e
   for d in A B; do
@@ -62,6 +63,9 @@ for d in A B; do
   elif [ "${TARGET:-linear}" = thin ]; then
     truncate -s 64M "$work/$d/meta.img"
     table="0 $((bytes / 512)) thin pool 0"
+  elif [ "${TARGET:-linear}" = logw ]; then
+    truncate -s 64G "$work/$d/log.img"
+    table="0 $((bytes / 512)) log-writes $work/$d/f.img $work/$d/log.img"
   elif [ "${TARGET:-linear}" = verity ]; then
     vout=$(veritysetup format "$work/$d/f.img" "$work/$d/h.img")
     table="0 $((bytes / 512)) verity 1 $work/$d/f.img $work/$d/h.img 4096 4096 $((bytes / 4096)) 1 sha256"
@@ -77,6 +81,7 @@ for d in A B; do
     "$cli" -m "$work/$d/mnt" message pool 0 create_thin 0 >/dev/null
   fi
   "$cli" -m "$work/$d/mnt" create lin --table "$table" >/dev/null
+  cli_of[$d]=$cli; table_of[$d]=$table
   if [ "${TARGET:-linear}" = thin ]; then # every block once, in random order: blocks lie apart on the data file
     fio --name=fill --filename="$work/$d/mnt/lin" --rw=randwrite --bs=64k --size="$size" --ioengine=psync \
         --direct=1 --randrepeat=0 --output=/dev/null
@@ -91,7 +96,11 @@ disk_sectors() {
   if [ -r "/sys/class/block/$disk_dev/stat" ]; then awk '{print $3}' "/sys/class/block/$disk_dev/stat"; else echo 0; fi
 }
 
-pass() { # DEV RW BS QD PID
+pass() { # DEV RW BS QD PID D
+  if [ "${TARGET:-linear}" = logw ]; then # a new log for every pass
+    "${cli_of[$6]}" -m "$work/$6/mnt" load lin --table "${table_of[$6]}" >/dev/null
+    "${cli_of[$6]}" -m "$work/$6/mnt" resume lin >/dev/null
+  fi
   sync; echo 3 > /proc/sys/vm/drop_caches
   local before after out din
   before=$(ticks "$5"); din=$(disk_sectors)
@@ -118,7 +127,7 @@ for w in "${workloads[@]}"; do
     order="A B"; [ $((r % 2)) = 0 ] && order="B A"
     for d in $order; do
       printf '%-9s %-4s QD%-3s %s ' "$rw" "$bs" "$qd" "$d"
-      pass "${loop[$d]}" "$rw" "$bs" "$qd" "${pid[$d]}"
+      pass "${loop[$d]}" "$rw" "$bs" "$qd" "${pid[$d]}" "$d"
     done
   done
 done
