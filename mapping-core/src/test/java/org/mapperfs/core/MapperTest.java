@@ -269,6 +269,23 @@ class MapperTest {
     }
 
     @Test
+    void aFileMadeAnewAtTheSamePathIsOpenedAnewByTheNextTable() throws Exception {
+        MappedDevice dev = create("dev", "0 16 linear " + a + " 0\n");
+        java.nio.file.Files.delete(a);
+        TestFiles.noiseSectors(dir, "a.img", 64, 3);
+
+        mapper.load("dev", "0 16 linear " + a + " 0\n", dir);
+
+        assertThat(mapper.openBackingFiles()).as("the deleted file and the new one").isEqualTo(2);
+        assertThat(read(dev, 0, S)).as("the live table keeps its file").isNotEqualTo(slice(bytes(a), 0, S));
+        mapper.resume("dev");
+        assertThat(read(dev, 0, S)).isEqualTo(slice(bytes(a), 0, S));
+        write(dev, 3 * S, seeded(S, 9));
+        assertThat(slice(bytes(a), 3 * S, S)).isEqualTo(seeded(S, 9));
+        assertThat(mapper.openBackingFiles()).isEqualTo(1);
+    }
+
+    @Test
     void loadingOverALoadedTableReleasesTheReplacedOne() throws Exception {
         create("dev", "0 16 linear " + a + " 0\n");
         mapper.load("dev", "0 16 linear " + b + " 0\n", dir);
