@@ -17,8 +17,8 @@
 # own instead of the linear device; TARGET=striped a device striped over two files (64 KiB chunks),
 # twice the size; TARGET=thin a thin device (64 KiB blocks) written once in random order, so that
 # its blocks lie apart on the pool's data file; TARGET=verity verity over the file (hash tree by
-# veritysetup; reads only); TARGET=logw log-writes over the file with a log file of its own, the
-# table loaded again before every pass so that each pass starts a new log (it must not fill).
+# veritysetup; reads only); TARGET=logw log-writes over the file with a log file of its own, made
+# anew and the table loaded again before every pass, so that each pass starts a new log.
 # As root.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
@@ -97,7 +97,8 @@ disk_sectors() {
 }
 
 pass() { # DEV RW BS QD PID D
-  if [ "${TARGET:-linear}" = logw ]; then # a new log for every pass
+  if [ "${TARGET:-linear}" = logw ]; then # a new log file for every pass (a reused one is read back)
+    rm "$work/$6/log.img"; truncate -s 64G "$work/$6/log.img"
     "${cli_of[$6]}" -m "$work/$6/mnt" load lin --table "${table_of[$6]}" >/dev/null
     "${cli_of[$6]}" -m "$work/$6/mnt" resume lin >/dev/null
   fi

@@ -70,6 +70,9 @@ fresh() {
             DEV[mfs-origin2]=$(m attach orig) ;;
         mfs-logw)
             [ -n "${DEV[mfs-logw]:-}" ] && drop_device logw
+            # a new file each pass (a log written over the last pass's reads its blocks back),
+            # holding one pass: the sequential one's data, and a sector of entry for each write
+            new_file "$FILE_WL" $((2 * SIZE + 64 * MIB))
             m create logw --table "0 $SECTORS log-writes $FILE_W $FILE_WL" >/dev/null
             DEV[mfs-logw]=$(m attach logw) ;;
     esac
@@ -80,8 +83,6 @@ first_writes() {
     fallocate -l "$SIZE" "$FILE_FS"
     fallocate -l "$SIZE" "$FILE_O"
     fallocate -l "$SIZE" "$FILE_W"
-    # the log holds one pass: the sequential one's data, and a sector of entry for each write
-    fallocate -l $((2 * SIZE + 64 * MIB)) "$FILE_WL"
     local rep w k c
     for ((rep = 1; rep <= REPEAT; rep++)); do
         for w in "${FW_WORKLOADS[@]}"; do
