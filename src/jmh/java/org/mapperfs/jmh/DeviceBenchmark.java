@@ -53,6 +53,7 @@ public class DeviceBenchmark {
     private Mapper mapper;
     private MappedDevice device;
     private MappedDevice mirror;
+    private MappedDevice logWrites;
     private FileChannel raw;
     private ByteBuffer buffer;
     private long[] offsets;
@@ -70,6 +71,9 @@ public class DeviceBenchmark {
         device = mapper.create("vol", "0 " + SIZE / 512 + " linear " + file + " 0", dir);
         mirror = mapper.create("mirror", "0 " + SIZE / 512 + " mirror core 2 1024 nosync 2 " + file + " 0 " + other
                 + " 0", dir);
+        // log-writes over the same file, its log on a device that drops writes: the engine's share
+        mapper.create("log", "0 " + (1L << 31) + " zero", dir);
+        logWrites = mapper.create("logw", "0 " + SIZE / 512 + " log-writes " + file + " log", dir);
         raw = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
         buffer = ByteBuffer.allocateDirect(requestBytes);
         SplittableRandom random = new SplittableRandom(2);
@@ -101,6 +105,14 @@ public class DeviceBenchmark {
     public ByteBuffer deviceWrite() throws IOException {
         buffer.clear();
         device.write(buffer, nextOffset());
+        return buffer;
+    }
+
+    /** A write through log-writes: the device's write, then its entry (header and data) in the log. */
+    @Benchmark
+    public ByteBuffer logWritesWrite() throws IOException {
+        buffer.clear();
+        logWrites.write(buffer, nextOffset());
         return buffer;
     }
 

@@ -1,6 +1,7 @@
 package org.mapperfs.core.targets.logwrites;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -11,7 +12,13 @@ import org.mapperfs.core.BlockDevice;
  * replay-log reads it). Sector 0: the super block {le64 magic, le64 version 1, le64 entries,
  * le32 sector size}. Then one entry after another: a header sector {le64 sector, le64 sectors,
  * le64 flags, le64 data length} (a mark's text follows the header in that sector), then the
- * entry's data sectors. Guarded by {@code this}: entries are appended one at a time.
+ * entry's data sectors.
+ *
+ * <p>A write or a discard takes its place in the log under {@code this} (its sectors and its
+ * number, in the order the writes completed) and writes its header and data outside it, so the
+ * entries of concurrent writes go to the log side by side. A flush or a mark is a barrier: it
+ * holds new entries back, waits for the ones in flight, then writes itself and the super block,
+ * whose count of entries so only ever covers entries whose sectors are all written.
  *
  * <p>A log write that fails stops the log, as a full log does: the super block keeps the count
  * of the last flush or mark before it, so the log still replays up to there.
@@ -26,14 +33,22 @@ final class WriteLog {
     static final long MARK = 8;
     static final long METADATA = 16;
     static final int ENTRY_HEADER = 32;
+    /** Each thread's entry header (one for every log): entries are written outside the lock. */
+    private static final ThreadLocal<ByteBuffer> HEADERS =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(SECTOR).order(ByteOrder.LITTLE_ENDIAN));
 
     private final BlockDevice log;
-    private final ByteBuffer header = ByteBuffer.allocate(SECTOR).order(ByteOrder.LITTLE_ENDIAN);
+    /** The super block, written under the lock. */
+    private final ByteBuffer superBlock = ByteBuffer.allocateDirect(SECTOR).order(ByteOrder.LITTLE_ENDIAN);
     private long entries;
     /** The next free sector of the log. */
     private long next = 1;
     private boolean full;
     private boolean failed;
+    /** Entries placed whose sectors are still being written. */
+    private int inFlight;
+    /** A flush or mark waits for the entries in flight; new entries wait for it. */
+    private boolean barrier;
 
     WriteLog(BlockDevice log) {
         this.log = log;
@@ -59,60 +74,110 @@ final class WriteLog {
         writeSuper();
     }
 
-    /** Appends a write of {@code data} (whole sectors) at {@code sector}. False if the log is full. */
-    synchronized boolean write(long sector, ByteBuffer data) throws IOException {
+    /** Appends a write of {@code data} (whole sectors) at {@code sector}. False if the log has stopped. */
+    boolean write(long sector, ByteBuffer data) throws IOException {
         int sectors = data.remaining() / SECTOR;
-        if (!room(1 + sectors)) {
+        long at = place(1 + sectors);
+        if (at < 0) {
             return false;
         }
-        append(sector, sectors, 0, null, data);
+        boolean written = false;
+        try {
+            log.write(header(sector, sectors, 0, null), at * SECTOR);
+            log.write(data, (at + 1) * SECTOR);
+            written = true;
+        } finally {
+            landed(written);
+        }
         return true;
     }
 
-    synchronized boolean discard(long sector, long sectors) throws IOException {
-        if (!room(1)) {
+    boolean discard(long sector, long sectors) throws IOException {
+        long at = place(1);
+        if (at < 0) {
             return false;
         }
-        append(sector, sectors, DISCARD, null, null);
+        boolean written = false;
+        try {
+            log.write(header(sector, sectors, DISCARD, null), at * SECTOR);
+            written = true;
+        } finally {
+            landed(written);
+        }
         return true;
     }
 
-    /** A flush entry; the super block follows it, so that every flush is a replay point. */
-    synchronized boolean flush() throws IOException {
-        if (!room(1)) {
-            return false;
-        }
-        append(0, 0, FLUSH, null, null);
-        return true;
+    /** A flush entry after every entry placed before it, then the super block: every flush is a replay point. */
+    boolean flush() throws IOException {
+        return barrierEntry(FLUSH, null);
     }
 
-    synchronized boolean mark(String text) throws IOException {
+    boolean mark(String text) throws IOException {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         if (bytes.length > SECTOR - ENTRY_HEADER) {
             throw new IOException("mark '" + text + "' is longer than " + (SECTOR - ENTRY_HEADER) + " bytes");
         }
-        if (!room(1)) {
-            return false;
-        }
-        append(0, 0, MARK, bytes, null);
-        return true;
+        return barrierEntry(MARK, bytes);
     }
 
-    /** An entry, with its data if it has any; a flush or mark is followed by the super block. */
-    private void append(long sector, long sectors, long flags, byte[] text, ByteBuffer data) throws IOException {
-        boolean written = false;
+    /** Places an entry of {@code sectors}: its first sector, or -1 if the log has stopped. */
+    private synchronized long place(long sectors) throws IOException {
+        while (barrier) {
+            await();
+        }
+        if (!room(sectors)) {
+            return -1;
+        }
+        long at = next;
+        next += sectors;
+        entries++;
+        inFlight++;
+        return at;
+    }
+
+    private synchronized void landed(boolean written) {
+        failed |= !written;
+        if (--inFlight == 0) {
+            notifyAll();
+        }
+    }
+
+    /** A flush or mark entry, once every entry placed before it is written; then the super block. */
+    private synchronized boolean barrierEntry(long flags, byte[] text) throws IOException {
+        while (barrier) {
+            await();
+        }
+        barrier = true;
         try {
-            entry(sector, sectors, flags, text);
-            if (data != null) {
-                log.write(data, next * SECTOR);
-                next += sectors;
+            while (inFlight > 0) {
+                await();
             }
-            if ((flags & (FLUSH | MARK)) != 0) {
+            if (!room(1)) {
+                return false;
+            }
+            long at = next++;
+            entries++;
+            boolean written = false;
+            try {
+                log.write(header(0, 0, flags, text), at * SECTOR);
                 writeSuper();
+                written = true;
+            } finally {
+                failed |= !written;
             }
-            written = true;
+            return true;
         } finally {
-            failed |= !written;
+            barrier = false;
+            notifyAll();
+        }
+    }
+
+    private void await() throws InterruptedIOException {
+        try {
+            wait();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for the log-writes log");
         }
     }
 
@@ -127,7 +192,8 @@ final class WriteLog {
         return true;
     }
 
-    private void entry(long sector, long sectors, long flags, byte[] text) throws IOException {
+    private ByteBuffer header(long sector, long sectors, long flags, byte[] text) {
+        ByteBuffer header = HEADERS.get();
         header.clear();
         header.putLong(sector).putLong(sectors).putLong(flags).putLong(text == null ? 0 : text.length);
         if (text != null) {
@@ -136,19 +202,15 @@ final class WriteLog {
         while (header.hasRemaining()) {
             header.put((byte) 0);
         }
-        header.flip();
-        log.write(header, next * SECTOR);
-        next++;
-        entries++;
+        return header.flip();
     }
 
     private void writeSuper() throws IOException {
-        header.clear();
-        header.putLong(MAGIC).putLong(VERSION).putLong(entries).putInt(SECTOR);
-        while (header.hasRemaining()) {
-            header.put((byte) 0);
+        superBlock.clear();
+        superBlock.putLong(MAGIC).putLong(VERSION).putLong(entries).putInt(SECTOR);
+        while (superBlock.hasRemaining()) {
+            superBlock.put((byte) 0);
         }
-        header.flip();
-        log.write(header, 0);
+        log.write(superBlock.flip(), 0);
     }
 }
