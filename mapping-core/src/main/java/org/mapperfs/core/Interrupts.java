@@ -1,5 +1,6 @@
 package org.mapperfs.core;
 
+import java.io.InterruptedIOException;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -49,5 +50,19 @@ public final class Interrupts {
             }
         }
         return true;
+    }
+
+    /**
+     * {@link Object#wait()} on {@code monitor}, which the caller holds: an interrupt ends it as an
+     * {@link InterruptedIOException} ("interrupted while waiting for " {@code what}), the thread's
+     * interrupt status kept.
+     */
+    public static void await(Object monitor, String what) throws InterruptedIOException {
+        try {
+            monitor.wait();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for " + what);
+        }
     }
 }

@@ -1,11 +1,11 @@
 package org.mapperfs.core.targets.logwrites;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import org.mapperfs.core.BlockDevice;
+import org.mapperfs.core.Interrupts;
 
 /**
  * The log of dm-log-writes, in the kernel's format (drivers/md/dm-log-writes.c; fstests'
@@ -123,7 +123,7 @@ final class WriteLog {
     /** Places an entry of {@code sectors}: its first sector, or -1 if the log has stopped. */
     private synchronized long place(long sectors) throws IOException {
         while (barrier) {
-            await();
+            Interrupts.await(this, "the log-writes log");
         }
         if (!room(sectors)) {
             return -1;
@@ -145,12 +145,12 @@ final class WriteLog {
     /** A flush or mark entry, once every entry placed before it is written; then the super block. */
     private synchronized boolean barrierEntry(long flags, byte[] text) throws IOException {
         while (barrier) {
-            await();
+            Interrupts.await(this, "the log-writes log");
         }
         barrier = true;
         try {
             while (inFlight > 0) {
-                await();
+                Interrupts.await(this, "the log-writes log");
             }
             if (!room(1)) {
                 return false;
@@ -169,15 +169,6 @@ final class WriteLog {
         } finally {
             barrier = false;
             notifyAll();
-        }
-    }
-
-    private void await() throws InterruptedIOException {
-        try {
-            wait();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting for the log-writes log");
         }
     }
 

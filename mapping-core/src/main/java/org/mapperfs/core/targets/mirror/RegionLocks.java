@@ -3,6 +3,7 @@ package org.mapperfs.core.targets.mirror;
 import java.io.InterruptedIOException;
 import java.util.HashMap;
 import java.util.Map;
+import org.mapperfs.core.Interrupts;
 
 /**
  * Keeps a mirror's resync copy and user writes of the same region apart, so that no write can
@@ -24,7 +25,7 @@ final class RegionLocks {
     /** Waits until no region in {@code [first, last]} is being copied, then counts the write in. */
     synchronized void beginWrite(long first, long last) throws InterruptedIOException {
         while (copying >= first && copying <= last) {
-            await();
+            Interrupts.await(this, "a mirror region");
         }
         for (long r = first; r <= last; r++) {
             writers.merge(r, 1, Integer::sum);
@@ -43,7 +44,7 @@ final class RegionLocks {
         copying = region;
         try {
             while (writers.containsKey(region)) {
-                await();
+                Interrupts.await(this, "a mirror region");
             }
         } catch (InterruptedIOException e) {
             endCopy();
@@ -54,14 +55,5 @@ final class RegionLocks {
     synchronized void endCopy() {
         copying = -1;
         notifyAll();
-    }
-
-    private void await() throws InterruptedIOException {
-        try {
-            wait();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting for a mirror region");
-        }
     }
 }

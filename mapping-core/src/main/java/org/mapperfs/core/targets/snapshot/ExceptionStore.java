@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.BitSet;
 import org.mapperfs.core.BlockDevice;
+import org.mapperfs.core.Interrupts;
 import org.mapperfs.core.Sectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -217,12 +218,7 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
                         to = Math.min(ready, reserved);
                         break;
                     }
-                    try {
-                        wait();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new java.io.InterruptedIOException("interrupted while waiting for a snapshot commit");
-                    }
+                    Interrupts.await(this, "a snapshot commit");
                 }
             }
             boolean done = false;
@@ -304,12 +300,7 @@ abstract sealed class ExceptionStore permits TransientStore, PersistentStore {
     /** Drops the {@code n} newest exceptions, whose data the origin now durably holds. */
     final synchronized void removeNewest(int n) throws IOException {
         while (reserved > count && failure == null) { // exceptions still being added: they go first
-            try {
-                wait();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("interrupted while waiting for a snapshot commit");
-            }
+            Interrupts.await(this, "a snapshot commit");
         }
         uncommit(count - n, count);
         for (int i = 0; i < n; i++) {

@@ -3,6 +3,7 @@ package org.mapperfs.core.targets.thin;
 import java.io.InterruptedIOException;
 import java.util.HashSet;
 import java.util.Set;
+import org.mapperfs.core.Interrupts;
 
 /**
  * One request at a time per virtual block of a thin device (dm-thin's bio prison cells): a block
@@ -18,12 +19,7 @@ final class Cells {
     synchronized void lock(long device, long block) throws InterruptedIOException {
         Key k = new Key(device, block);
         while (held.contains(k)) {
-            try {
-                wait();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while waiting for thin block " + block);
-            }
+            Interrupts.await(this, "thin block " + block);
         }
         held.add(k);
     }
