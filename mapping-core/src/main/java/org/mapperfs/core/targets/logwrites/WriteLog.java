@@ -76,30 +76,25 @@ final class WriteLog {
 
     /** Appends a write of {@code data} (whole sectors) at {@code sector}. False if the log has stopped. */
     boolean write(long sector, ByteBuffer data) throws IOException {
-        int sectors = data.remaining() / SECTOR;
-        long at = place(1 + sectors);
-        if (at < 0) {
-            return false;
-        }
-        boolean written = false;
-        try {
-            log.write(header(sector, sectors, 0, null), at * SECTOR);
-            log.write(data, (at + 1) * SECTOR);
-            written = true;
-        } finally {
-            landed(written);
-        }
-        return true;
+        return append(sector, data.remaining() / SECTOR, 0, data);
     }
 
     boolean discard(long sector, long sectors) throws IOException {
-        long at = place(1);
+        return append(sector, sectors, DISCARD, null);
+    }
+
+    /** An entry, with {@code data} behind its header if it has any, written outside the lock. */
+    private boolean append(long sector, long sectors, long flags, ByteBuffer data) throws IOException {
+        long at = place(data == null ? 1 : 1 + sectors);
         if (at < 0) {
             return false;
         }
         boolean written = false;
         try {
-            log.write(header(sector, sectors, DISCARD, null), at * SECTOR);
+            log.write(header(sector, sectors, flags, null), at * SECTOR);
+            if (data != null) {
+                log.write(data, (at + 1) * SECTOR);
+            }
             written = true;
         } finally {
             landed(written);
