@@ -8,11 +8,8 @@ import com.google.common.base.Splitter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
-import org.mapperfs.core.BlockDevice;
 import org.mapperfs.core.Interrupts;
 import org.mapperfs.core.MappedDevice;
 import org.mapperfs.core.Mapper;
@@ -61,19 +58,16 @@ public final class ControlCommands {
 
     private final Mapper mapper;
     private final Host host;
-    /**
-     * Shutdowns so far: a wait that sees it change ends with an error instead of holding the
-     * unmount. Not a flag: if the unmount then fails, the daemon goes on and later waits work.
-     */
-    private final AtomicLong shutdowns = new AtomicLong();
+    private final ShutdownCommand shutdown;
 
     public ControlCommands(Mapper mapper, Host host) {
         this.mapper = mapper;
         this.host = host;
+        this.shutdown = new ShutdownCommand(mapper, this::persist);
     }
 
-    private static final java.util.Set<String> QUERIES =
-            java.util.Set.of("table", "status", "info", "deps", "ls", "stats", "wait", "targets", "version", "daemon",
+    private static final Set<String> QUERIES =
+            Set.of("table", "status", "info", "deps", "ls", "stats", "wait", "targets", "version", "daemon",
                     "help");
 
     /** False for the commands that only report; those are not worth a line in the daemon's log. */
@@ -158,7 +152,7 @@ public final class ControlCommands {
                 yield "pid " + ProcessHandle.current().pid() + "\nmount " + host.mountPoint() + "\nstate "
                         + host.stateDir() + "\n";
             }
-            case "shutdown" -> shutdown(args);
+            case "shutdown" -> shutdown.run(args);
             case "help" -> HELP;
             default -> throw new MapperException(INVALID, "unknown command '" + verb + "' (try 'help')");
         };
@@ -304,10 +298,10 @@ public final class ControlCommands {
         // In slices, so that a shutdown ends the wait: the caller holds the control file open,
         // and the unmount would wait for it.
         long start = System.nanoTime();
-        long shutdownsBefore = shutdowns.get();
+        long shutdownsBefore = shutdown.count();
         try {
             while (true) {
-                if (shutdowns.get() != shutdownsBefore) {
+                if (shutdown.count() != shutdownsBefore) {
                     throw new MapperException(IO, "wait " + device.name() + ": mapperfs is shutting down");
                 }
                 if (Interrupts.requested()) {
@@ -324,56 +318,6 @@ public final class ControlCommands {
             Thread.currentThread().interrupt();
             throw new MapperException(IO, "wait interrupted");
         }
-    }
-
-    private String shutdown(CommandArgs args) throws MapperException {
-        boolean force = args.flag("--force");
-        args.end();
-        List<String> open = new ArrayList<>();
-        for (MappedDevice d : mapper.list()) {
-            if (d.openCount() > 0) {
-                open.add(d.name() + " (" + d.openCount() + ")");
-            }
-        }
-        if (!open.isEmpty() && !force) {
-            throw new MapperException(MapperException.Reason.BUSY,
-                    "devices still open: " + String.join(", ", open) + "; close them or use --force");
-        }
-        // The backing files, not the devices: a device's flush passes its gate, which a suspended
-        // device (or one above it) keeps closed, and the reply would never come.
-        for (BlockDevice file : backingFiles()) {
-            try {
-                file.flush();
-            } catch (IOException e) {
-                if (!force) {
-                    throw new MapperException(IO, "flushing " + file.name() + ": " + e.getMessage()
-                            + " (unmount --force goes on without it)", e);
-                }
-                // A dead backing store (a remote export gone) must not keep a forced unmount.
-                log.warn("shutdown --force: flushing {} failed, going on: {}", file.name(), e.getMessage());
-            }
-        }
-        persist();
-        shutdowns.incrementAndGet();
-        if (force) {
-            // The unmount that follows is lazy: I/O waiting at a suspended device would keep the
-            // mount, the daemon and the loop device's writer alive for good. It fails instead.
-            mapper.abandonIo();
-        }
-        return "pid " + ProcessHandle.current().pid() + "\n";
-    }
-
-    /** The devices under every live table that are no mapped devices, each once. */
-    private Set<BlockDevice> backingFiles() {
-        Set<BlockDevice> files = new LinkedHashSet<>();
-        for (MappedDevice d : mapper.list()) {
-            for (BlockDevice lower : d.liveTable().devices()) {
-                if (!(lower instanceof MappedDevice)) {
-                    files.add(lower);
-                }
-            }
-        }
-        return files;
     }
 
     private interface Report {
