@@ -3,7 +3,8 @@
 # Needs root (FUSE mount, losetup). Prints each campaign's figures; the whole log stays in /tmp
 # on a failure.
 #   src/torture/campaign.sh control-fuzz [COMMANDS [SEED]]   fuzzed control commands (100000, 1)
-#   src/torture/campaign.sh daemon-kill [ROUNDS [SEED]]      SIGKILL of the daemon under fsync'd writes (50, 5),
+#   src/torture/campaign.sh daemon-kill [ROUNDS [SEED]]      SIGKILL of the daemon under fsync'd writes (50, 5)
+#                                                            over each transport (wire, uring),
 #                                                            and under ext4 (a fifth as many)
 #   src/torture/campaign.sh reload-cycles [CYCLES]           suspend/load/resume under fio crc32c verify (1000)
 #   src/torture/campaign.sh memory-pressure [MINUTES]        fsync'd writes from a 64 MiB memory cgroup (10)
@@ -19,7 +20,7 @@ case "${1:-}" in
     figures='^control fuzz:' ;;
   daemon-kill) test=DaemonKillIT; props=(-Dkill.rounds="${2:-50}" -Dkill.seed="${3:-5}"
       -Dkill.fs.rounds="$(( ${2:-50} / 5 ))");
-    figures='^kill|^daemon kills:' ;;
+    figures='^kill|^daemon kills' ;;
   reload-cycles) test=ReloadCyclesIT; props=(-Dreload.cycles="${2:-1000}");
     figures='^reload cycles:' ;;
   memory-pressure) test=MemoryPressureIT; props=(-Dpress.minutes="${2:-10}");

@@ -3,6 +3,7 @@ package org.mapperfs.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -11,6 +12,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * SIGKILL of the daemon at random moments while a writer does O_DIRECT writes with an fsync
@@ -18,7 +21,8 @@ import org.junit.jupiter.api.Timeout;
  * on the dead mount fails at once, {@code mapperfs unmount} names the loop devices left on it,
  * {@code mapperfs mount} on the same mount point and state folder clears the dead mount and
  * brings the device back, and every block holds what its last fsync'd write put there (or a
- * later write that had not been fsync'd yet).
+ * later write that had not been fsync'd yet). The kill is done over each transport the daemon
+ * has, {@code wire} (the default) and FUSE over io_uring, each remounted with its own.
  *
  * <p>{@code -Dkill.rounds=N} (default 3, the CI form); src/torture/campaign.sh daemon-kill runs 50.
  */
@@ -31,11 +35,19 @@ class DaemonKillIT {
     private final FsyncedWrites writes = new FsyncedWrites(BLOCKS);
 
     @BeforeEach
-    void mount() throws IOException {
+    void sandbox() throws IOException {
         s = new Sandbox("kill");
-        s.mount();
+    }
+
+    private void mountWithVolume(String transport) throws IOException {
+        s.mount("--transport", transport);
         Path img = s.file("vol.img", (long) BLOCK * BLOCKS);
         s.create("vol", "0 " + (BLOCKS * 8) + " linear " + img + " 0");
+    }
+
+    /** The mount again after a kill, on the same mount point and state folder, over the same transport. */
+    private void remount(String transport) {
+        s.cli("mount", s.mnt.toString(), "--state", s.state.toString(), "--transport", transport).orFail();
     }
 
     @AfterEach
@@ -45,8 +57,10 @@ class DaemonKillIT {
         }
     }
 
-    @Test
-    void noFsyncedWriteIsLostWhenTheDaemonIsKilled() throws Exception {
+    @ParameterizedTest(name = "over {0}")
+    @ValueSource(strings = {"wire", "uring"})
+    void noFsyncedWriteIsLostWhenTheDaemonIsKilled(String transport) throws Exception {
+        mountWithVolume(transport);
         int rounds = Integer.getInteger("kill.rounds", 3);
         Random random = new Random(Long.getLong("kill.seed", 5));
         long checkedBytes = 0;
@@ -56,6 +70,10 @@ class DaemonKillIT {
             String loop = throughLoop ? s.attach("vol") : null;
             Path target = throughLoop ? Path.of(loop) : s.mnt.resolve("vol");
             long pid = daemonPid();
+            long rings = ringsOf(pid);
+            assertThat(transport.equals("uring") ? rings > 0 : rings == 0)
+                    .as("the killed daemon carries requests over %s (%d io_uring instances)", transport, rings)
+                    .isTrue();
             CompletableFuture<Long> writer = CompletableFuture.supplyAsync(() -> writes.write(target, random.nextLong()));
             Thread.sleep(300 + random.nextInt(1500));
 
@@ -73,13 +91,13 @@ class DaemonKillIT {
                         .contains(loop);
                 Shell.run("losetup", "-d", loop);
             }
-            s.cli("mount", s.mnt.toString(), "--state", s.state.toString()).orFail();
+            remount(transport);
             checkedBytes += writes.verify(s.mnt.resolve("vol"));
-            System.out.printf("kill %d: %s, %d batches fsync'd before the kill%n", round + 1,
+            System.out.printf("kill %d over %s: %s, %d batches fsync'd before the kill%n", round + 1, transport,
                     throughLoop ? "through loop" : "through the device file", batches);
         }
-        System.out.printf("daemon kills: %d survived, %d MiB checked, %.0f s%n", rounds, checkedBytes >> 20,
-                (System.nanoTime() - start) / 1e9);
+        System.out.printf("daemon kills over %s: %d survived, %d MiB checked, %.0f s%n", transport, rounds,
+                checkedBytes >> 20, (System.nanoTime() - start) / 1e9);
     }
 
     /**
@@ -89,6 +107,7 @@ class DaemonKillIT {
      */
     @Test
     void aFileSystemOnTheDeviceComesBackCleanAfterAKill() throws Exception {
+        mountWithVolume("wire");
         int rounds = Integer.getInteger("kill.fs.rounds", 2);
         Random random = new Random(Long.getLong("kill.seed", 5));
         for (int round = 0; round < rounds; round++) {
@@ -104,7 +123,7 @@ class DaemonKillIT {
             int inProgress = writer.written.get() % 6;
             Shell.run("umount", "-l", fs.toString());
             Shell.run("losetup", "-d", loop);
-            s.cli("mount", s.mnt.toString(), "--state", s.state.toString()).orFail();
+            remount("wire");
             String again = s.attach("vol");
             Path back = s.mountFs(again, "back" + round); // replays the journal
             writer.sums.remove(fs.resolve("file-" + inProgress)); // its rewrite was cut short: either content
@@ -121,6 +140,19 @@ class DaemonKillIT {
 
     private long daemonPid() throws IOException {
         return Long.parseLong(ControlFile.run(s.mnt, "daemon").lines().findFirst().orElseThrow().split(" ")[1]);
+    }
+
+    /** The io_uring instances a process holds open (FUSE over io_uring has one per queue). */
+    private static long ringsOf(long pid) throws IOException {
+        try (var fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString().equals("anon_inode:[io_uring]");
+                } catch (IOException e) {
+                    return false; // closed meanwhile
+                }
+            }).count();
+        }
     }
 
     private void assertDeadMountFailsAtOnce() {
