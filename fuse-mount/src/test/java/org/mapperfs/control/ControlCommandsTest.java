@@ -2,7 +2,6 @@ package org.mapperfs.control;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.IOException;
@@ -12,53 +11,15 @@ import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.mapperfs.core.Mapper;
 import org.mapperfs.core.MapperException;
 import org.mapperfs.core.MapperException.Reason;
 import org.mapperfs.daemon.Daemon;
 import org.mapperfs.testing.Disks;
 
-class ControlCommandsTest {
-    @TempDir
-    Path dir;
-
-    @TempDir
-    Path stateDir;
-
-    private CommandsFixture fixture;
-    private Mapper mapper;
-    private ControlCommands commands;
-    private Path disk;
-
-    @BeforeEach
-    void setUp() throws IOException {
-        fixture = new CommandsFixture(dir, stateDir);
-        mapper = fixture.mapper;
-        commands = fixture.commands;
-        disk = fixture.disk;
-    }
-
-    @AfterEach
-    void tearDown() {
-        fixture.close();
-    }
-
-    private String run(String command) throws MapperException {
-        return commands.execute(command, dir);
-    }
-
-    private MapperException refused(String command) {
-        Throwable t = catchThrowable(() -> run(command));
-        assertThat(t).as("refusal of '%s'", command).isInstanceOf(MapperException.class);
-        return (MapperException) t;
-    }
-
+class ControlCommandsTest extends CommandsTestBase {
     private String stored(String name) throws IOException {
         return Files.readString(stateDir.resolve(name + ".table"));
     }

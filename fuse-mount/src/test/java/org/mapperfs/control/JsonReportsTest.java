@@ -7,41 +7,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.mapperfs.core.MappedDevice;
-import org.mapperfs.core.Mapper;
 import org.mapperfs.core.MapperException;
 import org.mapperfs.testing.Disks;
 
 /** Every read command's {@code --json}, parsed back and checked field by field, for every target with a status. */
-class JsonReportsTest {
+class JsonReportsTest extends CommandsTestBase {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String KEY = "0123456789abcdef".repeat(8);
-
-    @TempDir
-    Path dir;
-
-    @TempDir
-    Path stateDir;
-
-    private CommandsFixture fixture;
-    private Mapper mapper;
-    private Path disk;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        fixture = new CommandsFixture(dir, stateDir);
-        mapper = fixture.mapper;
-        disk = fixture.disk;
-    }
-
-    @AfterEach
-    void tearDown() {
-        fixture.close();
-    }
 
     private JsonNode json(String command) throws MapperException {
         String reply = fixture.commands.execute(command, dir);

@@ -3,58 +3,20 @@ package org.mapperfs.control;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.mapperfs.core.Mapper;
 import org.mapperfs.core.MapperException;
 import org.mapperfs.core.MapperException.Reason;
 import org.mapperfs.testing.Disks;
 
 /** {@code shutdown} through the control commands, as the unmount sends it. */
-class ShutdownCommandTest {
-    @TempDir
-    Path dir;
-
-    @TempDir
-    Path stateDir;
-
-    private CommandsFixture fixture;
-    private Mapper mapper;
-    private Path disk;
-
-    @BeforeEach
-    void setUp() throws IOException {
-        fixture = new CommandsFixture(dir, stateDir);
-        mapper = fixture.mapper;
-        disk = fixture.disk;
-    }
-
-    @AfterEach
-    void tearDown() {
-        fixture.close();
-    }
-
-    private String run(String command) throws MapperException {
-        return fixture.commands.execute(command, dir);
-    }
-
-    private MapperException refused(String command) {
-        Throwable t = catchThrowable(() -> run(command));
-        assertThat(t).as("refusal of '%s'", command).isInstanceOf(MapperException.class);
-        return (MapperException) t;
-    }
-
+class ShutdownCommandTest extends CommandsTestBase {
     /** A wait holds the control file open, which would keep the unmount after shutdown waiting. */
     @Test
     void shutdownEndsTheWaitsInProgress() throws Exception {
