@@ -32,18 +32,31 @@ step "mapperfs message dusty 0 enable"
 mapperfs message dusty 0 enable
 mapperfs status dusty
 step "dd if=$loop bs=4096 count=1 skip=67 iflag=direct"
-dd if="$loop" of=/dev/null bs=4096 count=1 skip=67 iflag=direct || echo "(dd exited with $?)"
+if dd if="$loop" of=/dev/null bs=4096 count=1 skip=67 iflag=direct; then
+  die "block 67 read without an error while the bad blocks are enabled"
+else
+  echo "(dd exited with $?)"
+fi
 
 step "read the first 1024 blocks one by one (dd iflag=direct): which fail?"
+failed=""
 for i in $(seq 0 1023); do
-  dd if="$loop" of=/dev/null bs=4096 count=1 skip="$i" iflag=direct status=none 2>/dev/null || printf 'block %s: Input/output error\n' "$i"
+  if ! dd if="$loop" of=/dev/null bs=4096 count=1 skip="$i" iflag=direct status=none 2>/dev/null; then
+    printf 'block %s: Input/output error\n' "$i"
+    failed="$failed $i"
+  fi
 done
+[ "$failed" = " 60 67 72" ] || die "the blocks that failed were:$failed (not 60 67 72)"
 
 step "dd if=/dev/zero of=$loop bs=4096 count=1 seek=67 oflag=direct   (a write remaps the block)"
 dd if=/dev/zero of="$loop" bs=4096 count=1 seek=67 oflag=direct status=none
 mapperfs message dusty 0 queryblock 67
 mapperfs message dusty 0 listbadblocks
-mapperfs message dusty 0 addbadblock 60 || echo "(adding a listed block again is an error)"
+if mapperfs message dusty 0 addbadblock 60; then
+  die "adding a listed block again was taken"
+else
+  echo "(adding a listed block again is an error)"
+fi
 mapperfs message dusty 0 clearbadblocks
 
 step "a bad block under a file: mkfs.ext4 -b 4096, write a file, find its block with filefrag"
@@ -57,12 +70,21 @@ echo "the 6th block of 'precious' is device block $block"
 mapperfs message dusty 0 addbadblock "$block"
 echo 3 > /proc/sys/vm/drop_caches
 step "cat precious > /dev/null"
-cat "$work/fs/precious" > /dev/null || echo "(cat exited with $?)"
+if cat "$work/fs/precious" > /dev/null; then
+  die "precious read without an error over its bad block"
+else
+  echo "(cat exited with $?)"
+fi
 step "cp precious copy  (the blocks before the bad one are read, then it fails)"
-cp "$work/fs/precious" "$work/copy" || echo "(cp exited with $?; $(stat -c %s "$work/copy" 2>/dev/null || echo 0) bytes copied)"
+if cp "$work/fs/precious" "$work/copy"; then
+  die "precious copied without an error over its bad block"
+else
+  echo "(cp exited with $?; $(stat -c %s "$work/copy" 2>/dev/null || echo 0) bytes copied)"
+fi
 step "mapperfs message dusty 0 disable; cat precious"
 mapperfs message dusty 0 disable
-cat "$work/fs/precious" > /dev/null && echo "reads fine again"
+cat "$work/fs/precious" > /dev/null || die "precious still fails to read with the bad blocks disabled"
+echo "reads fine again"
 umount "$work/fs"
 
 echo

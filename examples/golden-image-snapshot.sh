@@ -54,7 +54,8 @@ mapperfs remove scratch
 step "sha256sum golden.img   # unchanged"
 now="$(sha256sum < golden.img)"
 echo "golden.img sha256: ${now%% *}"
-[ "$now" = "$golden_sum" ] && echo "the golden image is byte for byte what it was"
+[ "$now" = "$golden_sum" ] || die "golden.img changed under its snapshot"
+echo "the golden image is byte for byte what it was"
 debugfs -R "cat /etc/app.conf" golden.img 2>/dev/null
 
 mapperfs unmount

@@ -11,6 +11,8 @@ example_root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 
 mapperfs() { "$example_root/src/bin/mapperfs" "$@"; }
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+# die MESSAGE: a check of the example failed; says so and exits non-zero (the cleanup still runs).
+die() { printf '%s: FAILED: %s\n' "${0##*/}" "$*" >&2; exit 1; }
 
 example_cleanup() {
   set +e

@@ -74,7 +74,8 @@ pause
 
 step "cmp a.img b.img (after a sync, the two legs hold the same bytes)"
 stop_writer
-cmp "$work/a.img" "$work/b.img" && echo "  a.img and b.img are identical"
+cmp "$work/a.img" "$work/b.img" || die "the two legs differ"
+echo "  a.img and b.img are identical"
 verify
 start_writer
 pause

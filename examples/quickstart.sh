@@ -33,7 +33,8 @@ head -c 32M /dev/urandom > "$work/fs/data"
 sync
 sum="$(sha256sum < "$work/fs/data")"
 echo 3 > /proc/sys/vm/drop_caches
-[ "$(sha256sum < "$work/fs/data")" = "$sum" ] && echo "checksum ok: ${sum%% *}"
+[ "$(sha256sum < "$work/fs/data")" = "$sum" ] || die "the file read back differs from what was written"
+echo "checksum ok: ${sum%% *}"
 df -h "$work/fs" | tail -1
 
 step "mapperfs ls"
