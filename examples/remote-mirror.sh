@@ -74,13 +74,14 @@ sleep 0.2
 kill -9 "$server"
 wait "$server" 2>/dev/null || true
 server=""
-wait "$writer" && echo "the writer finished without an error"
+wait "$writer" || die "the writer failed when the remote leg went away"
+echo "the writer finished without an error"
 sync -f fs/during
 fsfreeze -f fs # nothing more is written while the regions are counted
 frozen="$work/fs"
 status=$(mapperfs status vol)
 echo "$status"
-grep -q " AD " <<<"$status" || { echo "FAILED: the remote leg is not D" >&2; exit 1; }
+grep -q " AD " <<<"$status" || die "the remote leg is not D"
 dirty=$((128 - $(sed -E 's|.* ([0-9]+)/128 .*|\1|' <<<"$status")))
 echo "regions written while the leg was away: $dirty of 128"
 
@@ -90,12 +91,14 @@ until mapperfs status vol | grep -q " 128/128 1 AA "; do sleep 0.1; done
 mapperfs status vol
 grep -E "is back|resync complete" "$work/state/daemon.log" | tail -2 | sed 's/.* - /  daemon: /'
 copied=$(grep "resync complete" "$work/state/daemon.log" | tail -1 | sed -E 's/.*complete: ([0-9]+) regions.*/\1/')
-[ "$copied" -eq "$dirty" ] || { echo "FAILED: $copied regions copied, $dirty were written meanwhile" >&2; exit 1; }
+[ "$copied" -eq "$dirty" ] || die "$copied regions copied, $dirty were written meanwhile"
 fsfreeze -u fs
 frozen=""
 
 step "both legs hold the same bytes; fsck is clean"
 umount fs
-cmp local.img remote.img && echo "ok: the legs are identical"
-fsck.ext4 -fn "$loop" >/dev/null && echo "ok: fsck clean"
+cmp local.img remote.img || die "the legs differ"
+echo "ok: the legs are identical"
+fsck.ext4 -fn "$loop" >/dev/null || die "fsck found errors"
+echo "ok: fsck clean"
 echo "ok: $copied of 128 regions were copied after the leg came back, the $dirty written while it was away"
