@@ -45,11 +45,6 @@ class DaemonKillIT {
         s.create("vol", "0 " + (BLOCKS * 8) + " linear " + img + " 0");
     }
 
-    /** The mount again after a kill, on the same mount point and state folder, over the same transport. */
-    private void remount(String transport) {
-        s.cli("mount", s.mnt.toString(), "--state", s.state.toString(), "--transport", transport).orFail();
-    }
-
     @AfterEach
     void cleanUp() {
         if (s != null) {
@@ -91,7 +86,7 @@ class DaemonKillIT {
                         .contains(loop);
                 Shell.run("losetup", "-d", loop);
             }
-            remount(transport);
+            s.remount("--transport", transport);
             checkedBytes += writes.verify(s.mnt.resolve("vol"));
             System.out.printf("kill %d over %s: %s, %d batches fsync'd before the kill%n", round + 1, transport,
                     throughLoop ? "through loop" : "through the device file", batches);
@@ -123,7 +118,7 @@ class DaemonKillIT {
             int inProgress = writer.written.get() % 6;
             Shell.run("umount", "-l", fs.toString());
             Shell.run("losetup", "-d", loop);
-            remount("wire");
+            s.remount("--transport", "wire");
             String again = s.attach("vol");
             Path back = s.mountFs(again, "back" + round); // replays the journal
             writer.sums.remove(fs.resolve("file-" + inProgress)); // its rewrite was cut short: either content

@@ -86,10 +86,23 @@ final class Sandbox implements AutoCloseable {
 
     /** Mounts the daemon (once per call); unmounted at close. */
     void mount(String... extra) {
+        mountCommand(extra);
+        undo.push(this::forceUnmount);
+    }
+
+    /**
+     * Mounts again on the same mount point and state folder, as after the daemon was killed: the
+     * dead mount is cleared and the devices come back. Unmounted at close, as the first mount is.
+     */
+    void remount(String... extra) {
+        mountCommand(extra);
+    }
+
+    /** {@code mapperfs mount MNT --state STATE EXTRA...}, which must succeed. */
+    private void mountCommand(String... extra) {
         List<String> args = new ArrayList<>(List.of("mount", mnt.toString(), "--state", state.toString()));
         args.addAll(List.of(extra));
         cli(args.toArray(String[]::new)).orFail();
-        undo.push(this::forceUnmount);
     }
 
     void forceUnmount() {

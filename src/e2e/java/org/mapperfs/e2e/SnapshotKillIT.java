@@ -63,7 +63,7 @@ class SnapshotKillIT {
                 if (daemon != null) {
                     daemon.onExit().get(30, TimeUnit.SECONDS);
                 }
-                s.cli("mount", s.mnt.toString(), "--state", s.state.toString()).orFail();
+                s.remount();
                 long checked = writes.verify(s.mnt.resolve("snap"));
                 assertThat(batches).as("round %d wrote to the snapshot", round + 1).isPositive();
                 System.out.printf("snapshot kill %d: %d batches fsync'd, %d origin writes, %d MiB checked, status %s%n",

@@ -70,7 +70,7 @@ class ThinKillIT {
                 Shell.Result check = Shell.run("thin_check", meta.toString());
                 assertThat(check.exit()).as("thin_check after kill %d:%n%s%s", round + 1, check.out(), check.err())
                         .isZero();
-                s.cli("mount", s.mnt.toString(), "--state", s.state.toString()).orFail();
+                s.remount();
                 long checked = writes.verify(s.mnt.resolve("vol"));
                 System.out.printf("thin kill %d: %d batches fsync'd, %d snapshots made so far, %d MiB checked%n",
                         round + 1, batches, snapshots.get(), checked >> 20);
