@@ -41,8 +41,8 @@ class DmsetupTargetsIT {
     }
 
     @Test
-    void thePowerFailureExampleWrittenOnlyWithDmsetupPasses() {
-        Shell.Result run = Shell.run(Sandbox.ROOT.resolve("examples/dmsetup-power-failure.sh").toString());
+    void thePowerFailureExampleWrittenOnlyWithDmsetupPasses() throws IOException {
+        Shell.Result run = ExampleScripts.run("dmsetup-power-failure.sh");
 
         assertThat(run.exit()).as(run.out() + run.err()).isZero();
         assertThat(run.out()).contains("ok: the fsync'd file is intact", "ok: the dropped write is gone",

@@ -2,6 +2,7 @@ package org.mapperfs.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,10 +19,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
 class LogWritesIT {
     @Test
-    void theCrashConsistencyExamplePassesAtEveryFlushPoint() {
-        Sandbox.requireKernel();
-
-        Shell.Result run = Shell.run(Sandbox.ROOT.resolve("examples/crash-consistency.sh").toString());
+    void theCrashConsistencyExamplePassesAtEveryFlushPoint() throws IOException {
+        Shell.Result run = ExampleScripts.run("crash-consistency.sh");
 
         assertThat(run.exit()).as(run.out() + run.err()).isZero();
         assertThat(run.out()).contains("ok: every flush point mounts and fscks clean",

@@ -1,0 +1,49 @@
+package org.mapperfs.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/** The example scripts under examples/, run end to end by the tests. */
+final class ExampleScripts {
+    private ExampleScripts() {}
+
+    /**
+     * Runs examples/SCRIPT as root from a shell would: it must exit 0 and print no "FAILED" (each
+     * script checks what it shows and stops with "FAILED: ..." where a check fails), and leave the
+     * loop devices, the mounts and the /var/tmp/mapperfs-* work folders as they were.
+     */
+    static Shell.Result run(String script) throws IOException {
+        Sandbox.requireKernel();
+        String loopsBefore = Shell.run("losetup", "-a").orFail().out();
+        List<String> mountsBefore = workMounts();
+        List<String> foldersBefore = workFolders();
+        Shell.Result run = Shell.run(List.of(Sandbox.ROOT.resolve("examples/" + script).toString()),
+                Map.of("MIRROR_SHOWCASE_NOPAUSE", "1"), null, null);
+        assertThat(run.exit()).as(run.out() + run.err()).isZero();
+        assertThat(run.out() + run.err()).doesNotContain("FAILED");
+        assertThat(Shell.run("losetup", "-a").orFail().out()).as("loop devices after " + script)
+                .isEqualTo(loopsBefore);
+        assertThat(workMounts()).as("mounts after " + script).isEqualTo(mountsBefore);
+        assertThat(workFolders()).as("work folders after " + script).isEqualTo(foldersBefore);
+        return run;
+    }
+
+    /** The mounts under /var/tmp/mapperfs-*, where the examples (and the sandboxes) work. */
+    private static List<String> workMounts() throws IOException {
+        return Files.readAllLines(Path.of("/proc/mounts")).stream().filter(l -> l.contains(" /var/tmp/mapperfs-"))
+                .sorted().toList();
+    }
+
+    private static List<String> workFolders() throws IOException {
+        try (Stream<Path> entries = Files.list(Path.of("/var/tmp"))) {
+            return entries.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("mapperfs-")).sorted()
+                    .toList();
+        }
+    }
+}
