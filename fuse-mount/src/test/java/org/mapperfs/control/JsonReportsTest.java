@@ -18,7 +18,7 @@ class JsonReportsTest extends CommandsTestBase {
     private static final String KEY = "0123456789abcdef".repeat(8);
 
     private JsonNode json(String command) throws MapperException {
-        String reply = fixture.commands.execute(command, dir);
+        String reply = run(command);
         try {
             return JSON.readTree(reply);
         } catch (Exception e) {
@@ -37,10 +37,10 @@ class JsonReportsTest extends CommandsTestBase {
 
     @Test
     void lsAndInfoAreTypedWithNullForNoUuid() throws Exception {
-        fixture.commands.execute("create lin --uuid LVM-abc 0 64 linear " + disk + " 0", dir);
-        fixture.commands.execute("create zero 0 16 zero", dir);
-        fixture.commands.execute("load zero 0 32 zero", dir);
-        fixture.commands.execute("suspend zero", dir);
+        run("create lin --uuid LVM-abc 0 64 linear " + disk + " 0");
+        run("create zero 0 16 zero");
+        run("load zero 0 32 zero");
+        run("suspend zero");
 
         JsonNode ls = json("ls --json").get("devices");
         assertThat(ls).hasSize(2);
@@ -64,8 +64,8 @@ class JsonReportsTest extends CommandsTestBase {
 
     @Test
     void tableHasBothTablesSegmentBySegmentAndHidesKeysUnlessAsked() throws Exception {
-        fixture.commands.execute("create c 0 64 crypt aes-xts-plain64 " + KEY + " 0 " + disk + " 0", dir);
-        fixture.commands.execute("load c\n0 32 zero\n32 32 error", dir);
+        run("create c 0 64 crypt aes-xts-plain64 " + KEY + " 0 " + disk + " 0");
+        run("load c\n0 32 zero\n32 32 error");
 
         JsonNode c = device("table --json c", "c");
         JsonNode live = c.get("live").get(0);
@@ -78,7 +78,7 @@ class JsonReportsTest extends CommandsTestBase {
         assertThat(device("table --json --showkeys c", "c").get("live").get(0).get("params").asText())
                 .contains(KEY);
 
-        fixture.commands.execute("clear c", dir);
+        run("clear c");
         assertThat(device("table --json c", "c").get("inactive").isNull()).isTrue();
     }
 
@@ -87,16 +87,16 @@ class JsonReportsTest extends CommandsTestBase {
         Path cow = Disks.file(dir, "cow.img", 64);
         Path log = Disks.file(dir, "log.img", 64);
         Path second = Disks.file(dir, "second.img", 64);
-        fixture.commands.execute("create mir 0 64 mirror core 2 16 nosync 2 " + disk + " 0 " + second + " 0", dir);
+        run("create mir 0 64 mirror core 2 16 nosync 2 " + disk + " 0 " + second + " 0");
         Path third = Disks.file(dir, "third.img", 64);
         Path fourth = Disks.file(dir, "fourth.img", 64);
-        fixture.commands.execute("create str 0 64 striped 2 8 " + third + " 0 " + fourth + " 0", dir);
-        fixture.commands.execute("create dust 0 64 dust " + third + " 0 512", dir);
-        fixture.commands.execute("create base 0 64 zero", dir);
-        fixture.commands.execute("create snap 0 64 snapshot base " + cow + " P 8", dir);
-        fixture.commands.execute("create del 0 64 delay " + second + " 0 0", dir);
-        fixture.commands.execute("create lw 0 64 log-writes " + disk + " " + log, dir);
-        fixture.commands.execute("create lin 0 64 linear " + second + " 0", dir);
+        run("create str 0 64 striped 2 8 " + third + " 0 " + fourth + " 0");
+        run("create dust 0 64 dust " + third + " 0 512");
+        run("create base 0 64 zero");
+        run("create snap 0 64 snapshot base " + cow + " P 8");
+        run("create del 0 64 delay " + second + " 0 0");
+        run("create lw 0 64 log-writes " + disk + " " + log);
+        run("create lin 0 64 linear " + second + " 0");
 
         JsonNode mir = device("status --json mir", "mir").get("segments").get(0);
         assertThat(mir.get("target").asText()).isEqualTo("mirror");
@@ -133,7 +133,7 @@ class JsonReportsTest extends CommandsTestBase {
                 fourth.toString());
         assertThat(str.get("stripes")).extracting(x -> x.get("health").asText()).containsExactly("A", "A");
 
-        fixture.commands.execute("message dust 0 enable", dir);
+        run("message dust 0 enable");
         JsonNode dust = device("status --json dust", "dust").get("segments").get(0).get("fields");
         assertThat(dust.get("device").asText()).isEqualTo(third.toString());
         assertThat(dust.get("fail_read_on_bad_block").asBoolean()).isTrue();
@@ -146,8 +146,8 @@ class JsonReportsTest extends CommandsTestBase {
 
     @Test
     void depsTargetsAndStats() throws Exception {
-        fixture.commands.execute("create lower 0 64 linear " + disk + " 0", dir);
-        fixture.commands.execute("create upper 0 32 linear lower 0", dir);
+        run("create lower 0 64 linear " + disk + " 0");
+        run("create upper 0 32 linear lower 0");
         mapper.device("upper").write(ByteBuffer.allocate(4096), 0);
         mapper.device("upper").read(ByteBuffer.allocate(1024), 0);
 
@@ -179,7 +179,7 @@ class JsonReportsTest extends CommandsTestBase {
 
     @Test
     void aCommandWithoutAJsonFormIsRefusedByName() {
-        assertThatThrownBy(() -> fixture.commands.execute("create x --json 0 8 zero", dir))
+        assertThatThrownBy(() -> run("create x --json 0 8 zero"))
                 .hasMessageContaining("create has no --json form");
         assertThat(mapper.list()).isEmpty();
     }
