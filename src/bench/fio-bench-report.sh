@@ -54,12 +54,25 @@ write_tsv() { # every median with its ratio and samples, and the run's figures, 
     printf 'run\tall\truntime_s\t%s\t\t\n' "$RUNTIME"
     printf 'run\tall\trepeat\t%s\t\t\n' "$REPEAT"
     printf 'run\tall\tmeasure_wall_s\t%s\t\t\n' "$((T_END - T_START))"
+    printf 'run\tall\tcpuidle\t%s\t\t\n' "$(cpuidle_summary)"
+}
+
+cpuidle_summary() { # the cpuidle driver and, under haltpoll, how long an idle CPU polls before it halts
+    local d=/sys/devices/system/cpu/cpuidle p=/sys/module/haltpoll/parameters/guest_halt_poll_ns
+    local driver
+    driver=$(cat "$d/current_driver" 2>/dev/null || echo none)
+    if [ "$driver" = haltpoll ] && [ -r "$p" ]; then
+        echo "cpuidle $driver, guest_halt_poll_ns $(cat "$p")"
+    else
+        echo "cpuidle $driver"
+    fi
 }
 
 report_table() { # every workload x config, with the ratio to raw-dio
     echo
     echo "mapperfs fio benchmark (transport ${TRANSPORT:-default}): size $((SIZE / MIB)) MiB, runtime ${RUNTIME} s, median of ${REPEAT}; $(fio --version), kernel $(uname -r), $(nproc) CPUs"
     echo "backing: $FSTYPE on $src ($WORK); fio --direct=1 --ioengine=libaio on the loop device"
+    echo "idle CPUs: $(cpuidle_summary) (QD1 latency depends on it: see README, \"Idle CPUs on a VM\")"
     echo "ratio (x) = config / raw-dio, i.e. raw loop --direct-io=on on the same file is the reference"
     echo "  (throughput/IOPS: > 1 faster than raw; latency: > 1 slower than raw)"
     echo
