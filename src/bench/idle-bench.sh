@@ -23,6 +23,7 @@ host=$(cat "$param")
 command -v qemu-storage-daemon >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q qemu-system-common >/dev/null
 qsd_pid=""
 idle_cleanup() {
+  set +e
   echo "$host" > "$param"
   for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null; done
   loops=()
