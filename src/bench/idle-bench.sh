@@ -20,7 +20,13 @@ rounds=${ROUNDS:-3}
 poll=${POLL_NS:-200000}
 host=$(cat "$param")
 [ "$host" != "$poll" ] || { echo "idle-bench.sh: the host already polls $poll ns; set POLL_NS to another value" >&2; exit 1; }
-command -v qemu-storage-daemon >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q qemu-system-common >/dev/null
+install_pkg() { # install_pkg COMMAND PACKAGE: from Debian when missing
+  command -v "$1" >/dev/null && return 0
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null ||
+    { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null; }
+}
+install_pkg jq jq
+install_pkg qemu-storage-daemon qemu-system-common
 qsd_pid=""
 idle_cleanup() {
   set +e
@@ -65,6 +71,7 @@ for w in qd1 write; do
         # shellcheck disable=SC2086
         fio --name="$w" --filename="${dev[$c]}" ${args[$w]} --direct=1 --ioengine=libaio --size="$size" \
           --time_based --runtime="$runtime" --output-format=json --output="$work/fio.json" >/dev/null
+        [ "$(jq '.jobs[0].error' "$work/fio.json")" = 0 ] || { echo "idle-bench.sh: fio failed on $c" >&2; exit 1; }
         jq -r --arg w "$w" --arg c "$c" --arg ns "$ns" \
           '.jobs[0] | (if $w == "write" then .write else .read end)
            | [$w, $c, $ns, (.iops | floor), (.bw_bytes / 1e6 | floor),
