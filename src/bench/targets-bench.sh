@@ -11,6 +11,10 @@ set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
 size_mib="${1:-512}"
 passes="${2:-3}"
+if [ $# -gt 2 ] || [[ ! $size_mib =~ ^[1-9][0-9]*$ ]] || [[ ! $passes =~ ^[1-9][0-9]*$ ]]; then
+  echo "usage: $0 [SIZE_MIB] [PASSES] (whole numbers: MiB of each device, passes of each; default 512 3)" >&2
+  exit 2
+fi
 work="$(mktemp -d /var/tmp/mapperfs-targets-bench.XXXXXX)"
 mnt="$work/mnt"
 mapperfs() { "$root/src/bin/mapperfs" -m "$mnt" "$@"; }
