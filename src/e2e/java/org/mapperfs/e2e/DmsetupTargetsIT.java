@@ -42,7 +42,7 @@ class DmsetupTargetsIT {
 
     @Test
     void thePowerFailureExampleWrittenOnlyWithDmsetupPasses() throws IOException {
-        Shell.Result run = ExampleScripts.run("dmsetup-power-failure.sh");
+        Shell.Result run = Scripts.example("dmsetup-power-failure.sh");
 
         assertThat(run.exit()).as(run.out() + run.err()).isZero();
         assertThat(run.out()).contains("ok: the fsync'd file is intact", "ok: the dropped write is gone",

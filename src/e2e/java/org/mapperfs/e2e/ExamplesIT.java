@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The example scripts a newcomer runs, end to end through the kernel, as the README gives them:
  * examples/quickstart.sh (the README's first command) and the showcases, each through
- * {@link ExampleScripts#run} (exit 0, no "FAILED", nothing left behind) and then by what it
+ * {@link Scripts#example} (exit 0, no "FAILED", nothing left behind) and then by what it
  * showed. The examples with tests of their own: crash-consistency.sh (LogWritesIT),
  * dmsetup-power-failure.sh (DmsetupTargetsIT), remote-mirror.sh (RemoteMirrorIT).
  */
@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Timeout;
 class ExamplesIT {
     @Test
     void theQuickstartBuildsMountsAssemblesFormatsAndCleansUp() throws IOException {
-        Shell.Result run = ExampleScripts.run("quickstart.sh");
+        Shell.Result run = Scripts.example("quickstart.sh");
 
         assertThat(run.out()).contains("checksum ok: ", "quickstart finished: everything cleaned up.")
                 .containsPattern("/dev/loop\\d+: \\d+/\\d+ files") // fsck's summary: clean
@@ -30,7 +30,7 @@ class ExamplesIT {
 
     @Test
     void theGoldenImageStaysAsItWasUnderItsSnapshot() throws IOException {
-        Shell.Result run = ExampleScripts.run("golden-image-snapshot.sh");
+        Shell.Result run = Scripts.example("golden-image-snapshot.sh");
 
         assertThat(run.out()).contains("the golden image is byte for byte what it was",
                 "golden-image-snapshot finished: everything cleaned up.");
@@ -38,7 +38,7 @@ class ExamplesIT {
 
     @Test
     void theBadSectorsFailWhereTheyAreAndNowhereElse() throws IOException {
-        Shell.Result run = ExampleScripts.run("bad-sector.sh");
+        Shell.Result run = Scripts.example("bad-sector.sh");
 
         assertThat(run.out()).contains("(dd exited with 1)", "block 60: Input/output error",
                 "block 67: Input/output error", "block 72: Input/output error", "(cat exited with 1)",
@@ -49,7 +49,7 @@ class ExamplesIT {
 
     @Test
     void droppedWritesAreAcknowledgedAndLost() throws IOException {
-        Shell.Result run = ExampleScripts.run("flakey-dropped-writes.sh");
+        Shell.Result run = Scripts.example("flakey-dropped-writes.sh");
 
         assertThat(run.out()).contains("your program exited with 0 and was never told of a problem",
                 "flakey-dropped-writes finished: everything cleaned up.");
@@ -62,7 +62,7 @@ class ExamplesIT {
 
     @Test
     void theSlowDiskTakesItsDelayAndRequestsWaitSideBySide() throws IOException {
-        Shell.Result run = ExampleScripts.run("slow-disk.sh");
+        Shell.Result run = Scripts.example("slow-disk.sh");
 
         assertThat(run.out()).contains("slow-disk finished: everything cleaned up.");
         // The plain read, then the read through the 200 ms delay: that one takes at least its delay.
@@ -77,7 +77,7 @@ class ExamplesIT {
 
     @Test
     void theMirrorShowcaseKeepsTheWriterGoingThroughEveryChange() throws IOException {
-        Shell.Result run = ExampleScripts.run("mirror-showcase.sh");
+        Shell.Result run = Scripts.example("mirror-showcase.sh");
 
         assertThat(run.out()).contains("a.img and b.img are identical", "checksums ok (",
                 "mirror showcase finished: everything cleaned up.");

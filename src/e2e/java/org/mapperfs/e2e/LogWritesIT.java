@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Timeout;
 class LogWritesIT {
     @Test
     void theCrashConsistencyExamplePassesAtEveryFlushPoint() throws IOException {
-        Shell.Result run = ExampleScripts.run("crash-consistency.sh");
+        Shell.Result run = Scripts.example("crash-consistency.sh");
 
         assertThat(run.exit()).as(run.out() + run.err()).isZero();
         assertThat(run.out()).contains("ok: every flush point mounts and fscks clean",

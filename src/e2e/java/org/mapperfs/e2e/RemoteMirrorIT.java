@@ -110,7 +110,7 @@ class RemoteMirrorIT {
      */
     @Test
     void theExampleWithTheLegInAnotherNetworkNamespaceRunsAndCleansUp() throws Exception {
-        Shell.Result run = ExampleScripts.run("remote-mirror.sh"); // also: exit 0, loop devices as before
+        Shell.Result run = Scripts.example("remote-mirror.sh"); // also: exit 0, loop devices as before
         assertThat(run.exit()).as(run.out() + run.err()).isZero();
         assertThat(run.out()).contains("ok: the legs are identical", "ok: fsck clean", "regions were copied after");
         assertThat(Shell.run("ip", "netns", "list").orFail().out()).doesNotContain("mfsremote");

@@ -5,26 +5,38 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-/** The example scripts under examples/, run end to end by the tests. */
-final class ExampleScripts {
-    private ExampleScripts() {}
+/** The project's scripts a user runs by hand (examples/, src/bench/), run end to end by the tests. */
+final class Scripts {
+    private Scripts() {}
 
     /**
      * Runs examples/SCRIPT as root from a shell would: it must exit 0 and print no "FAILED" (each
      * script checks what it shows and stops with "FAILED: ..." where a check fails), and leave the
      * loop devices, the mounts and the /var/tmp/mapperfs-* work folders as they were.
      */
-    static Shell.Result run(String script) throws IOException {
+    static Shell.Result example(String script) throws IOException {
+        return run("examples/" + script, List.of(), Map.of("MIRROR_SHOWCASE_NOPAUSE", "1"));
+    }
+
+    /** Runs src/bench/SCRIPT with ARGS and ENV, with the same checks as {@link #example}. */
+    static Shell.Result bench(String script, Map<String, String> env, String... args) throws IOException {
+        return run("src/bench/" + script, List.of(args), env);
+    }
+
+    private static Shell.Result run(String script, List<String> args, Map<String, String> env) throws IOException {
         Sandbox.requireKernel();
         String loopsBefore = Shell.run("losetup", "-a").orFail().out();
         List<String> mountsBefore = workMounts();
         List<String> foldersBefore = workFolders();
-        Shell.Result run = Shell.run(List.of(Sandbox.ROOT.resolve("examples/" + script).toString()),
-                Map.of("MIRROR_SHOWCASE_NOPAUSE", "1"), null, null);
+        List<String> command = new ArrayList<>();
+        command.add(Sandbox.ROOT.resolve(script).toString());
+        command.addAll(args);
+        Shell.Result run = Shell.run(command, env, null, null);
         assertThat(run.exit()).as(run.out() + run.err()).isZero();
         assertThat(run.out() + run.err()).doesNotContain("FAILED");
         assertThat(Shell.run("losetup", "-a").orFail().out()).as("loop devices after " + script)
@@ -34,7 +46,7 @@ final class ExampleScripts {
         return run;
     }
 
-    /** The mounts under /var/tmp/mapperfs-*, where the examples (and the sandboxes) work. */
+    /** The mounts under /var/tmp/mapperfs-*, where the scripts (and the sandboxes) work. */
     private static List<String> workMounts() throws IOException {
         return Files.readAllLines(Path.of("/proc/mounts")).stream().filter(l -> l.contains(" /var/tmp/mapperfs-"))
                 .sorted().toList();

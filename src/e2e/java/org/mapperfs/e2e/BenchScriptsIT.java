@@ -1,0 +1,132 @@
+package org.mapperfs.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The benchmark scripts behind the README's figures, each in a short form through the kernel (small
+ * devices, one-second passes): it must exit 0, print its table with a figure in every row, and
+ * leave no mount, loop device or work folder ({@link Scripts#bench}). What the figures are is not
+ * checked: speed is the benchmarks' to measure, not the tests'. fio-bench.sh, which takes half an
+ * hour, is left to the benchmark runs; the scripts it shares its measuring with are these.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class BenchScriptsIT {
+    private static final Path HALT_POLL = Path.of("/sys/module/haltpoll/parameters/guest_halt_poll_ns");
+
+    @Test
+    void daemonAbPrintsEachDaemonsPassWithItsCpu() throws IOException {
+        Shell.Result run = Scripts.bench("daemon-ab.sh", Map.of(), "--size", "64M", "--runtime", "1", "--rounds", "1",
+                "randread:4k:1", "write:1M:4");
+
+        Matcher pass = Pattern.compile("(?m)^(randread|write)\\s+\\S+\\s+QD\\d+\\s+([AB])\\s+(\\d+) MB/s\\s+(\\d+) IOPS"
+                + "\\s+CPU\\s+([\\d.]+) us/MiB").matcher(run.out());
+        int passes = 0;
+        while (pass.find()) {
+            passes++;
+            assertThat(Long.parseLong(pass.group(4))).as(pass.group()).isPositive();
+            assertThat(Double.parseDouble(pass.group(5))).as(pass.group()).isPositive();
+        }
+        assertThat(passes).as(run.out()).isEqualTo(4); // two workloads, A then B
+    }
+
+    @Test
+    void snapshotBenchSetsEveryWorkloadAgainstLinear() throws IOException {
+        Shell.Result run = Scripts.bench("snapshot-bench.sh", Map.of(), "--size", "64M", "--runtime", "1");
+
+        rows(run.out(), "P snapshot first writes, seq 1 MiB QD4 (MB/s)",
+                "P snapshot first writes, rand 4 KiB QD16 (IOPS)", "P snapshot rewrites, seq 1 MiB QD4 (MB/s)",
+                "P snapshot rewrites, rand 4 KiB QD16 (IOPS)",
+                "origin writes copying out to 2 P snapshots, seq 1 MiB QD4 (MB/s)",
+                "origin writes copying out to 2 P snapshots, rand 4 KiB QD16 (IOPS)");
+        assertThat(run.out()).containsPattern("snapshot status: \\d+/\\d+ \\d+; s2: \\d+/\\d+ \\d+");
+    }
+
+    @Test
+    void thinBenchSetsEveryWorkloadAgainstLinearAndTimesItsCommands() throws IOException {
+        Shell.Result run = Scripts.bench("thin-bench.sh", Map.of(), "--size", "64M", "--runtime", "1");
+
+        rows(run.out(), "first writes, seq 1 MiB QD4 (MB/s)", "first writes, rand 4 KiB QD16, one per block (IOPS)",
+                "rewrites, seq 1 MiB QD4 (MB/s)", "rewrites, rand 4 KiB QD16 (IOPS)", "reads, rand 4 KiB QD16 (IOPS)",
+                "shared blocks copied, seq 1 MiB QD4 (MB/s)", "shared blocks copied, rand 4 KiB QD16 (IOPS)");
+        assertThat(run.out()).containsPattern("snapshot creation \\(.*\\): median [\\d.]+ ms, max [\\d.]+ ms")
+                .containsPattern("1000 thin devices: create_thin median [\\d.]+ ms");
+    }
+
+    @Test
+    void targetsBenchMeasuresVerityAndLogWritesBesideLinear() throws IOException {
+        Shell.Result run = Scripts.bench("targets-bench.sh", Map.of(), "64", "1");
+
+        for (String device : List.of("lin \\(seq read\\)", "ver \\(seq read\\)", "linw \\(seq write\\)",
+                "lw \\(seq write\\)")) {
+            Matcher row = Pattern.compile("(?m)^1\\s+" + device + "\\s+(\\d+)$").matcher(run.out());
+            assertThat(row.find()).as(device + " in " + run.out()).isTrue();
+            assertThat(Long.parseLong(row.group(1))).as(row.group()).isPositive();
+        }
+    }
+
+    @Test
+    void targetsBenchRefusesArgumentsItDoesNotTake() throws IOException {
+        Shell.Result run = Shell.run(Sandbox.ROOT.resolve("src/bench/targets-bench.sh").toString(), "--size", "64M");
+
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("usage: ").contains("[SIZE_MIB] [PASSES]");
+    }
+
+    @Test
+    void qd1TailFindsThePercentilesAndWhatTheJvmDidInThePass() throws IOException {
+        Shell.Result run = Scripts.bench("qd1-tail.sh", Map.of(), "--size", "64M", "--runtime", "2");
+
+        assertThat(run.out()).containsPattern("QD1 random 4 KiB reads: [1-9]\\d* in 2 s; p50 \\d+, p99 \\d+")
+                .contains("per second of the pass").containsPattern("safepoints in the pass: \\d+")
+                .containsPattern("garbage collections \\(JFR\\): \\d+ in the daemon's life, \\d+ in the pass");
+    }
+
+    /**
+     * Where the cpuidle driver is haltpoll, idle-bench.sh measures with the host's halt polling and
+     * with another, and puts the host's setting back; elsewhere it refuses, saying why. Whichever
+     * the host is, one of the two is checked.
+     */
+    @Test
+    void idleBenchComparesHaltingWithPollingAndPutsTheSettingBack() throws IOException {
+        String driver = Files.readString(Path.of("/sys/devices/system/cpu/cpuidle/current_driver")).trim();
+        if (!driver.equals("haltpoll") || !Files.isWritable(HALT_POLL)) {
+            Shell.Result run = Shell.run(Sandbox.ROOT.resolve("src/bench/idle-bench.sh").toString());
+            assertThat(run.exit()).isEqualTo(1);
+            assertThat(run.err()).contains("the cpuidle driver is not haltpoll");
+            return;
+        }
+        String before = Files.readString(HALT_POLL).trim();
+        String poll = before.equals("200000") ? "100000" : "200000";
+
+        Shell.Result run = Scripts.bench("idle-bench.sh", Map.of("ROUNDS", "1", "POLL_NS", poll), "--size", "64M",
+                "--runtime", "1");
+
+        assertThat(Files.readString(HALT_POLL).trim()).as("the host's setting afterwards").isEqualTo(before);
+        assertThat(run.out()).containsPattern("(?m)^  polling " + poll + " ns:\\s+raw loop dio [1-9]\\d*, \\d+ / \\d+;"
+                + " mapperfs linear [1-9]\\d*, .*qemu-storage-daemon [1-9]\\d*, .*do-nothing [1-9]\\d*, ")
+                .containsPattern("linear / qsd at " + poll + " ns, pass by pass: [\\d. ]+; p99 no worse in \\d of 2")
+                .containsPattern("(?m)^medians, seq 1 MiB writes QD4: MB/s$");
+    }
+
+    /** Each row: the label, then the device's figure, linear's, and their ratio; both figures above 0. */
+    private static void rows(String out, String... labels) {
+        for (String label : labels) {
+            Matcher row = Pattern.compile("(?m)^" + Pattern.quote(label) + "\\s+(\\d+)\\s+(\\d+)\\s+[\\d.]+x$")
+                    .matcher(out);
+            assertThat(row.find()).as(label + " in " + out).isTrue();
+            assertThat(Long.parseLong(row.group(1))).as(row.group()).isPositive();
+            assertThat(Long.parseLong(row.group(2))).as(row.group()).isPositive();
+        }
+    }
+}
