@@ -2,7 +2,10 @@ package org.mapperfs.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -98,7 +101,7 @@ class BenchScriptsIT {
      * the host is, one of the two is checked.
      */
     @Test
-    void idleBenchComparesHaltingWithPollingAndPutsTheSettingBack() throws IOException {
+    void idleBenchComparesHaltingWithPollingAndPutsTheSettingBack() throws Exception {
         String driver = Files.readString(Path.of("/sys/devices/system/cpu/cpuidle/current_driver")).trim();
         if (!driver.equals("haltpoll") || !Files.isWritable(HALT_POLL)) {
             Shell.Result run = Shell.run(Sandbox.ROOT.resolve("src/bench/idle-bench.sh").toString());
@@ -117,6 +120,41 @@ class BenchScriptsIT {
                 + " mapperfs linear [1-9]\\d*, .*qemu-storage-daemon [1-9]\\d*, .*do-nothing [1-9]\\d*, ")
                 .containsPattern("linear / qsd at " + poll + " ns, pass by pass: [\\d. ]+; p99 no worse in \\d of 2")
                 .containsPattern("(?m)^medians, seq 1 MiB writes QD4: MB/s$");
+
+        interruptedWhilePolling(before, poll);
+    }
+
+    /**
+     * Ctrl-C (SIGINT to its process group) while the host polls: the script stops and puts the
+     * host's setting back, and leaves no mount, loop device, work folder or qemu-storage-daemon.
+     * A run that is not interrupted ends on the host's setting anyway (its last passes use it).
+     */
+    private static void interruptedWhilePolling(String before, String poll) throws Exception {
+        Scripts.Leftovers leftovers = Scripts.Leftovers.now();
+        ProcessBuilder pb = new ProcessBuilder("setsid", Sandbox.ROOT.resolve("src/bench/idle-bench.sh").toString(),
+                "--size", "64M", "--runtime", "1").redirectErrorStream(true);
+        pb.environment().putAll(Map.of("ROUNDS", "1", "POLL_NS", poll));
+        Process script = pb.start(); // setsid runs it as the leader of a process group of its own
+        StringBuilder out = new StringBuilder();
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(script.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = lines.readLine()) != null && !line.contains("\t" + poll + "\t")) {
+                out.append(line).append('\n');
+            }
+            assertThat(line).as("a pass while polling, in: " + out).isNotNull();
+            assertThat(Files.readString(HALT_POLL).trim()).as("the setting while polling").isEqualTo(poll);
+            Shell.run("kill", "-INT", "--", "-" + script.pid()).orFail();
+            while ((line = lines.readLine()) != null) {
+                out.append(line).append('\n');
+            }
+        }
+        assertThat(script.waitFor(2, TimeUnit.MINUTES)).as("stopped by Ctrl-C: " + out).isTrue();
+        assertThat(script.exitValue()).as(out.toString()).isNotZero();
+        assertThat(Files.readString(HALT_POLL).trim()).as("the host's setting after Ctrl-C").isEqualTo(before);
+        leftovers.assertSameAfter("idle-bench.sh stopped by Ctrl-C");
+        assertThat(Shell.run("pgrep", "-f", "mapperfs-idle\\.").exit()).as("qemu-storage-daemon or a daemon left")
+                .isEqualTo(1);
     }
 
     /** Each row: the label, then the device's figure, linear's, and their ratio; both figures above 0. */

@@ -30,20 +30,29 @@ final class Scripts {
 
     private static Shell.Result run(String script, List<String> args, Map<String, String> env) throws IOException {
         Sandbox.requireKernel();
-        String loopsBefore = Shell.run("losetup", "-a").orFail().out();
-        List<String> mountsBefore = workMounts();
-        List<String> foldersBefore = workFolders();
+        Leftovers before = Leftovers.now();
         List<String> command = new ArrayList<>();
         command.add(Sandbox.ROOT.resolve(script).toString());
         command.addAll(args);
         Shell.Result run = Shell.run(command, env, null, null);
         assertThat(run.exit()).as(run.out() + run.err()).isZero();
         assertThat(run.out() + run.err()).doesNotContain("FAILED");
-        assertThat(Shell.run("losetup", "-a").orFail().out()).as("loop devices after " + script)
-                .isEqualTo(loopsBefore);
-        assertThat(workMounts()).as("mounts after " + script).isEqualTo(mountsBefore);
-        assertThat(workFolders()).as("work folders after " + script).isEqualTo(foldersBefore);
+        before.assertSameAfter(script);
         return run;
+    }
+
+    /** What a script could leave behind: the loop devices, the work mounts and the work folders. */
+    record Leftovers(String loops, List<String> mounts, List<String> folders) {
+        static Leftovers now() throws IOException {
+            return new Leftovers(Shell.run("losetup", "-a").orFail().out(), workMounts(), workFolders());
+        }
+
+        void assertSameAfter(String what) throws IOException {
+            Leftovers after = now();
+            assertThat(after.loops).as("loop devices after " + what).isEqualTo(loops);
+            assertThat(after.mounts).as("mounts after " + what).isEqualTo(mounts);
+            assertThat(after.folders).as("work folders after " + what).isEqualTo(folders);
+        }
     }
 
     /** The mounts under /var/tmp/mapperfs-*, where the scripts (and the sandboxes) work. */
