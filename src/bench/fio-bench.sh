@@ -142,14 +142,10 @@ MAPPERFS="$ROOT/src/bin/mapperfs"
 [ -x "$MAPPERFS" ] || die "no launcher at $MAPPERFS"
 m() { "$MAPPERFS" -m "$MNT" "$@"; } # mapperfs on this run's mount
 
+# shellcheck source=src/bin/ensure-deps
+source "$ROOT/src/bin/ensure-deps"
 install_pkg() { # install_pkg COMMAND PACKAGE
-    command -v "$1" >/dev/null 2>&1 && return 0
-    log "installing $2"
-    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null; then
-        apt-get update -q >/dev/null
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null
-    fi
-    command -v "$1" >/dev/null 2>&1 || die "could not install $2"
+    mapperfs_install "$1" "$2" || die "could not install $2"
 }
 install_pkg fio fio
 install_pkg jq jq

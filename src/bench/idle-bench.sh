@@ -20,13 +20,8 @@ rounds=${ROUNDS:-3}
 poll=${POLL_NS:-200000}
 host=$(cat "$param")
 [ "$host" != "$poll" ] || { echo "idle-bench.sh: the host already polls $poll ns; set POLL_NS to another value" >&2; exit 1; }
-install_pkg() { # install_pkg COMMAND PACKAGE: from Debian when missing
-  command -v "$1" >/dev/null && return 0
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null ||
-    { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null; }
-}
-install_pkg jq jq
-install_pkg qemu-storage-daemon qemu-system-common
+mapperfs_install jq jq # ensure-deps, sourced by bench_start
+mapperfs_install qemu-storage-daemon qemu-system-common
 qsd_pid=""
 idle_cleanup() {
   set +e

@@ -136,6 +136,7 @@ class BenchScriptsIT {
         pb.environment().putAll(Map.of("ROUNDS", "1", "POLL_NS", poll));
         Process script = pb.start(); // setsid runs it as the leader of a process group of its own
         StringBuilder out = new StringBuilder();
+        boolean interrupted = false;
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(script.getInputStream(),
                 StandardCharsets.UTF_8))) {
             String line;
@@ -145,8 +146,13 @@ class BenchScriptsIT {
             assertThat(line).as("a pass while polling, in: " + out).isNotNull();
             assertThat(Files.readString(HALT_POLL).trim()).as("the setting while polling").isEqualTo(poll);
             Shell.run("kill", "-INT", "--", "-" + script.pid()).orFail();
+            interrupted = true;
             while ((line = lines.readLine()) != null) {
                 out.append(line).append('\n');
+            }
+        } finally {
+            if (!interrupted && script.isAlive()) { // a check above failed: stop it as Ctrl-C would, to clean up
+                Shell.run("kill", "-INT", "--", "-" + script.pid());
             }
         }
         assertThat(script.waitFor(2, TimeUnit.MINUTES)).as("stopped by Ctrl-C: " + out).isTrue();
