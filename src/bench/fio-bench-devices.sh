@@ -1,6 +1,10 @@
 # fio-bench-devices.sh - fio-bench.sh's backing files and devices, sourced by it: every config's
 # file, raw loop on file A, the mapperfs mount with its devices attached (DEV[config]), the FUSE
 # connection's counter of requests in flight, and with --peers the peers' exports on loop.
+# The peers' daemons run in sessions of their own (setsid), as the mapperfs daemon does: Ctrl-C
+# reaches the script's process group only, and the clean-up detaches the loop devices on their
+# exports before it stops them. Those loop devices are also kept by name (PEER_LOOPS): should a
+# peer's daemon die first, its loop device no longer names its file under the work folder.
 # shellcheck shell=bash disable=SC2154 # the variables are fio-bench.sh's
 FILE_A="$WORK/a.img"
 FILE_B1="$WORK/b1.img"
@@ -78,7 +82,7 @@ DEV[mfs-verity]=$(m attach ver)
 m create null --table "0 $SECTORS zero" >/dev/null
 DEV[mfs-null]=$(m attach null)
 if command -v nbdkit >/dev/null 2>&1; then
-    nbdkit -f -U "$WORK/nbd.sock" file "$FILE_A" 2>>"$WORK/nbdkit.log" &
+    setsid nbdkit -f -U "$WORK/nbd.sock" file "$FILE_A" 2>>"$WORK/nbdkit.log" &
     PEER_PIDS+=($!)
     for _ in $(seq 1 100); do [ -S "$WORK/nbd.sock" ] && break; sleep 0.05; done
     m create nbd --table "0 $SECTORS linear nbd+unix:///?socket=$WORK/nbd.sock 0" >/dev/null
@@ -103,22 +107,24 @@ qsd_export() { # qsd_export CONFIG BLOCKDEV-OPTIONS...: qemu-storage-daemon's FU
     local c=$1 export="$WORK/$1.export"
     shift
     touch "$export"
-    qemu-storage-daemon "$@" \
+    setsid qemu-storage-daemon "$@" \
         --export "type=fuse,id=exp0,node-name=top0,mountpoint=$export,writable=on" > "$WORK/$c.log" 2>&1 &
     PEER_PIDS+=($!)
     PEER_MOUNTS+=("$export")
     wait_mounted "$export" "$!" || die "qemu-storage-daemon ($c) did not mount: $(cat "$WORK/$c.log")"
     DEV[$c]=$(attach_peer "$export")
+    PEER_LOOPS+=("${DEV[$c]}")
 }
 nbdkit_export() { # nbdkit_export CONFIG NBDKIT-ARGS...: nbdkit through nbdfuse, attached
     local c=$1
     shift
     mkdir -p "$WORK/$c"
-    nbdfuse "$WORK/$c" [ nbdkit "$@" ] > "$WORK/$c.log" 2>&1 &
+    setsid nbdfuse "$WORK/$c" [ nbdkit "$@" ] > "$WORK/$c.log" 2>&1 &
     PEER_PIDS+=($!)
     PEER_MOUNTS+=("$WORK/$c")
     wait_mounted "$WORK/$c" "$!" || die "nbdfuse ($c) did not mount: $(cat "$WORK/$c.log")"
     DEV[$c]=$(attach_peer "$WORK/$c/nbd")
+    PEER_LOOPS+=("${DEV[$c]}")
 }
 if [ "$PEERS" -eq 1 ]; then
     CONFIGS+=(qsd nbdkit qsd-null nbdkit-null)

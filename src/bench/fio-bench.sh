@@ -166,6 +166,7 @@ DAEMON_PID=""
 MOUNTED=0
 PEER_MOUNTS=()
 PEER_PIDS=()
+PEER_LOOPS=() # the loop devices on the peers' exports, attached once each
 FUSECTL=/sys/fs/fuse/connections
 FUSECTL_MOUNTED=0
 SAMPLER=""
@@ -180,13 +181,23 @@ loops_under_work() { # every loop device whose backing file is under $WORK
     done
 }
 
+our_loops() { # those and the peers' loop devices still attached (a peer's names no file once it died)
+    local loop
+    {
+        loops_under_work
+        for loop in "${PEER_LOOPS[@]}"; do
+            [ -r "/sys/block/${loop##*/}/loop/backing_file" ] && echo "$loop"
+        done
+    } | sort -u
+}
+
 cleanup() {
     local rc=$? loop left=0
     trap - EXIT INT TERM
     set +e
     [ -n "$SAMPLER" ] && kill "$SAMPLER" 2>/dev/null
     if [ -n "$WORK" ]; then
-        for loop in $(loops_under_work); do
+        for loop in $(our_loops); do
             losetup -d "$loop" || log "warning: losetup -d $loop failed"
         done
         if [ "$MOUNTED" -eq 1 ] && grep -q " $MNT " /proc/mounts; then
@@ -204,11 +215,11 @@ cleanup() {
         done
         # losetup -d on a busy device only sets autoclear; wait a little for it to go.
         for _ in 1 2 3 4 5 6 7 8 9 10; do
-            [ -z "$(loops_under_work)" ] && break
+            [ -z "$(our_loops)" ] && break
             sleep 0.5
         done
-        if [ -n "$(loops_under_work)" ]; then
-            log "ERROR: loop devices left behind: $(loops_under_work | tr '\n' ' ')"
+        if [ -n "$(our_loops)" ]; then
+            log "ERROR: loop devices left behind: $(our_loops | tr '\n' ' ')"
             left=1
         fi
         if grep -q " $MNT " /proc/mounts; then

@@ -2,10 +2,7 @@ package org.mapperfs.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,7 +18,7 @@ import org.junit.jupiter.api.Timeout;
  * devices, one-second passes): it must exit 0, print its table with a figure in every row, and
  * leave no mount, loop device or work folder ({@link Scripts#bench}). What the figures are is not
  * checked: speed is the benchmarks' to measure, not the tests'. fio-bench.sh, which takes half an
- * hour, is left to the benchmark runs; the scripts it shares its measuring with are these.
+ * hour, is left to the benchmark runs but for its clean-up on Ctrl-C.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class BenchScriptsIT {
@@ -131,36 +128,33 @@ class BenchScriptsIT {
      */
     private static void interruptedWhilePolling(String before, String poll) throws Exception {
         Scripts.Leftovers leftovers = Scripts.Leftovers.now();
-        ProcessBuilder pb = new ProcessBuilder("setsid", Sandbox.ROOT.resolve("src/bench/idle-bench.sh").toString(),
-                "--size", "64M", "--runtime", "1").redirectErrorStream(true);
-        pb.environment().putAll(Map.of("ROUNDS", "1", "POLL_NS", poll));
-        Process script = pb.start(); // setsid runs it as the leader of a process group of its own
-        StringBuilder out = new StringBuilder();
-        boolean interrupted = false;
-        try (BufferedReader lines = new BufferedReader(new InputStreamReader(script.getInputStream(),
-                StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = lines.readLine()) != null && !line.contains("\t" + poll + "\t")) {
-                out.append(line).append('\n');
-            }
-            assertThat(line).as("a pass while polling, in: " + out).isNotNull();
-            assertThat(Files.readString(HALT_POLL).trim()).as("the setting while polling").isEqualTo(poll);
-            Shell.run("kill", "-INT", "--", "-" + script.pid()).orFail();
-            interrupted = true;
-            while ((line = lines.readLine()) != null) {
-                out.append(line).append('\n');
-            }
-        } finally {
-            if (!interrupted && script.isAlive()) { // a check above failed: stop it as Ctrl-C would, to clean up
-                Shell.run("kill", "-INT", "--", "-" + script.pid());
-            }
-        }
-        assertThat(script.waitFor(2, TimeUnit.MINUTES)).as("stopped by Ctrl-C: " + out).isTrue();
-        assertThat(script.exitValue()).as(out.toString()).isNotZero();
+        Shell.Result run = Scripts.interrupt("idle-bench.sh", Map.of("ROUNDS", "1", "POLL_NS", poll),
+                line -> line.contains("\t" + poll + "\t"),
+                () -> assertThat(Files.readString(HALT_POLL).trim()).as("the setting while polling").isEqualTo(poll),
+                "--size", "64M", "--runtime", "1");
+        assertThat(run.exit()).as(run.out()).isNotZero();
         assertThat(Files.readString(HALT_POLL).trim()).as("the host's setting after Ctrl-C").isEqualTo(before);
         leftovers.assertSameAfter("idle-bench.sh stopped by Ctrl-C");
         assertThat(Shell.run("pgrep", "-f", "mapperfs-idle\\.").exit()).as("qemu-storage-daemon or a daemon left")
                 .isEqualTo(1);
+    }
+
+    /**
+     * fio-bench.sh (half an hour in full, not run here) interrupted by Ctrl-C once its measured
+     * passes have begun, with every device attached, the peers' included: it says so, exits 130,
+     * and leaves no loop device (the peers' exports' too), mount, work folder or peer daemon.
+     */
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
+    void fioBenchStoppedByCtrlCLeavesNothing() throws Exception {
+        Scripts.Leftovers leftovers = Scripts.Leftovers.now();
+        Shell.Result run = Scripts.interrupt("fio-bench.sh", Map.of(), line -> line.contains("] pass 1/"), () -> { },
+                "--size", "64M", "--runtime", "1", "--repeat", "1", "--peers");
+        assertThat(run.out()).containsPattern("\\] qsd-null: /dev/loop\\d+ ")
+                .contains("] interrupted");
+        assertThat(run.exit()).as(run.out()).isEqualTo(130);
+        leftovers.assertSameAfter("fio-bench.sh stopped by Ctrl-C");
+        assertThat(Shell.run("pgrep", "-f", "mapperfs-bench\\.").exit()).as("a peer's daemon left").isEqualTo(1);
     }
 
     /** Each row: the label, then the device's figure, linear's, and their ratio; both figures above 0. */

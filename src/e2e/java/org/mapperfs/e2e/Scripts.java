@@ -2,12 +2,17 @@ package org.mapperfs.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /** The project's scripts a user runs by hand (examples/, src/bench/), run end to end by the tests. */
@@ -26,6 +31,49 @@ final class Scripts {
     /** Runs src/bench/SCRIPT with ARGS and ENV, with the same checks as {@link #example}. */
     static Shell.Result bench(String script, Map<String, String> env, String... args) throws IOException {
         return run("src/bench/" + script, List.of(args), env);
+    }
+
+    /** A check run while a script is stopped at the line the caller waited for. */
+    interface Check {
+        void run() throws Exception;
+    }
+
+    /**
+     * Starts src/bench/SCRIPT with ARGS and ENV as the leader of a process group of its own, reads
+     * its output (standard error joined to it) until a line passes AT, runs CHECK, then interrupts
+     * it as Ctrl-C does (SIGINT to the group) and returns its exit status and whole output once it
+     * stopped, within two minutes. Should AT never come or CHECK fail, the script is interrupted
+     * all the same, so that it cleans up.
+     */
+    static Shell.Result interrupt(String script, Map<String, String> env, Predicate<String> at, Check check,
+            String... args) throws Exception {
+        Sandbox.requireKernel();
+        List<String> command = new ArrayList<>(List.of("setsid", Sandbox.ROOT.resolve("src/bench/" + script).toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process process = pb.start(); // setsid: the script leads a process group of its own, as in a terminal
+        StringBuilder out = new StringBuilder();
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            try {
+                String line;
+                while ((line = lines.readLine()) != null && !at.test(line)) {
+                    out.append(line).append('\n');
+                }
+                assertThat(line).as("the line to interrupt " + script + " at, in: " + out).isNotNull();
+                out.append(line).append('\n');
+                check.run();
+            } finally {
+                Shell.run("kill", "-INT", "--", "-" + process.pid());
+            }
+            String line;
+            while ((line = lines.readLine()) != null) {
+                out.append(line).append('\n');
+            }
+        }
+        assertThat(process.waitFor(2, TimeUnit.MINUTES)).as(script + " stopped by Ctrl-C: " + out).isTrue();
+        return new Shell.Result(process.exitValue(), out.toString(), "");
     }
 
     private static Shell.Result run(String script, List<String> args, Map<String, String> env) throws IOException {
