@@ -87,9 +87,10 @@
 #   * Whole machine: CPUs busy during each pass (user+nice+system+irq+softirq from /proc/stat over
 #     the pass), so a pass that saturated every CPU shows it; fio, loop and daemons included.
 #
-# Cleanup: on exit, error or signal, every loop device whose backing file is under the temp
-# dir is detached, mapperfs is unmounted (unmount --force), the temp dir is removed, and the
-# script checks `losetup -a` and /proc/mounts that nothing was left behind.
+# Cleanup: on exit, error or signal (Ctrl-C included), every loop device whose backing file is
+# under the temp dir, and every loop device on a peer's export, is detached, mapperfs is unmounted
+# (unmount --force), the peers are unmounted and stopped, the temp dir is removed, and the script
+# checks `losetup -a` and /proc/mounts that nothing was left behind.
 set -euo pipefail
 
 usage() {
