@@ -79,9 +79,10 @@
 #     FUSE): what a cold read costs any daemon.
 #   * Pass order: for each repeat, for each workload, every config in turn (the starting
 #     config rotates with the repeat), so slow drift hits every config alike.
-#   * Requests in flight at the daemon: during every mapperfs pass, the FUSE connection's
-#     `waiting` counter (fusectl, /sys/fs/fuse/connections/N/waiting; mounted for the run if it
-#     is not) is sampled every 50 ms; the report shows its mean and maximum.
+#   * Requests in flight at the daemon: the mapperfs FUSE connection's `waiting` counter
+#     (fusectl, /sys/fs/fuse/connections/N/waiting; mounted for the run if it is not) is sampled
+#     every 50 ms by shell builtins, during every pass alike (so that no config shares the CPUs
+#     with more than another); the report shows its mean and maximum for the mapperfs passes.
 #   * mapperfs daemon: CPU = utime+stime from /proc/PID/stat, as a delta from just after mount
 #     to the end of the last pass (and per measured pass, in the TSV); peak RSS = VmHWM.
 #   * Whole machine: CPUs busy during each pass (user+nice+system+irq+softirq from /proc/stat over
@@ -298,27 +299,33 @@ source "$ROOT/src/bench/fio-bench-devices.sh"
 FIO_COMMON=(--ioengine=libaio --direct=1 --numjobs=1 --group_reporting --output-format=json)
 
 log "warm-up per device: full 1 MiB QD4 write pass, full 1 MiB QD4 read pass, 3 s 4 KiB QD16 randrw"
-warmup() { # warmup CONFIG NAME FIO-ARGS...; prints "NAME <MB/s or IOPS>"
+# warmup CONFIG NAME FIO-ARGS...: appends "NAME <MB/s or IOPS>" to WARM. fio runs in this shell,
+# not in a $(...) subshell, so that Ctrl-C during it runs the INT trap as soon as fio stops.
+warmup() {
     local c=$1 name=$2 json
     shift 2
     json="$WORK/json/warmup-$c-$name.json"
     fio --name="warmup-$name" --filename="${DEV[$c]}" --size="$SIZE" "$@" "${FIO_COMMON[@]}" \
         --output="$json" >/dev/null
-    jq -r --arg n "$name" '.jobs[0] | if $n == "randrw" then "\($n) \(.read.iops + .write.iops | floor) IOPS"
-        else "\($n) \((.read.bw_bytes + .write.bw_bytes) / 1e6 | floor) MB/s" end' "$json"
+    WARM+=", $(jq -r --arg n "$name" '.jobs[0] | if $n == "randrw" then "\($n) \(.read.iops + .write.iops | floor) IOPS"
+        else "\($n) \((.read.bw_bytes + .write.bw_bytes) / 1e6 | floor) MB/s" end' "$json")"
 }
 for c in "${CONFIGS[@]}"; do
     prep_pass
+    WARM=""
     if [[ $READ_ONLY == *" $c "* ]]; then
-        w1="write n/a"
-        w3=$(warmup "$c" randrw --rw=randread --bs=4k --iodepth=16 --norandommap --time_based --runtime=3)
+        WARM=", write n/a"
     else
-        w1=$(warmup "$c" write --rw=write --bs=1M --iodepth=4)
-        w3=$(warmup "$c" randrw --rw=randrw --bs=4k --iodepth=16 --norandommap --time_based --runtime=3)
+        warmup "$c" write --rw=write --bs=1M --iodepth=4
     fi
-    w2=$(warmup "$c" read --rw=read --bs=1M --iodepth=4)
+    if [[ $READ_ONLY == *" $c "* ]]; then
+        warmup "$c" randrw --rw=randread --bs=4k --iodepth=16 --norandommap --time_based --runtime=3
+    else
+        warmup "$c" randrw --rw=randrw --bs=4k --iodepth=16 --norandommap --time_based --runtime=3
+    fi
+    warmup "$c" read --rw=read --bs=1M --iodepth=4
     sync
-    log "  $c: $w1, $w2, $w3"
+    log "  $c: ${WARM#, }"
 done
 
 # ---------------------------------------------------------------- measured passes
@@ -347,7 +354,7 @@ measure_pass() { # measure_pass WORKLOAD CONFIG REP FIO-ARGS...: one fio pass af
     mcpu0=$(machine_ticks)
     wait_file="$WORK/json/$w-$c-$rep.waiting"
     : > "$wait_file"
-    if [[ $c == mfs-* ]] && [ -n "$WAITING" ]; then
+    if [ -n "$WAITING" ]; then # in every pass (see sample_waiting); the report shows it for mapperfs
         sample_waiting "$wait_file" &
         SAMPLER=$!
     fi
