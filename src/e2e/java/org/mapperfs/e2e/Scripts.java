@@ -39,7 +39,8 @@ final class Scripts {
     }
 
     /**
-     * Starts src/bench/SCRIPT with ARGS and ENV as the leader of a process group of its own, reads
+     * Starts src/bench/SCRIPT with ARGS and ENV as the leader of a process group of its own (with
+     * SIGINT at its default, as a terminal starts it), reads
      * its output (standard error joined to it) until a line passes AT, runs CHECK, then interrupts
      * it as Ctrl-C does (SIGINT to the group) and returns its exit status and whole output once it
      * stopped, within two minutes. Should AT never come or CHECK fail, the script is interrupted
@@ -48,7 +49,11 @@ final class Scripts {
     static Shell.Result interrupt(String script, Map<String, String> env, Predicate<String> at, Check check,
             String... args) throws Exception {
         Sandbox.requireKernel();
-        List<String> command = new ArrayList<>(List.of("setsid", Sandbox.ROOT.resolve("src/bench/" + script).toString()));
+        // env --default-signal: a shell started in the background (a CI runner's, a nohup) ignores
+        // SIGINT, and a program that starts with SIGINT ignored can never trap it; in a terminal it
+        // starts at the default, as here.
+        List<String> command = new ArrayList<>(List.of("setsid", "env", "--default-signal=INT",
+                Sandbox.ROOT.resolve("src/bench/" + script).toString()));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().putAll(env);
