@@ -40,10 +40,9 @@ final class Scripts {
 
     /**
      * Starts src/bench/SCRIPT with ARGS and ENV as the leader of a process group of its own (with
-     * SIGINT at its default, as a terminal starts it), reads
-     * its output (standard error joined to it) until a line passes AT, runs CHECK, then interrupts
-     * it as Ctrl-C does (SIGINT to the group) and returns its exit status and whole output once it
-     * stopped, within two minutes. Should AT never come or CHECK fail, the script is interrupted
+     * SIGINT at its default, as a terminal starts it), reads its output (standard error joined to
+     * it) until a line passes AT, runs CHECK, then interrupts it as Ctrl-C does (SIGINT to the
+     * group) and returns its exit status and whole output once it stopped, within two minutes. Should AT never come or CHECK fail, the script is interrupted
      * all the same, so that it cleans up.
      */
     static Shell.Result interrupt(String script, Map<String, String> env, Predicate<String> at, Check check,
@@ -108,9 +107,13 @@ final class Scripts {
         }
     }
 
-    /** The mounts under /var/tmp/mapperfs-*, where the scripts (and the sandboxes) work. */
+    /**
+     * The mounts under /var/tmp/mapperfs-*, where the scripts (and the sandboxes) work, and fusectl,
+     * which fio-bench.sh mounts for its run where nothing has.
+     */
     private static List<String> workMounts() throws IOException {
-        return Files.readAllLines(Path.of("/proc/mounts")).stream().filter(l -> l.contains(" /var/tmp/mapperfs-"))
+        return Files.readAllLines(Path.of("/proc/mounts")).stream()
+                .filter(l -> l.contains(" /var/tmp/mapperfs-") || l.contains(" /sys/fs/fuse/connections "))
                 .sorted().toList();
     }
 
