@@ -4,10 +4,31 @@
 # the backing file's page cache), with the daemon under JFR and -Xlog:safepoint. Prints the
 # pass's percentiles, p50 and p99 per second of the pass, the garbage collections and safepoints
 # that fell inside the pass, and how many slow reads came within 2 ms of each safepoint.
+# Then the hops: one more pass each, of a quarter of the runtime (2 s at least), on raw loop
+# buffered (the kernel's own loop reading the same file through the page cache), on linear and on
+# qemu-storage-daemon's FUSE export of the same file, under perf recording the kernel's tracepoints
+# (block, fuse, pread64); qd1-hops.py cuts every read at them and prints where its time went.
 # TRANSPORT=uring picks the transport (default: mount's).
 set -euo pipefail
 . "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/bench-lib.sh"
 bench_start qd1-tail 512M --runtime 20 "$@"
+mapperfs_install perf linux-perf # ensure-deps, sourced by bench_start
+mapperfs_install qemu-storage-daemon qemu-system-common
+tracefs=/sys/kernel/tracing
+tracefs_was=$(findmnt -no FSTYPE "$tracefs" || true) # perf mounts it where nothing has
+qsd_pid=""
+tail_cleanup() {
+  set +e
+  for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null; done
+  loops=()
+  if [ -n "$qsd_pid" ]; then
+    kill "$qsd_pid" 2>/dev/null; wait "$qsd_pid" 2>/dev/null
+    mountpoint -q "$work/qsd" && umount "$work/qsd"
+  fi
+  [ -z "$tracefs_was" ] && mountpoint -q "$tracefs" && umount "$tracefs"
+  bench_cleanup
+}
+trap tail_cleanup EXIT
 export MAPPERFS_DAEMON_JAVA_OPTS="-Xms32m -Xmx128m -XX:+UseSerialGC -XX:MaxMetaspaceSize=64m \
 -Djdk.nio.maxCachedBufferSize=262144 -XX:StartFlightRecording=filename=$work/daemon.jfr,settings=profile \
 -Xlog:safepoint:file=$work/safepoint.log:uptimemillis"
@@ -64,3 +85,29 @@ gcs = [l.split("=")[1].strip() for l in open(work + "/gc.txt") if "startTime" in
 inside = [t for t in gcs if wall0 <= t <= wall1]
 print("garbage collections (JFR): %d in the daemon's life, %d in the pass %s" % (len(gcs), len(inside), " ".join(inside)))
 PY
+
+jcmd "$pid" JFR.stop name=1 >/dev/null 2>&1 || true
+dev_raw=$(losetup --find --show "$work/a.img")
+loops+=("$dev_raw")
+touch "$work/qsd"
+setsid qemu-storage-daemon --blockdev "driver=file,node-name=file0,filename=$work/a.img" \
+  --blockdev driver=raw,node-name=top0,file=file0 \
+  --export "type=fuse,id=exp0,node-name=top0,mountpoint=$work/qsd,writable=on" > "$work/qsd.log" 2>&1 &
+qsd_pid=$!
+for _ in $(seq 100); do mountpoint -q "$work/qsd" && break; sleep 0.1; done
+mountpoint -q "$work/qsd" || { echo "qemu-storage-daemon did not mount: $(cat "$work/qsd.log")" >&2; exit 1; }
+dev_qsd=$(losetup --find --show --direct-io=on "$work/qsd")
+loops+=("$dev_qsd")
+hops_runtime=$((runtime / 4 > 2 ? runtime / 4 : 2))
+echo "where each read's time went, hop by hop ($hops_runtime s passes, each after dropped caches):"
+hops() { # hops LABEL DEVICE PID (0: no daemon)
+  sync; echo 3 > /proc/sys/vm/drop_caches
+  perf record -q -a -o "$work/hops.perf" -e block:block_rq_issue,block:block_rq_complete \
+      -e fuse:fuse_request_send,fuse:fuse_request_end -e syscalls:sys_enter_pread64,syscalls:sys_exit_pread64 -- \
+    fio --name=hops --filename="$2" --direct=1 --ioengine=libaio --rw=randread --bs=4k --iodepth=1 \
+      --size="$size" --runtime="$hops_runtime" --time_based > /dev/null
+  python3 "$root/src/bench/qd1-hops.py" "$1" "$work/hops.perf" "$(lsblk -dno MAJ:MIN "$2" | tr -d ' ' | tr : ,)" "$3"
+}
+hops "raw loop buffered" "$dev_raw" 0
+hops "mapperfs linear" "$loop" "$pid"
+hops "qemu-storage-daemon" "$dev_qsd" "$qsd_pid"

@@ -92,6 +92,16 @@ class BenchScriptsIT {
         assertThat(run.out()).containsPattern("QD1 random 4 KiB reads: [1-9]\\d* in 2 s; p50 \\d+, p99 \\d+")
                 .contains("per second of the pass").containsPattern("safepoints in the pass: \\d+")
                 .containsPattern("garbage collections \\(JFR\\): \\d+ in the daemon's life, \\d+ in the pass");
+        // The hops: every read of each pass cut at the kernel's tracepoints.
+        for (String label : List.of("raw loop buffered", "mapperfs linear", "qemu-storage-daemon")) {
+            assertThat(run.out()).containsPattern("(?m)^" + Pattern.quote(label)
+                    + ": [1-9]\\d* reads, submission to the next: p50 [1-9]\\d*, p99 [1-9]\\d* us$");
+        }
+        Pattern backingRead = Pattern.compile("(?m)^  the daemon's read of the backing file +[1-9]\\d*( +\\d+){3}$");
+        assertThat(backingRead.matcher(run.out()).results().count()).as("linear's and the peer's backing reads in "
+                + run.out()).isEqualTo(2);
+        assertThat(Pattern.compile("ended on another CPU than it began: \\d+ of [1-9]\\d*").matcher(run.out())
+                .results().count()).isEqualTo(2);
     }
 
     /**

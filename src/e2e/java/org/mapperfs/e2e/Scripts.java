@@ -42,8 +42,9 @@ final class Scripts {
      * Starts src/bench/SCRIPT with ARGS and ENV as the leader of a process group of its own (with
      * SIGINT at its default, as a terminal starts it), reads its output (standard error joined to
      * it) until a line passes AT, runs CHECK, then interrupts it as Ctrl-C does (SIGINT to the
-     * group) and returns its exit status and whole output once it stopped, within two minutes. Should AT never come or CHECK fail, the script is interrupted
-     * all the same, so that it cleans up.
+     * group) and returns its exit status and whole output once it stopped, within two minutes.
+     * Should AT never come or CHECK fail, the script is interrupted all the same, so that it
+     * cleans up.
      */
     static Shell.Result interrupt(String script, Map<String, String> env, Predicate<String> at, Check check,
             String... args) throws Exception {
@@ -108,12 +109,14 @@ final class Scripts {
     }
 
     /**
-     * The mounts under /var/tmp/mapperfs-*, where the scripts (and the sandboxes) work, and fusectl,
-     * which fio-bench.sh mounts for its run where nothing has.
+     * The mounts under /var/tmp/mapperfs-*, where the scripts (and the sandboxes) work, fusectl,
+     * which fio-bench.sh mounts for its run where nothing has, and tracefs, which perf mounts for
+     * qd1-tail.sh where nothing has.
      */
     private static List<String> workMounts() throws IOException {
         return Files.readAllLines(Path.of("/proc/mounts")).stream()
-                .filter(l -> l.contains(" /var/tmp/mapperfs-") || l.contains(" /sys/fs/fuse/connections "))
+                .filter(l -> l.contains(" /var/tmp/mapperfs-") || l.contains(" /sys/fs/fuse/connections ")
+                        || l.contains(" /sys/kernel/tracing "))
                 .sorted().toList();
     }
 
