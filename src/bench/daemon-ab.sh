@@ -13,6 +13,7 @@
 #   OPTS_A, OPTS_B      Java options added to the daemon's defaults (-Dmapperfs.splice=false)
 #   MAPPERFS_A          another checkout's src/bin/mapperfs for A (the code before a change)
 #   TRANSPORT           --transport of both mounts; TRANSPORT_A, TRANSPORT_B of one
+#   MOUNT_A, MOUNT_B    more arguments to one daemon's mount (--max-request 512K)
 # TARGET=mirror gives each daemon a two-leg mirror (nosync, 512 KiB regions) over two files of its
 # own instead of the linear device; TARGET=striped a device striped over two files (64 KiB chunks),
 # twice the size; TARGET=thin a thin device (64 KiB blocks) written once in random order, so that
@@ -71,10 +72,13 @@ for d in A B; do
     table="0 $((bytes / 512)) verity 1 $work/$d/f.img $work/$d/h.img 4096 4096 $((bytes / 4096)) 1 sha256"
     table+=" $(awk '/^Root hash:/ {print $3}' <<<"$vout") $(awk '/^Salt:/ {print $2}' <<<"$vout")"
   fi
-  cli=$mfs; opts="$defaults ${OPTS_B:-}"; transport=${TRANSPORT_B:-${TRANSPORT:-}}
-  if [ $d = A ]; then cli=${MAPPERFS_A:-$mfs}; opts="$defaults ${OPTS_A:-}"; transport=${TRANSPORT_A:-${TRANSPORT:-}}; fi
+  cli=$mfs; opts="$defaults ${OPTS_B:-}"; transport=${TRANSPORT_B:-${TRANSPORT:-}}; more=${MOUNT_B:-}
+  if [ $d = A ]; then
+    cli=${MAPPERFS_A:-$mfs}; opts="$defaults ${OPTS_A:-}"; transport=${TRANSPORT_A:-${TRANSPORT:-}}; more=${MOUNT_A:-}
+  fi
+  # shellcheck disable=SC2086 # MOUNT_A and MOUNT_B are words for the mount's command line
   out=$(MAPPERFS_DAEMON_JAVA_OPTS="$opts" "$cli" mount "$work/$d/mnt" --state "$work/$d/state" \
-        ${transport:+--transport "$transport"})
+        ${transport:+--transport "$transport"} $more)
   pid[$d]=$(sed -n 's/.*(pid \([0-9]*\).*/\1/p' <<<"$out")
   if [ "${TARGET:-linear}" = thin ]; then
     "$cli" -m "$work/$d/mnt" create pool --table "0 $((bytes / 512)) thin-pool $work/$d/meta.img $work/$d/f.img 128 0" >/dev/null
