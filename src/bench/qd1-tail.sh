@@ -29,6 +29,10 @@ tail_cleanup() {
   bench_cleanup
 }
 trap tail_cleanup EXIT
+for event in fuse:fuse_request_send syscalls:sys_enter_pread64 block:block_rq_issue; do
+  perf list "$event" 2>/dev/null | grep -q "$event" ||
+    { echo "qd1-tail.sh: this kernel has no $event tracepoint to cut reads at" >&2; exit 1; }
+done
 export MAPPERFS_DAEMON_JAVA_OPTS="-Xms32m -Xmx128m -XX:+UseSerialGC -XX:MaxMetaspaceSize=64m \
 -Djdk.nio.maxCachedBufferSize=262144 -XX:StartFlightRecording=filename=$work/daemon.jfr,settings=profile \
 -Xlog:safepoint:file=$work/safepoint.log:uptimemillis"
