@@ -1,11 +1,12 @@
-# bench-lib.sh - what thin-bench.sh and snapshot-bench.sh share; sourced, not run.
+# bench-lib.sh - what the benchmark scripts share; sourced, not run.
 #
 # bench_start NAME DEFAULT_SIZE "$@": parses --size and --runtime into $size, $bytes, $sectors and
 # $runtime, installs what is missing (src/bin/ensure-deps), builds the jar if it is missing,
 # makes the work folder $work under /var/tmp, mounts mapperfs at $mnt, and cleans up at exit
 # (the loop devices in $loops, the mount, the folder). m ARGS... runs mapperfs on that mount.
 # fio_pass DEV RW BS QD [fio options...]: one fio pass after dropped caches; prints MB/s for 1M
-# blocks, else IOPS. row LABEL A B: one line of a table, with A/B.
+# blocks, else IOPS. row LABEL A B: one line of a table, with A/B. bench_qsd FILE: the peer,
+# qemu-storage-daemon's FUSE export of FILE, attached to loop as $qsd_dev; the clean-up stops it.
 
 bench_start() {
   local name=$1
@@ -39,11 +40,32 @@ bench_mount() {
 bench_cleanup() {
   set +e
   for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null; done
+  loops=()
+  if [ -n "${qsd_pid:-}" ]; then # after its loop device is gone
+    kill "$qsd_pid" 2>/dev/null; wait "$qsd_pid" 2>/dev/null
+    mountpoint -q "$work/qsd" && umount "$work/qsd"
+    qsd_pid=""
+  fi
   mountpoint -q "$mnt" && "$mfs" -m "$mnt" unmount --force >/dev/null
   rm -rf --one-file-system "$work"
 }
 
 m() { "$mfs" -m "$mnt" "$@"; }
+
+# Installed from Debian when missing; in a session of its own, so that Ctrl-C reaches the script's
+# clean-up (which stops it) rather than the peer first.
+bench_qsd() {
+  mapperfs_install qemu-storage-daemon qemu-system-common
+  touch "$work/qsd"
+  setsid qemu-storage-daemon --blockdev "driver=file,node-name=file0,filename=$1" \
+    --blockdev driver=raw,node-name=top0,file=file0 \
+    --export "type=fuse,id=exp0,node-name=top0,mountpoint=$work/qsd,writable=on" > "$work/qsd.log" 2>&1 &
+  qsd_pid=$!
+  for _ in $(seq 100); do mountpoint -q "$work/qsd" && break; sleep 0.1; done
+  mountpoint -q "$work/qsd" || { echo "qemu-storage-daemon did not mount: $(cat "$work/qsd.log")" >&2; exit 1; }
+  qsd_dev=$(losetup --find --show --direct-io=on "$work/qsd")
+  loops+=("$qsd_dev")
+}
 
 fio_pass() {
   local dev=$1 rw=$2 bs=$3 qd=$4; shift 4

@@ -230,15 +230,12 @@ warmup() {
 }
 for c in "${CONFIGS[@]}"; do
     prep_pass
-    WARM=""
     if [[ $READ_ONLY == *" $c "* ]]; then
         WARM=", write n/a"
-    else
-        warmup "$c" write --rw=write --bs=1M --iodepth=4
-    fi
-    if [[ $READ_ONLY == *" $c "* ]]; then
         warmup "$c" randrw --rw=randread --bs=4k --iodepth=16 --norandommap --time_based --runtime=3
     else
+        WARM=""
+        warmup "$c" write --rw=write --bs=1M --iodepth=4
         warmup "$c" randrw --rw=randrw --bs=4k --iodepth=16 --norandommap --time_based --runtime=3
     fi
     warmup "$c" read --rw=read --bs=1M --iodepth=4

@@ -21,17 +21,9 @@ poll=${POLL_NS:-200000}
 host=$(cat "$param")
 [ "$host" != "$poll" ] || { echo "idle-bench.sh: the host already polls $poll ns; set POLL_NS to another value" >&2; exit 1; }
 mapperfs_install jq jq # ensure-deps, sourced by bench_start
-mapperfs_install qemu-storage-daemon qemu-system-common
-qsd_pid=""
 idle_cleanup() {
   set +e
   echo "$host" > "$param"
-  for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null; done
-  loops=()
-  if [ -n "$qsd_pid" ]; then
-    kill "$qsd_pid" 2>/dev/null; wait "$qsd_pid" 2>/dev/null
-    mountpoint -q "$work/qsd" && umount "$work/qsd"
-  fi
   bench_cleanup
 }
 trap idle_cleanup EXIT
@@ -44,14 +36,8 @@ declare -A dev
 dev[lin]=$(m attach lin); loops+=("${dev[lin]}")
 dev[nul]=$(m attach nul); loops+=("${dev[nul]}")
 dev[raw]=$(losetup --find --show --direct-io=on "$work/a.img"); loops+=("${dev[raw]}")
-touch "$work/qsd"
-qemu-storage-daemon --blockdev "driver=file,node-name=file0,filename=$work/a.img" \
-  --blockdev driver=raw,node-name=top0,file=file0 \
-  --export "type=fuse,id=exp0,node-name=top0,mountpoint=$work/qsd,writable=on" > "$work/qsd.log" 2>&1 &
-qsd_pid=$!
-for _ in $(seq 100); do mountpoint -q "$work/qsd" && break; sleep 0.1; done
-mountpoint -q "$work/qsd" || { echo "qemu-storage-daemon did not mount: $(cat "$work/qsd.log")" >&2; exit 1; }
-dev[qsd]=$(losetup --find --show --direct-io=on "$work/qsd"); loops+=("${dev[qsd]}")
+bench_qsd "$work/a.img"
+dev[qsd]=$qsd_dev
 
 declare -A args=([qd1]="--rw=randread --bs=4k --iodepth=1 --norandommap" [write]="--rw=write --bs=1M --iodepth=4")
 results="$work/results.tsv"

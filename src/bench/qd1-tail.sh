@@ -13,18 +13,10 @@ set -euo pipefail
 . "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/bench-lib.sh"
 bench_start qd1-tail 512M --runtime 20 "$@"
 mapperfs_install perf linux-perf # ensure-deps, sourced by bench_start
-mapperfs_install qemu-storage-daemon qemu-system-common
 tracefs=/sys/kernel/tracing
 tracefs_was=$(findmnt -no FSTYPE "$tracefs" || true) # perf mounts it where nothing has
-qsd_pid=""
 tail_cleanup() {
   set +e
-  for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null; done
-  loops=()
-  if [ -n "$qsd_pid" ]; then
-    kill "$qsd_pid" 2>/dev/null; wait "$qsd_pid" 2>/dev/null
-    mountpoint -q "$work/qsd" && umount "$work/qsd"
-  fi
   [ -z "$tracefs_was" ] && mountpoint -q "$tracefs" && umount "$tracefs"
   bench_cleanup
 }
@@ -93,15 +85,7 @@ PY
 jcmd "$pid" JFR.stop name=1 >/dev/null 2>&1 || true
 dev_raw=$(losetup --find --show "$work/a.img")
 loops+=("$dev_raw")
-touch "$work/qsd"
-setsid qemu-storage-daemon --blockdev "driver=file,node-name=file0,filename=$work/a.img" \
-  --blockdev driver=raw,node-name=top0,file=file0 \
-  --export "type=fuse,id=exp0,node-name=top0,mountpoint=$work/qsd,writable=on" > "$work/qsd.log" 2>&1 &
-qsd_pid=$!
-for _ in $(seq 100); do mountpoint -q "$work/qsd" && break; sleep 0.1; done
-mountpoint -q "$work/qsd" || { echo "qemu-storage-daemon did not mount: $(cat "$work/qsd.log")" >&2; exit 1; }
-dev_qsd=$(losetup --find --show --direct-io=on "$work/qsd")
-loops+=("$dev_qsd")
+bench_qsd "$work/a.img"
 hops_runtime=$((runtime / 4 > 2 ? runtime / 4 : 2))
 echo "where each read's time went, hop by hop ($hops_runtime s passes, each after dropped caches):"
 hops() { # hops LABEL DEVICE PID (0: no daemon)
@@ -114,4 +98,4 @@ hops() { # hops LABEL DEVICE PID (0: no daemon)
 }
 hops "raw loop buffered" "$dev_raw" 0
 hops "mapperfs linear" "$loop" "$pid"
-hops "qemu-storage-daemon" "$dev_qsd" "$qsd_pid"
+hops "qemu-storage-daemon" "$qsd_dev" "$qsd_pid"
