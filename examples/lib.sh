@@ -27,10 +27,14 @@ example_cleanup() {
 }
 
 # example_start NAME: deps, the work folder /var/tmp/mapperfs-NAME.XXXXXX, the cleanup trap; cd there.
+# Ctrl-C and TERM stop the example through that clean-up even where the program it waits for
+# takes the signal for itself and exits 0 (a shell without an INT trap would go on).
 example_start() {
   mapperfs_ensure_deps
   work="$(mktemp -d "/var/tmp/mapperfs-$1.XXXXXX")"
   export MAPPERFS_MOUNT="$work/mnt"
   trap example_cleanup EXIT
+  trap 'echo "$(basename "$0"): interrupted" >&2; exit 130' INT
+  trap 'echo "$(basename "$0"): terminated" >&2; exit 143' TERM
   cd "$work" || exit 1
 }

@@ -7,6 +7,8 @@
 # fio_pass DEV RW BS QD [fio options...]: one fio pass after dropped caches; prints MB/s for 1M
 # blocks, else IOPS. row LABEL A B: one line of a table, with A/B. bench_qsd FILE: the peer,
 # qemu-storage-daemon's FUSE export of FILE, attached to loop as $qsd_dev; the clean-up stops it.
+# bench_stop_on_signals: Ctrl-C and TERM stop the script (through its EXIT trap's clean-up); the
+# benchmark scripts that do not start with bench_start source this file for it.
 
 bench_start() {
   local name=$1
@@ -29,8 +31,17 @@ bench_start() {
   mnt="$work/mnt"
   loops=()
   trap bench_cleanup EXIT
+  bench_stop_on_signals
   bytes=$(numfmt --from=iec "$size")
   sectors=$((bytes / 512))
+}
+
+# A shell with no INT trap stops on Ctrl-C only if the program it waits for dies of it; one that
+# takes Ctrl-C for itself and exits 0 lets the script go on. With the trap, the shell stops once
+# that program returns, whatever its status.
+bench_stop_on_signals() {
+  trap 'echo "$(basename "$0"): interrupted" >&2; exit 130' INT
+  trap 'echo "$(basename "$0"): terminated" >&2; exit 143' TERM
 }
 
 bench_mount() {

@@ -16,6 +16,8 @@ cleanup() {
   rm -rf "$mnt" "$state"
 }
 trap cleanup EXIT
+. "$root/src/bench/bench-lib.sh"
+bench_stop_on_signals
 "$root/src/bin/mapperfs" mount "$mnt" --state "$state" >/dev/null
 "$root/src/bin/mapperfs" -m "$mnt" create z --table "0 8 zero" >/dev/null
 

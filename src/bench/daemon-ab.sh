@@ -50,6 +50,8 @@ cleanup() {
   rm -rf --one-file-system "$work"
 }
 trap cleanup EXIT
+. "$root/src/bench/bench-lib.sh"
+bench_stop_on_signals
 
 for d in A B; do
   mkdir -p "$work/$d/mnt"

@@ -17,6 +17,8 @@ cleanup() {
   rm -rf --one-file-system "$work"
 }
 trap cleanup EXIT
+. "$root/src/bench/bench-lib.sh"
+bench_stop_on_signals
 "$root/src/bin/mapperfs" mount "$MAPPERFS_MOUNT" --state "$work/state" >/dev/null
 truncate -s 64M "$work/disk.img"
 dmsetup create bench --table "0 131072 linear $work/disk.img 0"

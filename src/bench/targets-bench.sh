@@ -24,6 +24,8 @@ cleanup() {
   rm -rf --one-file-system "$work"
 }
 trap cleanup EXIT
+. "$root/src/bench/bench-lib.sh"
+bench_stop_on_signals
 sectors=$((size_mib * 2048))
 blocks=$((size_mib * 256))
 
