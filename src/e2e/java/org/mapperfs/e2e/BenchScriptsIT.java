@@ -143,18 +143,15 @@ class BenchScriptsIT {
      * by a child); the script must stop all the same, with 130.
      */
     private static void interruptedWhilePolling(String before, String poll) throws Exception {
-        Path shims = Files.createTempDirectory("mapperfs-sigint-shim");
+        Path shims = Scripts.syncTakingCtrlC();
         try {
-            Path sync = shims.resolve("sync");
-            Files.writeString(sync, "#!/bin/bash\ntrap '' INT\nsleep 1\nexec /bin/sync \"$@\"\n");
-            assertThat(sync.toFile().setExecutable(true)).isTrue();
             Scripts.Leftovers leftovers = Scripts.Leftovers.now();
-            Shell.Result run = Scripts.interrupt("idle-bench.sh", Map.of("ROUNDS", "1", "POLL_NS", poll,
+            Shell.Result run = Scripts.interrupt("src/bench/idle-bench.sh", Map.of("ROUNDS", "1", "POLL_NS", poll,
                     "PATH", shims + ":" + System.getenv("PATH")),
                     line -> line.contains("\t" + poll + "\t"),
                     () -> {
                         assertThat(Files.readString(HALT_POLL).trim()).as("the setting while polling").isEqualTo(poll);
-                        awaitProcess(sync.toString()); // the next pass's sync, not the last pass's tee
+                        Scripts.awaitProcess(shims + "/sync"); // the next pass's sync, not the last pass's tee
                     },
                     "--size", "64M", "--runtime", "1");
             assertThat(run.exit()).as(run.out()).isEqualTo(130);
@@ -166,14 +163,6 @@ class BenchScriptsIT {
         } finally {
             Shell.run("rm", "-rf", shims.toString());
         }
-    }
-
-    /** Waits, ten seconds at most, for a process whose command line holds {@code text}. */
-    private static void awaitProcess(String text) throws InterruptedException {
-        for (int i = 0; i < 1000 && Shell.run("pgrep", "-f", text).exit() != 0; i++) {
-            Thread.sleep(10);
-        }
-        assertThat(Shell.run("pgrep", "-f", text).exit()).as("a process running " + text).isZero();
     }
 
     /**
@@ -188,7 +177,7 @@ class BenchScriptsIT {
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void fioBenchStoppedByCtrlCLeavesNothing(String at) throws Exception {
         Scripts.Leftovers leftovers = Scripts.Leftovers.now();
-        Shell.Result run = Scripts.interrupt("fio-bench.sh", Map.of(), line -> line.contains(at),
+        Shell.Result run = Scripts.interrupt("src/bench/fio-bench.sh", Map.of(), line -> line.contains(at),
                 () -> Thread.sleep(at.contains("raw-dio") ? 2000 : 0),
                 "--size", "64M", "--runtime", "1", "--repeat", "1", "--peers");
         assertThat(run.out()).containsPattern("\\] qsd-null: /dev/loop\\d+ ").contains("] interrupted");

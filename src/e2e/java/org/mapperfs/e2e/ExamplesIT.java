@@ -3,7 +3,9 @@ package org.mapperfs.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -26,6 +28,28 @@ class ExamplesIT {
         assertThat(run.out()).contains("checksum ok: ", "quickstart finished: everything cleaned up.")
                 .containsPattern("/dev/loop\\d+: \\d+/\\d+ files") // fsck's summary: clean
                 .contains("linear");
+    }
+
+    /**
+     * Ctrl-C in the quickstart while its ext4 is mounted on the device, landing while the script
+     * waits for a program that takes the signal for itself and exits 0 ({@link
+     * Scripts#syncTakingCtrlC}): it stops with 130 all the same, and its clean-up leaves no mount,
+     * loop device or work folder.
+     */
+    @Test
+    void theQuickstartStopsOnCtrlCAndCleansUp() throws Exception {
+        Path shims = Scripts.syncTakingCtrlC();
+        try {
+            Scripts.Leftovers leftovers = Scripts.Leftovers.now();
+            Shell.Result run = Scripts.interrupt("examples/quickstart.sh",
+                    Map.of("PATH", shims + ":" + System.getenv("PATH")), line -> line.contains("write 32 MiB and read it back"),
+                    () -> Scripts.awaitProcess(shims + "/sync"));
+            assertThat(run.exit()).as(run.out()).isEqualTo(130);
+            assertThat(run.out()).contains("quickstart.sh: interrupted").doesNotContain("quickstart finished");
+            leftovers.assertSameAfter("quickstart.sh stopped by Ctrl-C");
+        } finally {
+            Shell.run("rm", "-rf", shims.toString());
+        }
     }
 
     @Test

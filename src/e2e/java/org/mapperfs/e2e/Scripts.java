@@ -39,7 +39,7 @@ final class Scripts {
     }
 
     /**
-     * Starts src/bench/SCRIPT with ARGS and ENV as the leader of a process group of its own (with
+     * Starts SCRIPT (a path in the repository: src/bench/..., examples/...) with ARGS and ENV as the leader of a process group of its own (with
      * SIGINT at its default, as a terminal starts it), reads its output (standard error joined to
      * it) until a line passes AT, runs CHECK, then interrupts it as Ctrl-C does (SIGINT to the
      * group) and returns its exit status and whole output once it stopped, within two minutes.
@@ -53,7 +53,7 @@ final class Scripts {
         // SIGINT, and a program that starts with SIGINT ignored can never trap it; in a terminal it
         // starts at the default, as here.
         List<String> command = new ArrayList<>(List.of("setsid", "env", "--default-signal=INT",
-                Sandbox.ROOT.resolve("src/bench/" + script).toString()));
+                Sandbox.ROOT.resolve(script).toString()));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().putAll(env);
@@ -79,6 +79,27 @@ final class Scripts {
         }
         assertThat(process.waitFor(2, TimeUnit.MINUTES)).as(script + " stopped by Ctrl-C: " + out).isTrue();
         return new Shell.Result(process.exitValue(), out.toString(), "");
+    }
+
+    /**
+     * A new folder holding a `sync` that takes Ctrl-C for itself (ignores SIGINT for a second, then
+     * syncs and exits 0), to put first in a script's PATH: a shell without an INT trap that waits
+     * for it when Ctrl-C comes takes the signal for handled and goes on. The caller removes it.
+     */
+    static Path syncTakingCtrlC() throws IOException {
+        Path shims = Files.createTempDirectory("mapperfs-sigint-shim");
+        Path sync = shims.resolve("sync");
+        Files.writeString(sync, "#!/bin/bash\ntrap '' INT\nsleep 1\nexec /bin/sync \"$@\"\n");
+        assertThat(sync.toFile().setExecutable(true)).isTrue();
+        return shims;
+    }
+
+    /** Waits, ten seconds at most, for a process whose command line holds {@code text}. */
+    static void awaitProcess(String text) throws InterruptedException {
+        for (int i = 0; i < 1000 && Shell.run("pgrep", "-f", text).exit() != 0; i++) {
+            Thread.sleep(10);
+        }
+        assertThat(Shell.run("pgrep", "-f", text).exit()).as("a process running " + text).isZero();
     }
 
     private static Shell.Result run(String script, List<String> args, Map<String, String> env) throws IOException {
