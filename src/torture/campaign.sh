@@ -8,6 +8,10 @@
 #                                                            and under ext4 (a fifth as many)
 #   src/torture/campaign.sh reload-cycles [CYCLES]           suspend/load/resume under fio crc32c verify (1000)
 #   src/torture/campaign.sh memory-pressure [MINUTES]        fsync'd writes from a 64 MiB memory cgroup (10)
+#   src/torture/campaign.sh snapshot-kill [ROUNDS [SEED]]    SIGKILL under fsync'd writes to a new persistent
+#                                                            snapshot and its origin (50, 11)
+#   src/torture/campaign.sh thin-kill [ROUNDS [SEED]]        SIGKILL under fsync'd writes to a thin device
+#                                                            being snapshotted; thin_check each time (100, 7)
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
 # shellcheck source=src/bin/ensure-deps
@@ -25,7 +29,11 @@ case "${1:-}" in
     figures='^reload cycles:' ;;
   memory-pressure) test=MemoryPressureIT; props=(-Dpress.minutes="${2:-10}");
     figures='^memory pressure:' ;;
-  *) echo "usage: $0 control-fuzz|daemon-kill|reload-cycles|memory-pressure [COUNT [SEED]]" >&2; exit 2 ;;
+  snapshot-kill) test=SnapshotKillIT; props=(-Dsnapshot.kill.rounds="${2:-50}" -Dkill.seed="${3:-11}");
+    figures='^snapshot kill' ;;
+  thin-kill) test=ThinKillIT; props=(-Dthin.kill.rounds="${2:-100}" -Dkill.seed="${3:-7}");
+    figures='^thin kill' ;;
+  *) echo "usage: $0 control-fuzz|daemon-kill|reload-cycles|memory-pressure|snapshot-kill|thin-kill [COUNT [SEED]]" >&2; exit 2 ;;
 esac
 
 log="$(mktemp "/tmp/campaign-$1.XXXXXX.log")"
