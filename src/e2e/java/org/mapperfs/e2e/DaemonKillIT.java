@@ -75,6 +75,7 @@ class DaemonKillIT {
             Shell.run("kill", "-9", Long.toString(pid)).orFail();
 
             long batches = writer.get(60, TimeUnit.SECONDS);
+            assertThat(batches).as("batches fsync'd before kill %d", round + 1).isPositive();
             ProcessHandle daemon = ProcessHandle.of(pid).orElse(null);
             if (daemon != null) {
                 daemon.onExit().get(30, TimeUnit.SECONDS); // fails the test by timing out if it lives on
@@ -115,6 +116,7 @@ class DaemonKillIT {
             Shell.run("kill", "-9", Long.toString(pid)).orFail();
 
             writer.stop();
+            assertThat(writer.written.get()).as("files fsync'd before kill %d", round + 1).isPositive();
             int inProgress = writer.written.get() % 6;
             Shell.run("umount", "-l", fs.toString());
             Shell.run("losetup", "-d", loop);
