@@ -93,6 +93,9 @@ class ControlFuzzIT {
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf("control fuzz: %d commands (seed %d), %d refused, %d accepted, %.1f s, %.0f/s%n", count,
                 seed, refused, count - refused, seconds, count / seconds);
+        // Both kinds, or the fuzzer tried only one side of the daemon's checks.
+        assertThat(refused).as("commands refused").isPositive();
+        assertThat(count - refused).as("commands accepted").isPositive();
 
         assertThat(ControlFile.run(s.mnt, "version")).startsWith("mapperfs ");
         assertThat(ControlFile.run(s.mnt, "table ref")).isEqualTo(refTable);
