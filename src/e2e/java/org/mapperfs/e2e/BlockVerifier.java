@@ -50,10 +50,14 @@ final class BlockVerifier {
         }
     }
 
+    /** Stops the threads; one still in I/O a minute later is an error (a request never ended). */
     void stop() throws InterruptedException {
         stop.set(true);
         for (Thread t : threads) {
             t.join(60_000);
+            if (t.isAlive()) {
+                errors.add(t.getName() + " still waits for its I/O a minute after the stop");
+            }
         }
     }
 

@@ -51,7 +51,7 @@ class DmsetupCommandsIT {
         s.dmsetup("remove", "--retry", "vol", "--verifyudev").orFail();
 
         assertThat(Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)).isFalse();
-        assertThat(Shell.run("losetup", "-j", s.mnt.resolve("vol").toString()).out()).isBlank();
+        assertThat(Shell.run("losetup", "-j", s.mnt.resolve("vol").toString()).orFail().out()).isBlank();
         assertThat(s.dmsetup("ls").orFail().out()).isEqualTo("No devices found\n");
         s.dmsetup("udevcomplete_all").orFail();
     }
@@ -146,9 +146,12 @@ class DmsetupCommandsIT {
         s.dmsetup("mknodes").orFail();
 
         assertThat(s.mapper("b").toRealPath().toString()).isEqualTo(loop);
-        s.dmsetup("message", loop, "0", "hello"); // a device named by its loop device: refused by zero
+        // A device named by its loop device: found, and the message refused by its target (zero).
+        Shell.Result message = s.dmsetup("message", loop, "0", "hello");
+        assertThat(message.exit()).as(message.err()).isEqualTo(1);
+        assertThat(message.err()).contains("zero: accepts no messages");
         s.dmsetup("remove", "b").orFail();
-        assertThat(Shell.run("losetup", "-a").out()).doesNotContain(s.mnt.toString());
+        assertThat(Shell.run("losetup", "-a").orFail().out()).doesNotContain(s.mnt.toString());
     }
 
     @Test

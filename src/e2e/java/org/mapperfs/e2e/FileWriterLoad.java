@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -43,9 +44,24 @@ final class FileWriterLoad {
         return this;
     }
 
+    /**
+     * Waits, at most 30 s, until more than {@code count} files have been written and fsync'd:
+     * with a check after it, that the writer went on past a point (a reload, a switch).
+     */
+    void awaitMoreThan(int count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (written.get() <= count && errors.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+    }
+
+    /** Stops the writer; one still in I/O a minute later is an error (a request never ended). */
     void stop() throws InterruptedException {
         stop.set(true);
         thread.join(60_000);
+        if (thread.isAlive()) {
+            errors.add("the writer still waits for its I/O a minute after the stop");
+        }
     }
 
     private void run(Random random) {

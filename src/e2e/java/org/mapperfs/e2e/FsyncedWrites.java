@@ -75,6 +75,7 @@ final class FsyncedWrites {
                 while (block.hasRemaining() && ch.read(block, (long) b * BLOCK + block.position()) > 0) {
                     // until the whole block is read
                 }
+                assertThat(block.hasRemaining()).as("block %d read whole (the device ends short)", b).isFalse();
                 long generation = block.getLong(8);
                 boolean whole = block.getLong(0) == b && generation >= 1 && generation <= written[b]
                         && matches(block, expected, b, generation);

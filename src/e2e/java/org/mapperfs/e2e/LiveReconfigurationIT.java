@@ -56,7 +56,8 @@ class LiveReconfigurationIT {
             if (!online) {
                 // Growing ext4 while mounted needs CAP_SYS_RESOURCE; without it, grow it unmounted.
                 s.unmountFs(fs);
-                Shell.run("e2fsck", "-fy", loop);
+                FilesystemIT.fsckClean(loop); // what the reload left, before a check that repairs
+                Shell.run("e2fsck", "-fy", loop).orFail(); // resize2fs asks for a fresh check
                 Shell.run("resize2fs", loop).orFail();
                 fs = s.mountFs(loop, "grown");
             }
@@ -82,11 +83,14 @@ class LiveReconfigurationIT {
             Files.copy(a, c, StandardCopyOption.REPLACE_EXISTING);
             s.cli("load", "vol", "--table", "0 " + S64 + " linear " + c + " 0").orFail();
             s.cli("resume", "vol").orFail();
+            int atMove = writer.written.get();
             String aAfterMove = Shell.run("sha256sum", a.toString()).orFail().out();
             Thread.sleep(700);
+            writer.awaitMoreThan(atMove);
             writer.stop();
 
             assertThat(writer.errors).isEmpty();
+            assertThat(writer.written.get()).as("files fsync'd after the move").isGreaterThan(atMove);
             assertThat(s.cli("table", "vol").orFail().out()).contains(c.toString()).doesNotContain(a.toString());
             assertThat(Shell.run("sha256sum", a.toString()).orFail().out()).as("A is no longer written")
                     .isEqualTo(aAfterMove);

@@ -84,9 +84,11 @@ class MirrorIT {
             s.cli("suspend", "vol").orFail();
             s.cli("load", "vol", "--table", "0 " + S64 + " linear " + b + " 0").orFail();
             s.cli("resume", "vol").orFail();
-            Thread.sleep(300);
+            int atSwitch = second.written.get();
+            second.awaitMoreThan(atSwitch);
             second.stop();
             assertThat(second.errors).isEmpty();
+            assertThat(second.written.get()).as("files fsync'd on B alone").isGreaterThan(atSwitch);
             writer.verifyIn(fs);
             second.verifyIn(fs.resolve("more"));
             s.unmountFs(fs);

@@ -138,7 +138,7 @@ class NothingWedgedIT {
         assertThat(writer.waitFor(30, TimeUnit.SECONDS)).as("the writer ends").isTrue();
         assertThat(writer.exitValue()).isNotZero();
         assertThat(new String(writer.getInputStream().readAllBytes())).contains("Input/output error");
-        assertThat(Shell.run("losetup", "-j", s.mnt.resolve("up").toString()).out()).isBlank();
+        assertThat(Shell.run("losetup", "-j", s.mnt.resolve("up").toString()).orFail().out()).isBlank();
         assertThat(Sandbox.isMounted(s.mnt)).isFalse();
     }
 

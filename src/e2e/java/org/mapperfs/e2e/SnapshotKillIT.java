@@ -66,6 +66,9 @@ class SnapshotKillIT {
                 s.remount();
                 long checked = writes.verify(s.mnt.resolve("snap"));
                 assertThat(batches).as("round %d wrote to the snapshot", round + 1).isPositive();
+                if (originWrites) {
+                    assertThat(originWritten).as("round %d wrote to the origin", round + 1).isPositive();
+                }
                 System.out.printf("snapshot kill %d: %d batches fsync'd, %d origin writes, %d MiB checked, status %s%n",
                         round + 1, batches, originWritten, checked >> 20, s.cli("status", "snap").out().strip());
                 s.cli("remove", "snap").orFail();

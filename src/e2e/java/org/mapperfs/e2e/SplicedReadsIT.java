@@ -8,7 +8,10 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -253,10 +256,10 @@ class SplicedReadsIT {
         List<String> job = List.of("fio", "--name=write", "--filename=" + loop, "--rw=randwrite",
                 "--bsrange=64k-1m", "--iodepth=8", "--ioengine=libaio", "--direct=1", "--size=" + size,
                 "--verify=crc32c", "--verify_state_save=0", "--randseed=" + seed, "--output-format=terse");
-        List<String> write = new java.util.ArrayList<>(job);
+        List<String> write = new ArrayList<>(job);
         write.add("--do_verify=0");
         Shell.run(write).orFail();
-        List<String> verify = new java.util.ArrayList<>(job);
+        List<String> verify = new ArrayList<>(job);
         verify.addAll(List.of("--verify_only", "--verify_fatal=1"));
         Shell.run(verify).orFail();
     }
@@ -292,7 +295,30 @@ class SplicedReadsIT {
             strace.destroy(); // SIGTERM: strace detaches and writes out what it has
             assertThat(strace.waitFor(30, TimeUnit.SECONDS)).isTrue();
         }
-        return Files.readAllLines(trace).stream().filter(l -> l.contains("splice(")).toList();
+        return whole(Files.readAllLines(trace)).stream().filter(l -> l.contains("splice(")).toList();
+    }
+
+    /**
+     * strace -f's lines with each call cut by another thread's put back together: {@code PID
+     * splice(...<unfinished ...>} and that PID's later {@code <... splice resumed>...) = N} become one
+     * line, so that the result (an error too) stays on the line that names the descriptors.
+     */
+    static List<String> whole(List<String> lines) {
+        Map<String, String> unfinished = new HashMap<>();
+        List<String> calls = new ArrayList<>();
+        for (String line : lines) {
+            String pid = line.split(" ", 2)[0];
+            if (line.endsWith("<unfinished ...>")) {
+                unfinished.put(pid, line.substring(0, line.length() - "<unfinished ...>".length()));
+            } else if (line.contains(" resumed>")) {
+                String start = unfinished.remove(pid); // none if the call began before strace came
+                calls.add(start == null ? line : start + line.substring(line.indexOf(" resumed>") + 9));
+            } else {
+                calls.add(line);
+            }
+        }
+        calls.addAll(unfinished.values()); // still in a call when strace left: no result to show
+        return calls;
     }
 
     /** Waits until strace has attached to the daemon's threads (its main thread shows a tracer). */

@@ -65,8 +65,12 @@ class VerityIT {
             Shell.run("mount", "-o", "ro,noload", loop, ro.toString()).orFail();
             assertThat(Files.readAllBytes(ro.resolve("file"))).isEqualTo(content);
             Shell.run("umount", ro.toString()).orFail();
-            assertThat(Shell.run("dd", "if=/dev/zero", "of=" + loop, "bs=4096", "count=1", "oflag=direct",
-                    "status=none").exit()).as("a write").isNotZero();
+            // Through the device file, not the read-only loop device, whose open refuses it first.
+            Shell.Result write = Shell.run("dd", "if=/dev/zero", "of=" + s.mnt.resolve("v"), "bs=4096", "count=1",
+                    "oflag=direct", "conv=notrunc", "status=none");
+            assertThat(write.exit()).as("a write").isNotZero();
+            assertThat(write.err()).as("a write, as the kernel's verity fails it").contains("error writing")
+                    .contains("Input/output error");
 
             // One flipped byte in a data block: that block fails, its neighbours read.
             long victim = blocks / 2;

@@ -75,7 +75,7 @@ class WaitingRequestsIT {
         for (int i = 0; i < WAITING; i++) {
             // Opened as the CLI opens it (read-write, no O_TRUNC: a truncating open waits for the
             // file's lock, which the kernel holds while any write to it is answered).
-            waiting.add(start("exec 3<>" + control + "; echo 'wait vol' >&3; cat <&3"));
+            waiting.add(start("exec 3<>" + control + " && echo 'wait vol' >&3 && cat <&3"));
         }
         fuse.awaitWaiting(WAITING);
 
@@ -84,12 +84,14 @@ class WaitingRequestsIT {
 
         assertThat(ls.exit()).as("ls: " + ls.err()).isZero();
         assertThat(ls.out()).contains("vol\tACTIVE\t2048 sectors");
-        // A table swap is an event: every wait returns.
+        // A table swap is an event: every wait returns, with the swap's event number.
         s.cliIn(s.dir, "0 2048 linear " + a + " 0", "load", "vol").orFail();
         s.cli("resume", "vol").orFail();
         for (Process p : waiting) {
             assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            assertThat(p.exitValue()).isZero();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertThat(p.exitValue()).as(out).isZero();
+            assertThat(out.strip()).as("the wait's answer").isEqualTo("1");
         }
     }
 
