@@ -78,16 +78,22 @@ final class IoGate {
         boolean interrupted = false;
         while (stamp == 0) {
             if (giveUp.getAsBoolean()) {
-                synchronized (this) {
-                    closed = false;
-                    notifyAll();
-                }
+                reopen();
                 return false;
             }
             try {
                 stamp = lock.tryWriteLock(SLICE_MILLIS, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
-                interrupted = true; // a plain lock: keep waiting, as close() always did
+                // The wait cleared the thread's interrupt status: set it again for giveUp to see
+                // (a Java interrupt is a caller giving up, see Interrupts), and clear it only if
+                // the wait goes on; close() never gives up, and gets it back once drained.
+                Thread.currentThread().interrupt();
+                if (giveUp.getAsBoolean()) {
+                    reopen();
+                    return false;
+                }
+                Thread.interrupted();
+                interrupted = true;
             }
         }
         if (interrupted) {
@@ -101,6 +107,12 @@ final class IoGate {
             closedStamp = stamp;
         }
         return true;
+    }
+
+    /** A close given up: the gate opens again and the I/O that waited at it goes on. */
+    private synchronized void reopen() {
+        closed = false;
+        notifyAll();
     }
 
     /**

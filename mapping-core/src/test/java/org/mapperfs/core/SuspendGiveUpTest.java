@@ -12,6 +12,8 @@ import static org.mapperfs.core.TestFiles.write;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -91,18 +93,28 @@ class SuspendGiveUpTest {
     void aJavaInterruptEndsTheWaitToo() throws Exception {
         mapper.suspend("low", false);
         Future<?> write = inFlightWrite(mapper.device("up"));
+        CompletableFuture<Throwable> ended = new CompletableFuture<>();
         Future<?> suspend = pool.submit(() -> {
-            mapper.suspend("up", true);
-            return null;
+            try {
+                mapper.suspend("up", true);
+                ended.complete(null);
+            } catch (Throwable t) {
+                ended.complete(t);
+            }
         });
         Thread.sleep(SETTLE_MILLIS);
+        assertThat(ended).as("waits for the write in flight").isNotDone();
 
-        suspend.cancel(true);
+        suspend.cancel(true); // interrupts the thread
 
-        Thread.sleep(SETTLE_MILLIS);
+        // Ended while low is still suspended and the write still waits there: not by the drain.
+        assertThat(ended.get(2, TimeUnit.SECONDS)).isInstanceOf(MapperException.class)
+                .hasMessage("suspend up: interrupted while waiting for its I/O in flight; it is still active");
         assertThat(mapper.device("up").isSuspended()).isFalse();
+        assertThat(write).isNotDone();
         mapper.resume("low");
         write.get(5, TimeUnit.SECONDS);
+        assertThat(mapper.device("up").isSuspended()).isFalse();
     }
 
     @Test
@@ -250,13 +262,19 @@ class SuspendGiveUpTest {
         void run() throws Exception;
     }
 
-    /** A write to {@code up} that has passed up's gate and waits at low's. */
+    /** A write to {@code up} that has passed up's gate and waits at low's (which announces it). */
     private Future<?> inFlightWrite(MappedDevice up) throws InterruptedException {
+        CountDownLatch atLow = new CountDownLatch(1);
         Future<?> write = pool.submit(() -> {
-            write(up, 0, seeded(S, 6));
+            LongWaits.onThisThread(atLow::countDown);
+            try {
+                write(up, 0, seeded(S, 6));
+            } finally {
+                LongWaits.onThisThread(null);
+            }
             return null;
         });
-        Thread.sleep(SETTLE_MILLIS);
+        assertThat(atLow.await(10, TimeUnit.SECONDS)).as("the write waits at low's gate").isTrue();
         assertThat(write).isNotDone();
         return write;
     }
