@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import org.mapperfs.core.LongWaits;
 import org.mapperfs.core.MapperException;
 import org.mapperfs.core.MapperException.Reason;
 import org.mapperfs.testing.Disks;
@@ -23,8 +25,7 @@ class ShutdownCommandTest extends CommandsTestBase {
         run("create d 0 8 zero");
         ExecutorService waiter = Executors.newSingleThreadExecutor();
         try {
-            Future<String> waiting = waiter.submit(() -> run("wait d"));
-            Thread.sleep(200);
+            Future<String> waiting = waitOn(waiter);
             assertThat(waiting).as("no event yet").isNotDone();
 
             run("shutdown");
@@ -33,8 +34,7 @@ class ShutdownCommandTest extends CommandsTestBase {
                     .hasMessage("wait d: mapperfs is shutting down");
 
             // The unmount after a shutdown may fail and the daemon go on: a new wait still waits.
-            Future<String> later = waiter.submit(() -> run("wait d"));
-            Thread.sleep(300);
+            Future<String> later = waitOn(waiter);
             assertThat(later).as("no event yet").isNotDone();
             run("load d 0 16 zero");
             run("resume d");
@@ -42,6 +42,21 @@ class ShutdownCommandTest extends CommandsTestBase {
         } finally {
             waiter.shutdownNow();
         }
+    }
+
+    /** {@code wait d} on the waiter's thread, returned once it waits (its wait announced). */
+    private Future<String> waitOn(ExecutorService waiter) throws InterruptedException {
+        CountDownLatch waits = new CountDownLatch(1);
+        Future<String> waiting = waiter.submit(() -> {
+            LongWaits.onThisThread(waits::countDown);
+            try {
+                return run("wait d");
+            } finally {
+                LongWaits.onThisThread(null);
+            }
+        });
+        assertThat(waits.await(10, SECONDS)).as("wait d waits").isTrue();
+        return waiting;
     }
 
     @Test

@@ -81,7 +81,7 @@ class IoGateTest {
     void ioArrivingWhileCloseWaitsForDrainAlsoWaits() throws Exception {
         gate.enter();
         Future<?> closing = pool.submit(gate::close);
-        Thread.sleep(SETTLE.toMillis());
+        awaitClosing();
 
         Future<?> late = pool.submit(() -> {
             gate.enter();
@@ -196,7 +196,7 @@ class IoGateTest {
         gate.enter();
         AtomicBoolean giveUp = new AtomicBoolean();
         Future<Boolean> closing = pool.submit(() -> gate.closeOrGiveUp(giveUp::get));
-        Thread.sleep(SETTLE.toMillis());
+        awaitClosing();
         Future<?> waiting = passThrough();
         Thread.sleep(SETTLE.toMillis());
         assertThat(waiting).as("new I/O waits while the close drains").isNotDone();
@@ -231,7 +231,7 @@ class IoGateTest {
     void aGateAbandonedWhileAClosingDrainsStaysOpen() throws Exception {
         gate.enter();
         Future<?> closing = pool.submit(gate::close);
-        Thread.sleep(SETTLE.toMillis());
+        awaitClosing();
 
         gate.abandon();
         gate.exit();
@@ -257,5 +257,15 @@ class IoGateTest {
             gate.exit();
             return null;
         });
+    }
+
+    /** Waits, at most 10 s, until a close has begun: new I/O no longer enters. */
+    private void awaitClosing() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (gate.tryEnter()) {
+            gate.exit();
+            assertThat(System.nanoTime() - deadline).as("a close begins").isNegative();
+            Thread.onSpinWait();
+        }
     }
 }

@@ -188,7 +188,7 @@ class SuspendGiveUpTest {
         mapper.create("leg", "0 64 linear " + q + " 0\n", dir);
         mapper.suspend("leg", false);
         mapper.create("m", "0 64 mirror core 1 16 2 " + p + " 0 leg 0\n", dir);
-        Thread.sleep(SETTLE_MILLIS); // the resync's first region now waits at leg's gate
+        awaitInFlight("leg"); // the resync's first region waits at leg's gate
         AtomicBoolean givenUp = new AtomicBoolean();
         Future<?> suspend = givenUpWhen(givenUp, () -> mapper.suspend("m", true));
         Thread.sleep(SETTLE_MILLIS);
@@ -216,7 +216,7 @@ class SuspendGiveUpTest {
         mapper.remove("snap", false);
         mapper.suspend("low", false);
         mapper.create("merge", "0 64 snapshot-merge low " + cow + " P 8\n", dir);
-        Thread.sleep(SETTLE_MILLIS); // the merge's first step now waits at low's gate
+        awaitInFlight("low"); // the merge's first step waits at low's gate
         AtomicBoolean givenUp = new AtomicBoolean();
         Future<?> suspend = givenUpWhen(givenUp, () -> mapper.suspend("merge", true));
         Thread.sleep(SETTLE_MILLIS);
@@ -260,6 +260,15 @@ class SuspendGiveUpTest {
 
     private interface ThrowingRunnable {
         void run() throws Exception;
+    }
+
+    /** Waits, at most 10 s, until I/O to the device has begun (its gate counts it before it waits). */
+    private void awaitInFlight(String name) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (mapper.device(name).stats().inFlight() == 0) {
+            assertThat(System.nanoTime() - deadline).as("I/O in flight to " + name).isNegative();
+            Thread.sleep(5);
+        }
     }
 
     /** A write to {@code up} that has passed up's gate and waits at low's (which announces it). */

@@ -24,10 +24,10 @@ class ChunkLocksTest {
         return t;
     });
 
-    /** Whether {@code [from, to)} can be locked for reading within 200 ms (released at once if so). */
+    /** Whether {@code [from, to)} can be locked for reading within 5 s (released at once if so). */
     private boolean readable(ChunkLocks locks, long from, long to) throws Exception {
         try {
-            run(() -> locks.release(locks.read(from, to))).get(200, TimeUnit.MILLISECONDS);
+            run(() -> locks.release(locks.read(from, to))).get(5, TimeUnit.SECONDS);
             return true;
         } catch (TimeoutException e) {
             return false; // its thread goes on once the range is released

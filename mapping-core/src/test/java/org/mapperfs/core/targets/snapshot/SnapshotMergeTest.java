@@ -62,6 +62,15 @@ class SnapshotMergeTest {
         return model;
     }
 
+    /**
+     * The COW file behind a delay device (2 ms an I/O), for a merge that must still be running
+     * when the test looks: unslowed it ends in a few ms, which a descheduled test thread misses.
+     */
+    private String slowCow() throws Exception {
+        mapper.create("slowcow", "0 " + 2 * SECTORS + " delay " + cow + " 0 2", dir);
+        return "slowcow";
+    }
+
     private static long[] usage(MappedDevice device) {
         Matcher m = USAGE.matcher(device.liveTable().statusText());
         assertThat(m.find()).as(device.liveTable().statusText()).isTrue();
@@ -83,7 +92,7 @@ class SnapshotMergeTest {
         assertThat(bytes(origin)).isEqualTo(original);
 
         long before = base.eventNumber();
-        String table = "0 " + SECTORS + " snapshot-merge " + origin + " " + cow + " P 8\n";
+        String table = "0 " + SECTORS + " snapshot-merge " + origin + " " + slowCow() + " P 8\n";
         mapper.load("base", table, dir);
         mapper.resume("base");
         assertThat(base.liveTable().text()).isEqualTo(table);
@@ -101,7 +110,7 @@ class SnapshotMergeTest {
     void theDeviceShowsTheSnapshotsViewAndTakesWritesWhileItMerges() throws Exception {
         MappedDevice base = mapper.create("base", "0 " + SECTORS + " snapshot-origin " + origin, dir);
         byte[] model = changedSnapshot(600, 2);
-        mapper.load("base", "0 " + SECTORS + " snapshot-merge " + origin + " " + cow + " P 8", dir);
+        mapper.load("base", "0 " + SECTORS + " snapshot-merge " + origin + " " + slowCow() + " P 8", dir);
         mapper.resume("base");
 
         assertThat(usage(base)[0]).as("still merging").isGreaterThan(usage(base)[2]);
@@ -137,7 +146,7 @@ class SnapshotMergeTest {
     void suspendStopsTheMergeAndResumeGoesOn() throws Exception {
         MappedDevice base = mapper.create("base", "0 " + SECTORS + " snapshot-origin " + origin, dir);
         byte[] model = changedSnapshot(600, 5);
-        mapper.load("base", "0 " + SECTORS + " snapshot-merge " + origin + " " + cow + " P 8", dir);
+        mapper.load("base", "0 " + SECTORS + " snapshot-merge " + origin + " " + slowCow() + " P 8", dir);
         mapper.resume("base");
         mapper.suspend("base", true);
         long[] stopped = usage(base);
