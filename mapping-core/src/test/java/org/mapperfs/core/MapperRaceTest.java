@@ -52,7 +52,7 @@ class MapperRaceTest {
             TestFiles.write(upper, 0, data);
             return null;
         });
-        awaitParked(writer, writerThread);
+        awaitParked(writer, writerThread, Thread.State.WAITING);
 
         Future<?> close = pool.submit(() -> {
             mapper.close();
@@ -89,7 +89,7 @@ class MapperRaceTest {
                     }
                     return null;
                 });
-                awaitParked(late, commandThread);
+                awaitParked(late, commandThread, Thread.State.BLOCKED);
                 mapper.remove("d", true); // this thread holds the lock already
             }
 
@@ -157,7 +157,7 @@ class MapperRaceTest {
                 device.read(ByteBuffer.allocate(512), 0);
                 return null;
             });
-            awaitParked(read, readerThread);
+            awaitParked(read, readerThread, Thread.State.WAITING, Thread.State.BLOCKED);
 
             finishClose.countDown();
             resume.get(10, TimeUnit.SECONDS);
@@ -167,14 +167,21 @@ class MapperRaceTest {
         }
     }
 
-    /** Waits until {@code task} is done or its thread waits for a lock or a condition. */
-    private static void awaitParked(Future<?> task, AtomicReference<Thread> thread) throws InterruptedException {
+    /**
+     * Waits, at most 10 s, until the thread of {@code task} is in one of {@code states} (BLOCKED:
+     * at a monitor; WAITING: at a gate or a condition); fails if the task ends first or never gets
+     * there, which would leave the race untested.
+     */
+    private static void awaitParked(Future<?> task, AtomicReference<Thread> thread, Thread.State... states)
+            throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!task.isDone() && System.nanoTime() < deadline) {
+        while (true) {
+            assertThat(task).as("the task waits, not ends").isNotDone();
             Thread t = thread.get();
-            if (t != null && (t.getState() == Thread.State.BLOCKED || t.getState() == Thread.State.WAITING)) {
+            if (t != null && List.of(states).contains(t.getState())) {
                 return;
             }
+            assertThat(System.nanoTime() - deadline).as("the task's thread parks").isNegative();
             Thread.sleep(1);
         }
     }

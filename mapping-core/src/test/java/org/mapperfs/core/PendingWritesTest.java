@@ -97,6 +97,8 @@ class PendingWritesTest {
             while (!second.isDone() && !blocked(secondThread.get()) && System.nanoTime() < deadline) {
                 Thread.onSpinWait();
             }
+            assertThat(second.isDone() || blocked(secondThread.get())).as("the second flush met the first's force")
+                    .isTrue();
 
             release.countDown();
             first.get(5, TimeUnit.SECONDS);

@@ -227,7 +227,8 @@ class MirrorTargetTest {
         MemoryDevice second = new MemoryDevice("q", sectors * S);
         new Random(1).nextBytes(primary.data());
         new Random(2).nextBytes(second.data());
-        BlockDevice slowPrimary = new SlowReads(primary);
+        CountDownLatch writing = new CountDownLatch(3); // the resync's copies wait for every writer
+        BlockDevice slowPrimary = new SlowReads(primary, writing);
         Table table = Table.build("0 " + sectors + " mirror core 1 8 2 p 0 q 0\n", TargetRegistry.standard(),
                 arg -> arg.equals("p") ? slowPrimary : second, () -> {});
         Target mirror = table.segments().get(0).target();
@@ -245,6 +246,7 @@ class MirrorTargetTest {
                 writers.add(pool.submit(() -> {
                     Random random = new Random(seed);
                     byte[] data = new byte[1024];
+                    boolean first = true;
                     while (!stop.get()) {
                         random.nextBytes(data);
                         // Regions are copied in order: aim at the one being copied, or anywhere.
@@ -253,6 +255,10 @@ class MirrorTargetTest {
                         long at = region * 8 * S + slot + random.nextInt(8 * S / 3 - data.length);
                         table.write(ByteBuffer.wrap(data), at);
                         writes.incrementAndGet();
+                        if (first) {
+                            writing.countDown();
+                            first = false;
+                        }
                     }
                     return null;
                 }));
@@ -471,15 +477,20 @@ class MirrorTargetTest {
     }
 
     /** A leg whose reads return 2 ms late, to widen the window between a copy's read and its write. */
+    /** Reads that wait until {@code start} opens (10 s at most), then take 2 ms more each. */
     private static final class SlowReads extends ForwardingDevice {
-        SlowReads(BlockDevice device) {
+        private final CountDownLatch start;
+
+        SlowReads(BlockDevice device, CountDownLatch start) {
             super(device);
+            this.start = start;
         }
 
         @Override
         public void read(ByteBuffer dst, long offset) throws IOException {
             device.read(dst, offset);
             try {
+                start.await(10, TimeUnit.SECONDS);
                 Thread.sleep(2);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -147,7 +147,8 @@ class RemoteLegTest {
 
     @Test
     void aLegThatFailedAFlushGetsEveryRegionBack() throws Exception {
-        MappedDevice m = mirror("nosync", " 2 max_recovery_rate 2048");
+        // 1 MiB/s, half a second a region: "AA" seen up to 1.5 s late still shows the copy begun.
+        MappedDevice m = mirror("nosync", " 2 max_recovery_rate 1024");
         write(m, REGION, 0, 1);
         NbdServers.kill(server);
         m.flush(); // the primary takes it; the remote leg's flush fails after 2 s: F

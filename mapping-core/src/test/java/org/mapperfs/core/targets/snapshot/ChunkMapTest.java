@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -58,6 +60,7 @@ class ChunkMapTest {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicReference<String> wrong = new AtomicReference<>();
         Thread[] readers = new Thread[3];
+        CountDownLatch reading = new CountDownLatch(readers.length);
         for (int r = 0; r < readers.length; r++) {
             readers[r] = new Thread(() -> {
                 SplittableRandom random = new SplittableRandom();
@@ -67,10 +70,12 @@ class ChunkMapTest {
                     if (v != k + 1_000_000) {
                         wrong.compareAndSet(null, "key " + k + " read " + v);
                     }
+                    reading.countDown();
                 }
             });
             readers[r].start();
         }
+        assertThat(reading.await(10, TimeUnit.SECONDS)).as("every reader reads before the table grows").isTrue();
         SplittableRandom random = new SplittableRandom(9);
         for (int round = 0; round < 20; round++) { // other keys join: the table grows under the readers
             for (long k = 0; k < 20_000; k++) {
@@ -92,6 +97,7 @@ class ChunkMapTest {
         }
         AtomicBoolean stop = new AtomicBoolean();
         AtomicReference<String> wrong = new AtomicReference<>();
+        CountDownLatch reading = new CountDownLatch(1);
         Thread reader = new Thread(() -> {
             SplittableRandom random = new SplittableRandom();
             while (!stop.get()) {
@@ -100,9 +106,11 @@ class ChunkMapTest {
                 if (v != k + 7) {
                     wrong.compareAndSet(null, "key " + k + " read " + v);
                 }
+                reading.countDown();
             }
         });
         reader.start();
+        assertThat(reading.await(10, TimeUnit.SECONDS)).as("the reader reads before keys come and go").isTrue();
         for (int round = 0; round < 200; round++) { // odd keys come and go between them
             for (long k = 1; k < 2000; k += 2) {
                 map.put(k, round);
