@@ -39,9 +39,9 @@ final class Scripts {
     }
 
     /**
-     * Starts SCRIPT (a path in the repository: src/bench/..., examples/...) with ARGS and ENV as the leader of a process group of its own (with
-     * SIGINT at its default, as a terminal starts it), reads its output (standard error joined to
-     * it) until a line passes AT, runs CHECK, then interrupts it as Ctrl-C does (SIGINT to the
+     * Starts SCRIPT (a path in the repository: src/bench/..., examples/...) with ARGS and ENV as
+     * the leader of a process group of its own (with SIGINT at its default, as a terminal starts
+     * it), reads its output (standard error joined to it) until a line passes AT, runs CHECK, then interrupts it as Ctrl-C does (SIGINT to the
      * group) and returns its exit status and whole output once it stopped, within two minutes.
      * Should AT never come or CHECK fail, the script is interrupted all the same, so that it
      * cleans up.

@@ -298,6 +298,9 @@ class SplicedReadsIT {
         return whole(Files.readAllLines(trace)).stream().filter(l -> l.contains("splice(")).toList();
     }
 
+    /** What marks strace -f's line that ends a call another thread's line cut short. */
+    private static final String RESUMED = " resumed>";
+
     /**
      * strace -f's lines with each call cut by another thread's put back together: {@code PID
      * splice(...<unfinished ...>} and that PID's later {@code <... splice resumed>...) = N} become one
@@ -310,9 +313,10 @@ class SplicedReadsIT {
             String pid = line.split(" ", 2)[0];
             if (line.endsWith("<unfinished ...>")) {
                 unfinished.put(pid, line.substring(0, line.length() - "<unfinished ...>".length()));
-            } else if (line.contains(" resumed>")) {
+            } else if (line.contains(RESUMED)) {
                 String start = unfinished.remove(pid); // none if the call began before strace came
-                calls.add(start == null ? line : start + line.substring(line.indexOf(" resumed>") + 9));
+                String result = line.substring(line.indexOf(RESUMED) + RESUMED.length());
+                calls.add(start == null ? line : start + result);
             } else {
                 calls.add(line);
             }

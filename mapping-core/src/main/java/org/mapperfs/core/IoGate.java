@@ -77,23 +77,21 @@ final class IoGate {
         long stamp = lock.tryWriteLock();
         boolean interrupted = false;
         while (stamp == 0) {
+            // giveUp sees the thread's interrupt status (a Java interrupt is a caller giving up,
+            // see Interrupts); a close that goes on clears it for the next slice's wait, as a
+            // plain lock would, and sets it again once drained (close() never gives up).
             if (giveUp.getAsBoolean()) {
                 reopen();
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
                 return false;
             }
+            interrupted |= Thread.interrupted();
             try {
                 stamp = lock.tryWriteLock(SLICE_MILLIS, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
-                // The wait cleared the thread's interrupt status: set it again for giveUp to see
-                // (a Java interrupt is a caller giving up, see Interrupts), and clear it only if
-                // the wait goes on; close() never gives up, and gets it back once drained.
-                Thread.currentThread().interrupt();
-                if (giveUp.getAsBoolean()) {
-                    reopen();
-                    return false;
-                }
-                Thread.interrupted();
-                interrupted = true;
+                Thread.currentThread().interrupt(); // the wait cleared it: for giveUp to see
             }
         }
         if (interrupted) {

@@ -168,22 +168,16 @@ class MapperRaceTest {
     }
 
     /**
-     * Waits, at most 10 s, until the thread of {@code task} is in one of {@code states} (BLOCKED:
-     * at a monitor; WAITING: at a gate or a condition); fails if the task ends first or never gets
-     * there, which would leave the race untested.
+     * Waits until the thread of {@code task} is in one of {@code states} (BLOCKED: at a monitor;
+     * WAITING: at a gate or a condition); fails if the task ends first or never gets there, which
+     * would leave the race untested.
      */
-    private static void awaitParked(Future<?> task, AtomicReference<Thread> thread, Thread.State... states)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
+    private static void awaitParked(Future<?> task, AtomicReference<Thread> thread, Thread.State... states) {
+        TestThreads.await("the task's thread parks", () -> {
             assertThat(task).as("the task waits, not ends").isNotDone();
             Thread t = thread.get();
-            if (t != null && List.of(states).contains(t.getState())) {
-                return;
-            }
-            assertThat(System.nanoTime() - deadline).as("the task's thread parks").isNegative();
-            Thread.sleep(1);
-        }
+            return t != null && List.of(states).contains(t.getState());
+        });
     }
 
     /** Serves nothing; the old one holds its close until told, the new one notes I/O before its resume. */

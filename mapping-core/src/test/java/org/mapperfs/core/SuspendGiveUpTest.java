@@ -262,13 +262,10 @@ class SuspendGiveUpTest {
         void run() throws Exception;
     }
 
-    /** Waits, at most 10 s, until I/O to the device has begun (its gate counts it before it waits). */
-    private void awaitInFlight(String name) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (mapper.device(name).stats().inFlight() == 0) {
-            assertThat(System.nanoTime() - deadline).as("I/O in flight to " + name).isNegative();
-            Thread.sleep(5);
-        }
+    /** Waits until I/O to the device has begun (its gate counts it before it waits). */
+    private void awaitInFlight(String name) throws MapperException {
+        MappedDevice device = mapper.device(name);
+        TestThreads.await("I/O in flight to " + name, () -> device.stats().inFlight() > 0);
     }
 
     /** A write to {@code up} that has passed up's gate and waits at low's (which announces it). */
